@@ -1,0 +1,71 @@
+/*
+ * internal.h - helpers shared inside src/ only (not installed).
+ * Names with a double underscore (ta__) are internal.
+ */
+#ifndef TA_INTERNAL_H
+#define TA_INTERNAL_H
+
+#include "tlsaudit.h"
+
+/* Record an error in the thread's last-error record and return code.
+ * with_ossl: copy (and clear) the OpenSSL error queue into the record. */
+int ta__error_set(int code, int with_ossl, const char *file, int line,
+                  const char *fmt, ...) TA_PRINTF(5, 6);
+
+/* Strip the build directory from __FILE__ so records say "src/pair.c". */
+#define TA__FILE (__FILE__)
+
+/* Fail the current function with code and a message. */
+#define TA_BAIL(code, ...) \
+    return ta__error_set((code), 0, TA__FILE, __LINE__, __VA_ARGS__)
+
+/* Fail with TA_E_OSSL, recording OpenSSL's queued error. */
+#define TA_BAIL_OSSL(...) \
+    return ta__error_set(TA_E_OSSL, 1, TA__FILE, __LINE__, __VA_ARGS__)
+
+/* Fail unless cond holds. */
+#define TA_ENSURE(cond, code, ...)               \
+    do {                                         \
+        if (!(cond))                             \
+            TA_BAIL((code), __VA_ARGS__);        \
+    } while (0)
+
+/* Propagate a failed ta_status unchanged (the record is already set). */
+#define TA_GUARD(expr)                           \
+    do {                                         \
+        ta_status ta__s = (expr);                \
+        if (ta__s != TA_OK)                      \
+            return ta__s;                        \
+    } while (0)
+
+/* OpenSSL's "1 (or >0) is success" calls, e.g. TA_GUARD_OSSL(SSL_CTX_use_cert(...)). */
+#define TA_GUARD_OSSL(expr, ...)                 \
+    do {                                         \
+        if ((expr) <= 0)                         \
+            TA_BAIL_OSSL(__VA_ARGS__);           \
+    } while (0)
+
+/* OpenSSL's pointer-returning calls. */
+#define TA_GUARD_PTR(expr, ...)                  \
+    do {                                         \
+        if ((expr) == NULL)                      \
+            TA_BAIL_OSSL(__VA_ARGS__);           \
+    } while (0)
+
+/* Growable byte buffer. */
+typedef struct ta__buf {
+    uint8_t *data;
+    size_t len, cap;
+} ta__buf;
+ta_status ta__buf_append(ta__buf *b, const void *src, size_t n);
+void ta__buf_consume(ta__buf *b, size_t n); /* drop n bytes from the front */
+void ta__buf_free(ta__buf *b);
+
+/* The seeded RAND provider (rng.c). */
+ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
+
+/* The env's key material slots (env.c), filled by keys.c. */
+EVP_PKEY **ta__env_key_slot(ta_env *env);
+X509 **ta__env_cert_slot(ta_env *env);
+
+#endif
