@@ -98,3 +98,9 @@ const char *ta_error_format(char *buf, size_t len)
                  e->message);
     return buf;
 }
+
+const char *ta_severity_name(ta_severity s)
+{
+    static const char *const names[] = {"info", "warning", "error"};
+    return (unsigned)s < 3 ? names[s] : "?";
+}

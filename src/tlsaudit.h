@@ -275,6 +275,22 @@ void ta_json_null(ta_json *j);
 /* Write s as a quoted, escaped JSON string. */
 void ta_json_escaped(FILE *out, const char *s);
 
+/* ---------------------------------------------------------------- findings */
+
+/* What every audit reports: a rule id (part of the interface: reports, docs and
+ * baselines use it), a severity, the audited subject, a message and the command
+ * line that reproduces the finding alone. */
+typedef enum { TA_SEV_INFO = 0, TA_SEV_WARNING, TA_SEV_ERROR } ta_severity;
+const char *ta_severity_name(ta_severity s); /* "info", "warning", "error" */
+
+typedef struct ta_finding {
+    char rule[48];
+    ta_severity severity;
+    char subject[160];
+    char message[512];
+    char reproducer[512];
+} ta_finding;
+
 /* ---------------------------------------------------------------- session-id auditor (issue 3) */
 
 /* ---------------------------------------------------------------- shutdown conformance (issue 4) */
