@@ -291,6 +291,47 @@ typedef struct ta_finding {
     char reproducer[512];
 } ta_finding;
 
+/* ---------------------------------------------------------------- reports (issue 6) */
+
+/* A rule as the reports describe it (SARIF reportingDescriptor). */
+typedef struct ta_rule_info {
+    const char *id;       /* "SID-OVERFLOW" */
+    ta_severity severity; /* default level */
+    const char *summary;  /* one line */
+    const char *source;   /* the requirement: "RFC 8446 §6.1", a man page, ... */
+} ta_rule_info;
+
+/* One check run against a subject: a JUnit testcase. */
+typedef enum { TA_CHECK_PASS = 0, TA_CHECK_FAIL, TA_CHECK_SKIP } ta_check_outcome;
+typedef struct ta_check {
+    char name[160];       /* a rule id or a case name (tls13/client/peer-eof/drain) */
+    ta_check_outcome outcome;
+    char message[512];
+    char reproducer[512];
+} ta_check;
+
+/* Everything one audit found about one subject (a callback, a driver). */
+typedef struct ta_subject_report {
+    const char *kind;      /* "sid", "shutdown" */
+    char name[160];        /* "builtin:www-18", "lib:./cb.so:my_gen" */
+    char symbol[128];      /* where the code under test lives, when known */
+    char object[512];
+    char source_file[512]; /* from debug info, "" when unknown */
+    int source_line;
+    ta_check *checks;
+    size_t nchecks;
+    ta_finding *findings;
+    size_t nfindings;
+} ta_subject_report;
+
+/* JUnit XML: a testsuite per subject, a testcase per check, failures carry the
+ * message and the reproducer. */
+void ta_report_junit(FILE *out, const ta_subject_report *subjects, size_t n);
+/* SARIF 2.1.0: a rule per rule id, a result per finding, located at the
+ * subject's symbol and object file (and source line when known). */
+void ta_report_sarif(FILE *out, const ta_subject_report *subjects, size_t n,
+                     const ta_rule_info *rules, size_t nrules);
+
 /* ---------------------------------------------------------------- session-id auditor (issue 3) */
 
 /* ---------------------------------------------------------------- shutdown conformance (issue 4) */
