@@ -336,6 +336,90 @@ void ta_report_sarif(FILE *out, const ta_subject_report *subjects, size_t n,
 
 /* ---------------------------------------------------------------- shutdown conformance (issue 4) */
 
+/* ---------------------------------------------------------------- fuzz input (issue 5) */
+
+/*
+ * The byte consumer every fuzz target decodes its input with. Reads past the end
+ * yield zeros, so every byte string decodes to exactly one structured input and a
+ * truncated file is never an error: the fuzzer may hand us anything.
+ */
+typedef struct ta_fuzz_in {
+    const uint8_t *data;
+    size_t len, pos;
+} ta_fuzz_in;
+void ta_fuzz_in_init(ta_fuzz_in *in, const void *data, size_t len);
+size_t ta_fuzz_in_left(const ta_fuzz_in *in);
+uint8_t ta_fuzz_u8(ta_fuzz_in *in);
+uint16_t ta_fuzz_u16(ta_fuzz_in *in);   /* big-endian */
+uint64_t ta_fuzz_u64(ta_fuzz_in *in);   /* big-endian */
+/* One byte, reduced to 0..n-1 (n >= 1). */
+unsigned ta_fuzz_pick(ta_fuzz_in *in, unsigned n);
+/* A length byte (capped at max) then that many bytes, borrowed from the input;
+ * fewer when the input ends first. Returns the count, *out points at them. */
+size_t ta_fuzz_chunk(ta_fuzz_in *in, size_t max, const uint8_t **out);
+
+/* ---- session-id callback input (fuzz/sid_callback.c) */
+typedef enum {
+    TA_FUZZ_CACHE_FREE = 0,  /* SSL_has_matching_session_id: 0 (id free) */
+    TA_FUZZ_CACHE_TAKEN,     /* 1 for this query only */
+    TA_FUZZ_CACHE_ALL_TAKEN, /* 1 for this and every later query of the call */
+    TA_FUZZ_CACHE_COUNT
+} ta_fuzz_cache_answer;
+#define TA_FUZZ_SID_MAX_ANSWERS 64
+typedef struct ta_fuzz_sid {
+    ta_tls version;        /* the SSL * handed to the callback */
+    unsigned offered_len;  /* *id_len offered, 1..32 */
+    unsigned threads;      /* 1..4 concurrent callers */
+    unsigned calls;        /* 1..16 calls per thread */
+    uint64_t interleave;   /* seed of the thread interleaving and of the env */
+    size_t nanswers;       /* answers to the callback's cache queries, in order; */
+    uint8_t answer[TA_FUZZ_SID_MAX_ANSWERS]; /* past the last: FREE */
+} ta_fuzz_sid;
+void ta_fuzz_sid_decode(const uint8_t *data, size_t len, ta_fuzz_sid *out);
+/* Bytes that decode to *in; returns the length needed (may exceed cap). */
+size_t ta_fuzz_sid_encode(const ta_fuzz_sid *in, uint8_t *out, size_t cap);
+void ta_fuzz_sid_print(const ta_fuzz_sid *in, FILE *out);
+const char *ta_fuzz_cache_answer_name(unsigned a);
+
+/* ---- shutdown plans (fuzz/shutdown_schedule.c, fuzz/shutdown_records.c) */
+typedef enum {
+    TA_FUZZ_PEER_DATA = 0,   /* the peer writes arg+1 bytes of application data */
+    TA_FUZZ_PEER_CLOSE,      /* the peer calls SSL_shutdown (its close_notify) */
+    TA_FUZZ_PEER_KEYUPDATE,  /* TLS 1.3 KeyUpdate (TLS 1.2: a renegotiation request) */
+    TA_FUZZ_PEER_EOF,        /* the peer closes the transport, no close_notify */
+    TA_FUZZ_DELIVER_LOCAL,   /* deliver arg bytes (0: all) peer -> local */
+    TA_FUZZ_DELIVER_PEER,    /* deliver arg bytes (0: all) local -> peer, peer reads */
+    TA_FUZZ_LOCAL_STEP,      /* one more event for the driver under test */
+    TA_FUZZ_CANCEL,          /* the local side cancels the shutdown */
+    TA_FUZZ_INJECT,          /* raw bytes queued as if the peer sent them */
+    TA_FUZZ_OP_COUNT
+} ta_fuzz_op;
+#define TA_FUZZ_OPT_IGNORE_EOF 0x1u /* SSL_OP_IGNORE_UNEXPECTED_EOF on the local side */
+#define TA_FUZZ_OPT_TICKETS 0x2u    /* TLS 1.3: the server sends 2 tickets, not 0 */
+#define TA_FUZZ_OPT_DATA_FIRST 0x4u /* the peer sends data before the local shutdown */
+#define TA_FUZZ_MAX_STEPS 48
+typedef struct ta_fuzz_step {
+    ta_fuzz_op op;
+    uint16_t arg;          /* byte count for DATA / DELIVER_*, length for INJECT */
+    const uint8_t *bytes;  /* INJECT: arg bytes (borrowed from the input) */
+} ta_fuzz_step;
+typedef struct ta_fuzz_plan {
+    ta_tls version;
+    ta_role role;          /* the role of the local side (the code under test) */
+    ta_mode mode;
+    unsigned options;      /* TA_FUZZ_OPT_* */
+    size_t nsteps;
+    ta_fuzz_step step[TA_FUZZ_MAX_STEPS];
+} ta_fuzz_plan;
+/* with_inject == 0: INJECT is not in the alphabet (shutdown_schedule). */
+void ta_fuzz_plan_decode(const uint8_t *data, size_t len, int with_inject,
+                         ta_fuzz_plan *out);
+size_t ta_fuzz_plan_encode(const ta_fuzz_plan *plan, int with_inject, uint8_t *out,
+                           size_t cap);
+/* One line: "tls13 client psk opts=ignore-eof: peer-data 17, deliver-local all, ..." */
+void ta_fuzz_plan_print(const ta_fuzz_plan *plan, FILE *out);
+const char *ta_fuzz_op_name(ta_fuzz_op op);
+
 #ifdef __cplusplus
 }
 #endif
