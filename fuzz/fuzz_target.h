@@ -1,0 +1,41 @@
+/*
+ * fuzz_target.h - what every fuzz target and its three drivers share (fuzz/ only).
+ *
+ * A target is one C file defining LLVMFuzzerTestOneInput (and optionally
+ * LLVMFuzzerInitialize and ta_fuzz_target_describe). The same file is linked
+ * three ways: with replay.c (a standalone program, always built), with libFuzzer
+ * (-fsanitize=fuzzer) and with afl_driver.c (AFL++ persistent mode).
+ */
+#ifndef TA_FUZZ_TARGET_H
+#define TA_FUZZ_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tlsaudit.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional: the expensive set-up, run once before the first input (and, under
+ * AFL++, before the fork server starts: deferred initialisation). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+/* Optional: print the decoded input as a readable schedule (replay --print,
+ * tools/fuzz on a finding). */
+void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
+    __attribute__((weak));
+
+/*
+ * A violation: one line "tlsaudit-fuzz: RULE: explanation" on stderr, then abort()
+ * so that every engine records the input. The rule id is what findings are
+ * de-duplicated by (tools/fuzz), so it comes first and never varies.
+ */
+void ta_fuzz_fail(const char *rule, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+/* Set-up that cannot fail on a healthy machine failed: say so and exit(2)
+ * (not an abort: a broken harness is not a finding). */
+void ta_fuzz_setup_failed(const char *what) __attribute__((noreturn));
+
+/* The fixed wall clock of fuzz/fixed_time.c (seconds since the epoch). */
+#define TA_FUZZ_FIXED_TIME 1767225600 /* 2026-01-01T00:00:00Z */
+
+#endif
