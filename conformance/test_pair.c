@@ -1,0 +1,400 @@
+/*
+ * test_pair.c - the memory-BIO pair against real OpenSSL: handshakes in every
+ * version and mode, delivery byte by byte and record by record, EOF without
+ * close_notify, injected garbage, and the bounds of the pumps.
+ */
+#include "test_pair_fixture.h"
+
+/* ------------------------------------------------------------ handshake */
+
+/* OpenSSL marks a handshake as "reused" whenever a PSK was accepted: a resumed
+ * session, but also a TLS 1.3 external PSK (both use the RFC 8446 §4.2.11
+ * pre_shared_key extension; OpenSSL sets s->hit for either). TLS 1.2 PSK
+ * (RFC 4279) is a full handshake. Measured on 3.0; see the report. */
+static int expect_reused(ta_tls v, ta_mode m)
+{
+    return m == TA_MODE_RESUME || (m == TA_MODE_PSK && v == TA_TLS13);
+}
+
+/* variant 0: seeded randomness, 1: the OS's (what users run without --seed). */
+static void test_handshake(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    fx f;
+
+    fx_open(&f, c->variant ? NULL : &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    for (int r = 0; r < TA_ROLE_COUNT; r++) {
+        SSL *s = fx_ssl(&f, (ta_role)r);
+        assert_true(SSL_is_init_finished(s));
+        assert_int_equal(SSL_version(s), fx_wire_version(c->version));
+        assert_int_equal(SSL_session_reused(s), expect_reused(c->version, c->mode));
+    }
+    /* A PSK handshake carries no certificate; cert and resume (whose session
+     * remembers it) do. */
+    assert_int_equal(SSL_get0_peer_certificate(fx_ssl(&f, TA_CLIENT)) != NULL,
+                     c->mode != TA_MODE_PSK);
+    if (c->mode == TA_MODE_PSK)
+        assert_string_equal(SSL_get_cipher(fx_ssl(&f, TA_CLIENT)),
+                            c->version == TA_TLS12 ? "PSK-AES128-GCM-SHA256"
+                                                   : "TLS_AES_128_GCM_SHA256");
+    if (c->mode == TA_MODE_RESUME && c->version == TA_TLS12) {
+        /* Session-ID resumption: the client resumed exactly the primed session. */
+        unsigned int a, b;
+        const unsigned char *ia = SSL_SESSION_get_id(ta_ctx_session(f.ctx), &a);
+        const unsigned char *ib = SSL_SESSION_get_id(SSL_get_session(fx_ssl(&f, TA_CLIENT)), &b);
+        assert_int_equal(a, b);
+        assert_memory_equal(ia, ib, a);
+    }
+    fx_close(&f);
+}
+
+/* ------------------------------------------------------------ partial delivery */
+
+/* Drive both handshakes ourselves; variant 0 moves 1 byte per direction per
+ * round, variant 1 one whole record (checked against the sender's record view). */
+static void test_partial(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    size_t moved[2] = {0, 0}, rec_at[2] = {0, 0}, rounds = 0;
+    int done = 0;
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    for (; rounds < FX_MAX_ROUNDS && !done; rounds++) {
+        for (int d = 0; d < 2; d++) {
+            size_t n = 0;
+            if (c->variant == 0) {
+                FX_OK(ta_pair_deliver(f.p, (ta_dir)d, 1, &n));
+                assert_true(n <= 1);
+            } else {
+                size_t count;
+                const ta_record *recs = ta_pair_records(f.p, (ta_dir)d, &count);
+                FX_OK(ta_pair_deliver_record(f.p, (ta_dir)d, &n));
+                if (n > 0) {
+                    /* exactly the next record the sender wrote, header included */
+                    assert_true(rec_at[d] < count);
+                    assert_int_equal(n, 5 + (size_t)recs[rec_at[d]].length);
+                    rec_at[d]++;
+                }
+            }
+            moved[d] += n;
+        }
+        for (int r = 0; r < TA_ROLE_COUNT; r++) {
+            SSL *s = fx_ssl(&f, (ta_role)r);
+            ta_io_result res;
+            if (SSL_is_init_finished(s))
+                continue;
+            ERR_clear_error();
+            ta_io_classify(s, SSL_do_handshake(s), &res);
+            if (res.ret != 1 && !fx_retryable(&res))
+                fail_msg("%s: handshake failed on the %s: SSL_get_error %d reason %d", c->name,
+                         ta_role_name((ta_role)r), res.ssl_error, res.reason);
+        }
+        done = SSL_is_init_finished(fx_ssl(&f, TA_CLIENT))
+               && SSL_is_init_finished(fx_ssl(&f, TA_SERVER));
+    }
+    assert_true(done);
+    /* Everything the server got came in pieces: as many rounds as bytes. */
+    if (c->variant == 0)
+        assert_true(rounds >= moved[TA_C2S]);
+    else
+        assert_true(rec_at[TA_C2S] >= 2 || c->version == TA_TLS12 || c->mode != TA_MODE_CERT);
+    assert_true(moved[TA_C2S] > 0 && moved[TA_S2C] > 0);
+
+    /* The connection works afterwards, still fed 1 byte at a time. */
+    {
+        unsigned char buf[8];
+        size_t n = 0, total = 0, got = 0;
+        assert_int_equal(SSL_write(fx_ssl(&f, TA_CLIENT), "hello", 5), 5);
+        for (int i = 0; i < FX_MAX_ROUNDS && got == 0; i++) {
+            ta_io_result res;
+            FX_OK(ta_pair_deliver(f.p, TA_C2S, 1, &n));
+            total += n;
+            ERR_clear_error();
+            ta_io_classify(fx_ssl(&f, TA_SERVER),
+                           SSL_read_ex(fx_ssl(&f, TA_SERVER), buf, sizeof(buf), &got), &res);
+            if (res.ret != 1)
+                assert_true(fx_retryable(&res));
+        }
+        assert_int_equal(got, 5);
+        assert_memory_equal(buf, "hello", 5);
+        assert_true(total > 5); /* a whole record arrived byte by byte */
+    }
+    fx_close(&f);
+}
+
+/* A record only moves once it is complete in the queue. */
+static void test_record_incomplete(void **state)
+{
+    static const uint8_t hdr[5] = {0x17, 0x03, 0x03, 0x00, 0x10};
+    static const uint8_t body[16] = {0};
+    size_t n = 1;
+    fx f;
+    (void)state;
+
+    fx_open(&f, &fx_default_seed, TA_TLS13, TA_MODE_PSK, NULL);
+    FX_OK(ta_pair_inject(f.p, TA_C2S, hdr, 3));
+    FX_OK(ta_pair_deliver_record(f.p, TA_C2S, &n));
+    assert_int_equal(n, 0);
+    FX_OK(ta_pair_inject(f.p, TA_C2S, hdr + 3, 2));
+    FX_OK(ta_pair_inject(f.p, TA_C2S, body, 15));
+    FX_OK(ta_pair_deliver_record(f.p, TA_C2S, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(ta_pair_pending(f.p, TA_C2S), 20);
+    FX_OK(ta_pair_inject(f.p, TA_C2S, body, 16)); /* completes it, plus 15 more */
+    FX_OK(ta_pair_deliver_record(f.p, TA_C2S, &n));
+    assert_int_equal(n, 21);
+    assert_int_equal(ta_pair_pending(f.p, TA_C2S), 15);
+    fx_close(&f);
+}
+
+/* ------------------------------------------------------------ EOF */
+
+/* The peer closes the transport without close_notify (RFC 8446 §6.1: a
+ * truncation attack unless it is signalled). variant: which side reads. */
+static void test_eof(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    ta_role reader = (ta_role)c->variant;
+    ta_dir toward = reader == TA_CLIENT ? TA_S2C : TA_C2S;
+    unsigned char buf[16];
+    size_t n = 0;
+    ta_io_result res;
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    assert_false(ta_pair_is_closed(f.p, toward));
+    FX_OK(ta_pair_close(f.p, toward));
+    assert_true(ta_pair_is_closed(f.p, toward));
+    /* Nothing moves into a closed direction. */
+    assert_int_equal(ta_pair_inject(f.p, toward, "x", 1), TA_E_CLOSED);
+    assert_int_equal(ta_last_error()->code, TA_E_CLOSED);
+
+    ERR_clear_error();
+    ta_io_classify(fx_ssl(&f, reader), SSL_read_ex(fx_ssl(&f, reader), buf, sizeof(buf), &n),
+                   &res);
+    assert_int_equal(res.ret, 0);
+    if (fx_ossl3()) {
+        assert_int_equal(res.ssl_error, SSL_ERROR_SSL);
+        assert_int_equal(ERR_GET_LIB(res.err), ERR_LIB_SSL);
+        assert_int_equal(res.reason, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+    } else {
+        assert_int_equal(res.ssl_error, SSL_ERROR_SYSCALL);
+    }
+    /* The peer never sent close_notify, so none was received. */
+    assert_false(SSL_get_shutdown(fx_ssl(&f, reader)) & SSL_RECEIVED_SHUTDOWN);
+    fx_close(&f);
+}
+
+/* The read pump reports the same EOF as an error with OpenSSL's reason. */
+static void test_eof_pump(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    unsigned char buf[16];
+    size_t n = 7;
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    FX_OK(ta_pair_close(f.p, TA_C2S));
+    assert_int_equal(ta_pair_read(f.p, TA_SERVER, buf, sizeof(buf), &n, 8), TA_E_OSSL);
+    assert_int_equal(n, 0);
+    assert_int_equal(ta_last_error()->code, TA_E_OSSL);
+    if (fx_ossl3())
+        assert_non_null(strstr(ta_last_error()->message, ERR_reason_error_string(ERR_PACK(
+                                   ERR_LIB_SSL, 0, SSL_R_UNEXPECTED_EOF_WHILE_READING))));
+    assert_int_equal(ERR_peek_error(), 0); /* the queue was cleared */
+    fx_close(&f);
+}
+
+/* ------------------------------------------------------------ inject */
+
+typedef struct garbage {
+    const char *name;
+    uint8_t bytes[40];
+    size_t len;
+    int reason; /* expected OpenSSL reason, 0: any protocol error */
+} garbage;
+
+static const garbage garbages[] = {
+    /* A well-formed application_data header over bytes no key produced:
+     * the AEAD check fails (RFC 8446 §5.2, RFC 5246 §6.2.3.3). */
+    {"bad-record-mac",
+     {0x17, 0x03, 0x03, 0x00, 0x20, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5,
+      0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5,
+      0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5},
+     37, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC},
+    /* Not TLS at all. */
+    {"not-tls", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27, 0},
+};
+#define N_GARBAGE (sizeof(garbages) / sizeof(garbages[0]))
+
+static void test_inject(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    const garbage *g = &garbages[c->variant];
+    unsigned char buf[16];
+    size_t n = 0, before, after, nrec;
+    int ret, ssl_reason = 0;
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    (void)ta_pair_transcript(f.p, TA_C2S, &before);
+    FX_OK(ta_pair_inject(f.p, TA_C2S, g->bytes, g->len));
+    assert_int_equal(ta_pair_pending(f.p, TA_C2S), g->len);
+    FX_OK(ta_pair_deliver(f.p, TA_C2S, TA_ALL, &n));
+    assert_int_equal(n, g->len);
+    /* Injected bytes are not the client's: its transcript did not grow. */
+    (void)ta_pair_transcript(f.p, TA_C2S, &after);
+    assert_int_equal(before, after);
+
+    /* Classified by hand: ta_io_classify keeps the FIRST queued error, and with
+     * TLS 1.2 AES-GCM a bad tag queues a provider error (lib 57) before libssl's
+     * own; the reason we check is the one libssl queued. */
+    ERR_clear_error();
+    ret = SSL_read_ex(fx_ssl(&f, TA_SERVER), buf, sizeof(buf), &n);
+    assert_int_equal(ret, 0);
+    assert_int_equal(SSL_get_error(fx_ssl(&f, TA_SERVER), ret), SSL_ERROR_SSL);
+    for (unsigned long e; (e = ERR_get_error()) != 0;)
+        if (ERR_GET_LIB(e) == ERR_LIB_SSL && ssl_reason == 0)
+            ssl_reason = ERR_GET_REASON(e);
+    if (g->reason != 0)
+        assert_int_equal(ssl_reason, g->reason);
+    else
+        assert_int_not_equal(ssl_reason, 0);
+    /* The server answered with a fatal alert (RFC 8446 §6.2, RFC 5246 §7.2.2). */
+    const ta_record *r = ta_pair_records(f.p, TA_S2C, &nrec);
+    assert_true(nrec > 0);
+    assert_int_equal(r[nrec - 1].kind, TA_REC_ALERT);
+    assert_int_equal(r[nrec - 1].alert_level, SSL3_AL_FATAL);
+    fx_close(&f);
+}
+
+/* ------------------------------------------------------------ bounds */
+
+static void assert_bound_record(const char *what, int steps)
+{
+    const ta_error *e = ta_last_error();
+    char want[32];
+
+    assert_int_equal(e->code, TA_E_BOUND);
+    assert_non_null(strstr(e->message, what));
+    snprintf(want, sizeof(want), "after %d steps", steps);
+    assert_non_null(strstr(e->message, want));
+    assert_string_equal(e->file, "src/pump.c");
+    assert_true(e->line > 0);
+    assert_int_equal(e->ossl_err, 0);
+}
+
+static void test_bound_handshake(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    assert_int_equal(ta_pair_handshake(f.p, 1), TA_E_BOUND);
+    assert_bound_record("handshake", 1);
+    /* The bound left the pair usable: more steps finish the handshake. */
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    fx_close(&f);
+}
+
+/* A read whose peer never writes stops at the bound; the data then flows. */
+static void test_bound_read(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    unsigned char buf[8];
+    size_t n = 9;
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    assert_int_equal(ta_pair_read(f.p, TA_CLIENT, buf, sizeof(buf), &n, 5), TA_E_BOUND);
+    assert_int_equal(n, 0);
+    assert_bound_record("read on the client", 5);
+    FX_OK(ta_pair_write(f.p, TA_SERVER, "late", 4, TA_DEFAULT_STEPS));
+    FX_OK(ta_pair_read(f.p, TA_CLIENT, buf, sizeof(buf), &n, TA_DEFAULT_STEPS));
+    assert_int_equal(n, 4);
+    fx_close(&f);
+}
+
+/* A write before the handshake runs the handshake, which cannot end in 1 round. */
+static void test_bound_write(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    assert_int_equal(ta_pair_write(f.p, TA_CLIENT, "x", 1, 1), TA_E_BOUND);
+    assert_bound_record("write on the client", 1);
+    fx_close(&f);
+}
+
+/* One round sends our close_notify and lets the peer answer; the bound is
+ * reached before we read that answer, and a second call completes. */
+static void test_bound_shutdown(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+    assert_int_equal(ta_pair_shutdown(f.p, TA_CLIENT, 1), TA_E_BOUND);
+    assert_bound_record("shutdown of the client", 1);
+    assert_true(SSL_get_shutdown(fx_ssl(&f, TA_CLIENT)) & SSL_SENT_SHUTDOWN);
+    FX_OK(ta_pair_shutdown(f.p, TA_CLIENT, TA_DEFAULT_STEPS));
+    assert_int_equal(SSL_get_shutdown(fx_ssl(&f, TA_CLIENT)),
+                     SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    fx_close(&f);
+}
+
+/* ------------------------------------------------------------ the matrix */
+
+#define N_VM (TA_TLS_COUNT * TA_MODE_COUNT)
+#define N_TESTS (N_VM * (2 + 2 + 2 + 1 + N_GARBAGE + 4) + 1)
+
+int main(void)
+{
+    static struct CMUnitTest tests[N_TESTS];
+    static fx_case cases[N_TESTS];
+    static const char *const envs[] = {"", "/os-rand"};
+    static const char *const deliveries[] = {"1-byte", "1-record"};
+    size_t n = 0;
+
+    for (int v = 0; v < TA_TLS_COUNT; v++) {
+        for (int m = 0; m < TA_MODE_COUNT; m++) {
+            const char *vn = ta_tls_name((ta_tls)v), *mn = ta_mode_name((ta_mode)m);
+            for (int e = 0; e < 2; e++)
+                n = fx_add(tests, cases, n, test_handshake, v, m, e, "%s/%s/handshake%s", vn,
+                           mn, envs[e]);
+            for (int d = 0; d < 2; d++)
+                n = fx_add(tests, cases, n, test_partial, v, m, d, "%s/%s/deliver-%s", vn, mn,
+                           deliveries[d]);
+            for (int r = 0; r < TA_ROLE_COUNT; r++)
+                n = fx_add(tests, cases, n, test_eof, v, m, r, "%s/%s/eof/%s-reads", vn, mn,
+                           ta_role_name((ta_role)r));
+            n = fx_add(tests, cases, n, test_eof_pump, v, m, 0, "%s/%s/eof/read-pump", vn, mn);
+            for (size_t g = 0; g < N_GARBAGE; g++)
+                n = fx_add(tests, cases, n, test_inject, v, m, (int)g, "%s/%s/inject/%s", vn,
+                           mn, garbages[g].name);
+            n = fx_add(tests, cases, n, test_bound_handshake, v, m, 0,
+                       "%s/%s/bound/handshake-1-step", vn, mn);
+            n = fx_add(tests, cases, n, test_bound_read, v, m, 0,
+                       "%s/%s/bound/read-silent-peer", vn, mn);
+            n = fx_add(tests, cases, n, test_bound_write, v, m, 0,
+                       "%s/%s/bound/write-before-handshake", vn, mn);
+            n = fx_add(tests, cases, n, test_bound_shutdown, v, m, 0,
+                       "%s/%s/bound/shutdown-1-step", vn, mn);
+        }
+    }
+    n = fx_add(tests, cases, n, test_record_incomplete, TA_TLS13, TA_MODE_PSK, 0,
+               "deliver-record/incomplete-holds");
+    if (n != N_TESTS) {
+        fprintf(stderr, "test_pair: %zu cases built, table says %zu\n", n, (size_t)N_TESTS);
+        return 1;
+    }
+    return _cmocka_run_group_tests("test_pair", tests, n, NULL, NULL);
+}
