@@ -64,6 +64,21 @@ void ta__buf_free(ta__buf *b);
 /* The seeded RAND provider (rng.c). */
 ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
 
+/* Shutdown engine internals shared by src/sd_*.c (issue 4). */
+ta_status ta__sd_report_new(const char *driver, ta_sd_report **out);
+ta_status ta__sd_report_add(ta_sd_report *r, const ta_sd_result *res);
+void ta__sd_report_explore(ta_sd_report *r, const ta_sd_explore_stats *st, unsigned depth);
+/* One case, isolated in a child when o->isolate; scenario names the case. */
+ta_status ta__sd_case(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_opts *o,
+                      const ta_sd_schedule *s, const char *scenario, ta_sd_result *out);
+/* ta_sd_run_facts plus a hash of the end state and the number of actions that
+ * changed nothing (the explorer prunes on both). */
+ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
+                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig,
+                         size_t *out_noops);
+/* 1 when name matches one of the comma-separated globs (NULL/"" matches all). */
+int ta__sd_only_match(const char *globs, const char *name);
+
 /* The env's key material slots (env.c), filled by keys.c. */
 EVP_PKEY **ta__env_key_slot(ta_env *env);
 X509 **ta__env_cert_slot(ta_env *env);
