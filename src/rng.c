@@ -42,7 +42,10 @@ void ta_rng_bytes(ta_rng *r, void *buf, size_t len)
     while (len > 0) {
         uint64_t v = ta_rng_next(r);
         size_t n = len < 8 ? len : 8;
-        memcpy(p, &v, n);
+        /* Least significant byte first on every host, so a seed replays the
+         * same bytes across machines (memcpy would follow host endianness). */
+        for (size_t i = 0; i < n; i++)
+            p[i] = (uint8_t)(v >> (8 * i));
         p += n;
         len -= n;
     }
