@@ -4,7 +4,7 @@
 
 #include "fuzz_target.h"
 
-void ta_fuzz_fail(const char *rule, const char *fmt, ...)
+void ta_fuzz_fail_at(const char *func, int line, const char *rule, const char *fmt, ...)
 {
     va_list ap;
 
@@ -12,7 +12,7 @@ void ta_fuzz_fail(const char *rule, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "\ntlsaudit-fuzz: at %s:%d\n", func, line);
     fflush(stderr);
     abort();
 }

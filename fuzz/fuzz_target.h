@@ -25,12 +25,14 @@ void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
     __attribute__((weak));
 
 /*
- * A violation: one line "tlsaudit-fuzz: RULE: explanation" on stderr, then abort()
- * so that every engine records the input. The rule id is what findings are
- * de-duplicated by (tools/fuzz), so it comes first and never varies.
+ * A violation: "tlsaudit-fuzz: RULE: explanation" and "tlsaudit-fuzz: at FUNC:LINE"
+ * on stderr, then abort() so that every engine records the input. tools/fuzz
+ * de-duplicates findings by the rule id and that location (or, for crashes inside
+ * the code under test, the sanitizer's stack), so neither ever varies by input.
  */
-void ta_fuzz_fail(const char *rule, const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 2, 3)));
+#define TA_FUZZ_FAIL(rule, ...) ta_fuzz_fail_at(__func__, __LINE__, (rule), __VA_ARGS__)
+void ta_fuzz_fail_at(const char *func, int line, const char *rule, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 4, 5)));
 /* Set-up that cannot fail on a healthy machine failed: say so and exit(2)
  * (not an abort: a broken harness is not a finding). */
 void ta_fuzz_setup_failed(const char *what) __attribute__((noreturn));

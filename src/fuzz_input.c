@@ -1,6 +1,6 @@
 /*
  * fuzz_input.c - the byte consumer the fuzz targets share, and the two
- * structured inputs built on it (session-id callback runs, shutdown plans).
+ * structured inputs built on it (session-id callback runs, shutdown schedules).
  *
  * Every byte string decodes to exactly one structured input: reads past the end
  * give zeros, every choice is reduced modulo its range. So a fuzzer mutation is
@@ -138,112 +138,92 @@ void ta_fuzz_sid_print(const ta_fuzz_sid *s, FILE *out)
     fputc('\n', out);
 }
 
-/* ------------------------------------------------------------ shutdown plans */
+/* ------------------------------------------------------------ shutdown schedules */
 
-/*
- * Layout: [header] then steps until the input ends (at most TA_FUZZ_MAX_STEPS).
- *   header: bit0 TLS 1.3, bit1 server, bits 2-3 mode (3 reads as psk),
- *           bits 4-6 TA_FUZZ_OPT_*.
- *   step:   [op] [arg] and, for INJECT, arg raw bytes. op is reduced modulo the
- *           alphabet (INJECT excluded when with_inject == 0).
- */
-static const char *const ta__op_names[TA_FUZZ_OP_COUNT] = {
-    "peer-data", "peer-close", "peer-keyupdate", "peer-eof",     "deliver-local",
-    "deliver-peer", "local-step", "cancel",     "inject"};
+/* The actions of ta_sd_schedule (tlsaudit.h) each alphabet draws from. */
+static const char ta__sd_schedule_ops[] = "sdcktrhem<>x!w";
+static const char ta__sd_records_ops[] = "sdcktrhem<>x!wgazfi";
 
-const char *ta_fuzz_op_name(ta_fuzz_op op)
+const char *ta_fuzz_sd_alphabet_chars(ta_fuzz_sd_alphabet a)
 {
-    return (unsigned)op < TA_FUZZ_OP_COUNT ? ta__op_names[op] : "?";
+    return a == TA_FUZZ_SD_RECORDS ? ta__sd_records_ops : ta__sd_schedule_ops;
 }
 
-#define TA__FUZZ_MAX_INJECT 255
-
-void ta_fuzz_plan_decode(const uint8_t *data, size_t len, int with_inject,
-                         ta_fuzz_plan *out)
+static int ta__sd_takes_arg(char op)
 {
-    unsigned nops = with_inject ? TA_FUZZ_OP_COUNT : TA_FUZZ_INJECT;
+    return op == 'd' || op == '<' || op == '>';
+}
+
+void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
+                       ta_sd_schedule *out)
+{
+    const char *ops = ta_fuzz_sd_alphabet_chars(a);
+    size_t nops = strlen(ops);
     ta_fuzz_in in;
     uint8_t h;
 
     memset(out, 0, sizeof(*out));
     ta_fuzz_in_init(&in, data, len);
     h = ta_fuzz_u8(&in);
-    out->version = (h & 1) ? TA_TLS13 : TA_TLS12;
+    out->tls = (h & 1) ? TA_TLS13 : TA_TLS12;
     out->role = (h & 2) ? TA_SERVER : TA_CLIENT;
-    out->mode = ((h >> 2) & 3) == 3 ? TA_MODE_PSK : (ta_mode)((h >> 2) & 3);
-    out->options = (h >> 4) & 7;
-    while (ta_fuzz_in_left(&in) > 0 && out->nsteps < TA_FUZZ_MAX_STEPS) {
-        ta_fuzz_step *st = &out->step[out->nsteps++];
-        st->op = (ta_fuzz_op)ta_fuzz_pick(&in, nops);
-        if (st->op == TA_FUZZ_INJECT)
-            st->arg = (uint16_t)ta_fuzz_chunk(&in, TA__FUZZ_MAX_INJECT, &st->bytes);
-        else
-            st->arg = ta_fuzz_u8(&in);
+    out->flags = (h & 4 ? TA_SD_F_IGNORE_EOF : 0) | (h & 8 ? TA_SD_F_IN_HANDSHAKE : 0)
+                 | (h & 16 ? TA_SD_F_TICKETS : 0);
+    while (ta_fuzz_in_left(&in) > 0 && out->n < TA_SD_MAX_ACTIONS) {
+        uint8_t b = ta_fuzz_u8(&in);
+        char op = (b != 0 && strchr(ops, b) != NULL) ? (char)b : ops[b % nops];
+        uint16_t arg = 0;
+        const uint8_t *bytes = NULL;
+        size_t n = 0;
+
+        if (ta__sd_takes_arg(op)) {
+            uint8_t v = ta_fuzz_u8(&in);
+            arg = v == 255 ? TA_SD_ALL_BYTES : v;
+        } else if (op == 'i') {
+            n = ta_fuzz_chunk(&in, TA_SD_POOL_BYTES - out->pool_len, &bytes);
+            if (n == 0)
+                continue; /* injecting nothing is no action */
+        }
+        /* Cannot fail: the action count and the pool room were checked above. */
+        if (ta_sd_schedule_add(out, op, arg, bytes, n) != TA_OK)
+            break;
     }
 }
 
-size_t ta_fuzz_plan_encode(const ta_fuzz_plan *p, int with_inject, uint8_t *buf,
-                           size_t cap)
+size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t *buf,
+                         size_t cap)
 {
+    const char *ops = ta_fuzz_sd_alphabet_chars(a);
     ta__fuzz_out o = {buf, cap, 0};
-    unsigned mode = (unsigned)p->mode < TA_MODE_COUNT ? (unsigned)p->mode : 0;
 
-    ta__put(&o, (uint8_t)((p->version == TA_TLS13 ? 1 : 0) | (p->role == TA_SERVER ? 2 : 0)
-                          | (mode << 2) | ((p->options & 7) << 4)));
-    for (size_t i = 0; i < p->nsteps && i < TA_FUZZ_MAX_STEPS; i++) {
-        const ta_fuzz_step *st = &p->step[i];
-        if (st->op == TA_FUZZ_INJECT && !with_inject)
-            continue; /* not in this alphabet: dropping it keeps the rest exact */
-        ta__put(&o, (uint8_t)st->op);
-        if (st->op == TA_FUZZ_INJECT) {
-            size_t n = st->arg > TA__FUZZ_MAX_INJECT ? TA__FUZZ_MAX_INJECT : st->arg;
+    ta__put(&o, (uint8_t)((s->tls == TA_TLS13 ? 1 : 0) | (s->role == TA_SERVER ? 2 : 0)
+                          | (s->flags & TA_SD_F_IGNORE_EOF ? 4 : 0)
+                          | (s->flags & TA_SD_F_IN_HANDSHAKE ? 8 : 0)
+                          | (s->flags & TA_SD_F_TICKETS ? 16 : 0)));
+    for (size_t i = 0; i < s->n && i < TA_SD_MAX_ACTIONS; i++) {
+        const ta_sd_action *act = &s->act[i];
+        if (act->op == 0 || strchr(ops, act->op) == NULL)
+            continue; /* not in this alphabet */
+        if (act->op == 'i' && act->len == 0)
+            continue;
+        ta__put(&o, (uint8_t)act->op);
+        if (ta__sd_takes_arg(act->op)) {
+            ta__put(&o, act->arg == TA_SD_ALL_BYTES ? 255 : act->arg > 254 ? 254
+                                                                           : (uint8_t)act->arg);
+        } else if (act->op == 'i') {
+            size_t n = act->len > 255 ? 255 : act->len;
             ta__put(&o, (uint8_t)n);
             for (size_t k = 0; k < n; k++)
-                ta__put(&o, st->bytes[k]);
-        } else {
-            ta__put(&o, (uint8_t)(st->arg > 255 ? 255 : st->arg));
+                ta__put(&o, s->pool[act->off + k]);
         }
     }
     return o.len;
 }
 
-void ta_fuzz_plan_print(const ta_fuzz_plan *p, FILE *out)
+void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out)
 {
-    static const char *const opt_names[] = {"ignore-eof", "tickets", "data-first"};
-    int any = 0;
+    char line[TA_SD_MAX_ACTIONS * 8 + 2 * TA_SD_POOL_BYTES + 64];
 
-    fprintf(out, "%s %s %s opts=", ta_tls_name(p->version), ta_role_name(p->role),
-            ta_mode_name(p->mode));
-    for (unsigned b = 0; b < 3; b++)
-        if (p->options & (1u << b))
-            fprintf(out, "%s%s", any++ ? "+" : "", opt_names[b]);
-    fprintf(out, "%s:", any ? "" : "none");
-    for (size_t i = 0; i < p->nsteps; i++) {
-        const ta_fuzz_step *st = &p->step[i];
-        fprintf(out, "%s %s", i ? "," : "", ta_fuzz_op_name(st->op));
-        switch (st->op) {
-        case TA_FUZZ_PEER_DATA:
-            fprintf(out, " %u", st->arg + 1u);
-            break;
-        case TA_FUZZ_DELIVER_LOCAL:
-        case TA_FUZZ_DELIVER_PEER:
-            if (st->arg == 0)
-                fprintf(out, " all");
-            else
-                fprintf(out, " %u", st->arg);
-            break;
-        case TA_FUZZ_INJECT:
-            fprintf(out, " %u:", st->arg);
-            for (unsigned k = 0; k < st->arg && k < 16; k++)
-                fprintf(out, "%02x", st->bytes[k]);
-            if (st->arg > 16)
-                fprintf(out, "...");
-            break;
-        default:
-            break;
-        }
-    }
-    if (p->nsteps == 0)
-        fprintf(out, " (no steps)");
-    fputc('\n', out);
+    ta_sd_schedule_format(s, line, sizeof(line));
+    fprintf(out, "%s\n", line);
 }

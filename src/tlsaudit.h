@@ -850,44 +850,30 @@ size_t ta_fuzz_sid_encode(const ta_fuzz_sid *in, uint8_t *out, size_t cap);
 void ta_fuzz_sid_print(const ta_fuzz_sid *in, FILE *out);
 const char *ta_fuzz_cache_answer_name(unsigned a);
 
-/* ---- shutdown plans (fuzz/shutdown_schedule.c, fuzz/shutdown_records.c) */
-typedef enum {
-    TA_FUZZ_PEER_DATA = 0,   /* the peer writes arg+1 bytes of application data */
-    TA_FUZZ_PEER_CLOSE,      /* the peer calls SSL_shutdown (its close_notify) */
-    TA_FUZZ_PEER_KEYUPDATE,  /* TLS 1.3 KeyUpdate (TLS 1.2: a renegotiation request) */
-    TA_FUZZ_PEER_EOF,        /* the peer closes the transport, no close_notify */
-    TA_FUZZ_DELIVER_LOCAL,   /* deliver arg bytes (0: all) peer -> local */
-    TA_FUZZ_DELIVER_PEER,    /* deliver arg bytes (0: all) local -> peer, peer reads */
-    TA_FUZZ_LOCAL_STEP,      /* one more event for the driver under test */
-    TA_FUZZ_CANCEL,          /* the local side cancels the shutdown */
-    TA_FUZZ_INJECT,          /* raw bytes queued as if the peer sent them */
-    TA_FUZZ_OP_COUNT
-} ta_fuzz_op;
-#define TA_FUZZ_OPT_IGNORE_EOF 0x1u /* SSL_OP_IGNORE_UNEXPECTED_EOF on the local side */
-#define TA_FUZZ_OPT_TICKETS 0x2u    /* TLS 1.3: the server sends 2 tickets, not 0 */
-#define TA_FUZZ_OPT_DATA_FIRST 0x4u /* the peer sends data before the local shutdown */
-#define TA_FUZZ_MAX_STEPS 48
-typedef struct ta_fuzz_step {
-    ta_fuzz_op op;
-    uint16_t arg;          /* byte count for DATA / DELIVER_*, length for INJECT */
-    const uint8_t *bytes;  /* INJECT: arg bytes (borrowed from the input) */
-} ta_fuzz_step;
-typedef struct ta_fuzz_plan {
-    ta_tls version;
-    ta_role role;          /* the role of the local side (the code under test) */
-    ta_mode mode;
-    unsigned options;      /* TA_FUZZ_OPT_* */
-    size_t nsteps;
-    ta_fuzz_step step[TA_FUZZ_MAX_STEPS];
-} ta_fuzz_plan;
-/* with_inject == 0: INJECT is not in the alphabet (shutdown_schedule). */
-void ta_fuzz_plan_decode(const uint8_t *data, size_t len, int with_inject,
-                         ta_fuzz_plan *out);
-size_t ta_fuzz_plan_encode(const ta_fuzz_plan *plan, int with_inject, uint8_t *out,
-                           size_t cap);
-/* One line: "tls13 client psk opts=ignore-eof: peer-data 17, deliver-local all, ..." */
-void ta_fuzz_plan_print(const ta_fuzz_plan *plan, FILE *out);
-const char *ta_fuzz_op_name(ta_fuzz_op op);
+/* ---- shutdown schedules (fuzz/shutdown_schedule.c, fuzz/shutdown_records.c) */
+/*
+ * Decodes bytes into a ta_sd_schedule (the shutdown engine's own schedule, so a
+ * finding prints as the string `tlsaudit shutdown --schedule` replays).
+ * Layout: [flags] then actions until the input ends (at most TA_SD_MAX_ACTIONS).
+ *   flags:  bit0 TLS 1.3, bit1 local side is the server, bit2 +ignore-eof,
+ *           bit3 +in-handshake, bit4 +tickets.
+ *   action: one byte, the action's own character when it is in the alphabet,
+ *           else an index into it; then one argument byte for d, < and >
+ *           (0: the default, 255: "*"), and for i a length byte and the bytes.
+ * TA_FUZZ_SD_SCHEDULE is the alphabet of peer actions, deliveries, cancel and
+ * wake-ups; TA_FUZZ_SD_RECORDS adds the injections (raw bytes, garbage, alerts,
+ * empty records, fatal alerts) the records target is about.
+ */
+typedef enum { TA_FUZZ_SD_SCHEDULE = 0, TA_FUZZ_SD_RECORDS } ta_fuzz_sd_alphabet;
+const char *ta_fuzz_sd_alphabet_chars(ta_fuzz_sd_alphabet a);
+void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
+                       ta_sd_schedule *out);
+/* Bytes that decode to *s (actions outside the alphabet are dropped; an argument
+ * of 255 that is not "*" becomes 254); returns the length needed. */
+size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t *out,
+                         size_t cap);
+/* The schedule's string form on one line. */
+void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out);
 
 #ifdef __cplusplus
 }
