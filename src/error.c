@@ -47,7 +47,10 @@ void ta_error_clear(void)
 
 static const char *ta__short_file(const char *f)
 {
-    const char *s = strstr(f, "src/");
+    /* The LAST "src/": a checkout under ~/src/ must still read "src/pair.c". */
+    const char *s = NULL;
+    for (const char *q = strstr(f, "src/"); q != NULL; q = strstr(q + 1, "src/"))
+        s = q;
     return s ? s : f;
 }
 
