@@ -1,4 +1,5 @@
 /* json.c - a minimal streaming JSON writer shared by the reports. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +7,10 @@
 
 static void ta__json_sep(ta_json *j)
 {
-    if (j->depth > 0 && j->count[j->depth - 1]++ > 0 && !j->after_key)
+    /* Levels deeper than TA_JSON_MAX_DEPTH are not tracked (no commas there)
+     * rather than written outside count[]. */
+    if (j->depth > 0 && j->depth <= TA_JSON_MAX_DEPTH && j->count[j->depth - 1]++ > 0
+        && !j->after_key)
         fputc(',', j->out);
     j->after_key = 0;
 }
@@ -51,7 +55,8 @@ void ta_json_array(ta_json *j) { ta__json_open(j, '['); }
 
 void ta_json_end_object(ta_json *j)
 {
-    j->depth--;
+    if (j->depth > 0)
+        j->depth--;
     fputc('}', j->out);
     if (j->depth == 0)
         fputc('\n', j->out);
@@ -59,7 +64,8 @@ void ta_json_end_object(ta_json *j)
 
 void ta_json_end_array(ta_json *j)
 {
-    j->depth--;
+    if (j->depth > 0)
+        j->depth--;
     fputc(']', j->out);
 }
 
@@ -86,7 +92,10 @@ void ta_json_int(ta_json *j, long long v)
 void ta_json_double(ta_json *j, double v)
 {
     ta__json_sep(j);
-    fprintf(j->out, "%.6g", v);
+    if (!isfinite(v))
+        fputs("null", j->out); /* JSON has no NaN or infinity (RFC 8259 §6) */
+    else
+        fprintf(j->out, "%.6g", v);
 }
 
 void ta_json_bool(ta_json *j, int v)
