@@ -1,0 +1,284 @@
+/*
+ * sid_callback.c - fuzz target: a session-id generator under the guarded invoker.
+ *
+ * The input (src/fuzz_input.c, ta_fuzz_sid) chooses the protocol version of the
+ * SSL handed to the callback, the offered *id_len (1..32: OpenSSL offers 32, the
+ * contract allows less), a number of logical server threads and calls, a seed for
+ * their interleaving, and how the cache answers each SSL_has_matching_session_id
+ * query: free, taken, or taken from then on ("all taken").
+ *
+ * The cache is ours: -Wl,--wrap=SSL_has_matching_session_id sends the queries of
+ * the code under test (a catalog entry in libtlsaudit or your own source) to
+ * __wrap_SSL_has_matching_session_id below. "free" is the truth: an id is taken
+ * iff it is live (returned earlier and its handshake finished), as OpenSSL's cache
+ * would say. Logical threads model the race of SSL_CTX_set_generate_session_id(3):
+ * an id enters the cache only when its handshake finishes, which here is the next
+ * call of the same thread; meanwhile other threads' calls (order drawn from the
+ * interleave seed) cannot see it. Calls run one at a time (the guarded invoker
+ * serves one thread), so every input replays exactly.
+ *
+ * Rules (the auditor's ids, src/sid_rules.c) checked on every call:
+ *   SID-OVERFLOW / SID-UNDERFLOW   a write outside the offered buffer (guard page,
+ *                                  canaries)
+ *   SID-LEN-GROWN / SID-LEN-ZERO   *id_len raised, or 0 with success
+ *   SID-RETURN-VALUE               a return other than 0 or 1
+ *   SID-COLLISION-ACCEPTED         success with an id the cache had just called taken
+ *   SID-DUPLICATE                  success with a live id
+ *   SID-DUPLICATE-CONCURRENT       success with an id still in flight on another
+ *                                  thread (ids of >= 8 bytes only: shorter random
+ *                                  ids may collide by chance)
+ *   SID-NO-TERMINATION             still querying after 4096 "taken" answers
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_target.h"
+#include "sid_internal.h"
+
+#ifdef TA_FUZZ_SYMBOL
+int TA_FUZZ_SYMBOL(SSL *ssl, unsigned char *id, unsigned int *id_len);
+#endif
+#ifndef TA_FUZZ_BUILTIN
+#define TA_FUZZ_BUILTIN "openssl-default"
+#endif
+
+#define TA__MAX_CALLS (4 * 16)  /* threads x calls, the decoder's bounds */
+#define TA__MAX_QUERIES 4096    /* per call, then SID-NO-TERMINATION */
+#define TA__MIN_UNIQUE_LEN 8    /* below this a random collision is not a finding */
+#define TA__STR2(x) #x
+#define TA__STR(x) TA__STR2(x)
+
+/* Set once (Initialize). */
+static ta_sid_cb ta__cb;
+static const char *ta__cb_name;
+static ta_env *ta__env;
+static ta_ctx *ta__ctx[TA_TLS_COUNT];
+static SSL *ta__ssl[TA_TLS_COUNT];
+static ta__sid_guard *ta__guard;
+static struct sigaction ta__guard_sa[2], ta__saved_sa[2];
+static const int ta__sigs[2] = {SIGSEGV, SIGBUS};
+static int ta__swap_handlers; /* another handler (libFuzzer, ASan) was there first */
+
+/* One input's state: what the cache knows and what the script says. */
+typedef struct ta__sid_id {
+    uint8_t len;
+    uint8_t b[TA__SID_MAX];
+} ta__sid_id;
+static struct {
+    const ta_fuzz_sid *in;
+    size_t next_answer;       /* index into in->answer */
+    int all_taken;            /* this call: every query from now on is taken */
+    unsigned queries;         /* this call */
+    ta__sid_id live[TA__MAX_CALLS];
+    size_t nlive;
+    ta__sid_id taken[TA__MAX_CALLS]; /* answered taken during this call */
+    size_t ntaken;
+    int active;               /* inside a guarded call of this target */
+} ta__st;
+
+static int ta__id_eq(const ta__sid_id *a, const uint8_t *id, unsigned len)
+{
+    return a->len == len && memcmp(a->b, id, len) == 0;
+}
+
+static int ta__in(const ta__sid_id *set, size_t n, const uint8_t *id, unsigned len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ta__id_eq(&set[i], id, len))
+            return 1;
+    return 0;
+}
+
+static void ta__put(ta__sid_id *dst, const uint8_t *id, unsigned len)
+{
+    dst->len = (uint8_t)len;
+    memcpy(dst->b, id, len);
+}
+
+int __real_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
+                                       unsigned int id_len);
+
+/* The cache the code under test sees (see the top of the file). */
+int __wrap_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
+                                       unsigned int id_len)
+{
+    int taken;
+
+    if (!ta__st.active)
+        return __real_SSL_has_matching_session_id(ssl, id, id_len);
+    if (++ta__st.queries > TA__MAX_QUERIES)
+        TA_FUZZ_FAIL("SID-NO-TERMINATION",
+                     "%s: still generating after %u cache queries in one call (offered "
+                     "%u bytes%s); it must return 0 when no unique id can be made",
+                     ta__cb_name, TA__MAX_QUERIES, ta__st.in->offered_len,
+                     ta__st.all_taken ? ", every id taken" : "");
+    /* OpenSSL answers 0 for id_len > 32 (ssl_sess.c); so do we. */
+    if (id == NULL || id_len > TA__SID_MAX)
+        return 0;
+    if (!ta__st.all_taken && ta__st.next_answer < ta__st.in->nanswers) {
+        uint8_t a = ta__st.in->answer[ta__st.next_answer++];
+        ta__st.all_taken = a == TA_FUZZ_CACHE_ALL_TAKEN;
+        taken = a != TA_FUZZ_CACHE_FREE || ta__in(ta__st.live, ta__st.nlive, id, id_len);
+    } else {
+        taken = ta__st.all_taken || ta__in(ta__st.live, ta__st.nlive, id, id_len);
+    }
+    if (taken && ta__st.ntaken < TA__MAX_CALLS && !ta__in(ta__st.taken, ta__st.ntaken, id, id_len))
+        ta__put(&ta__st.taken[ta__st.ntaken++], id, id_len);
+    return taken;
+}
+
+/* Install one set of SIGSEGV/SIGBUS handlers (only when another was there first:
+ * otherwise the invoker's handler can stay, it falls back to the default). */
+static void ta__set_handlers(const struct sigaction *sa)
+{
+    if (!ta__swap_handlers)
+        return;
+    for (int i = 0; i < 2; i++)
+        sigaction(ta__sigs[i], &sa[i], NULL);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    static const uint64_t seed = 1;
+
+    (void)argc;
+    (void)argv;
+    if (ta__guard != NULL)
+        return 0;
+#ifdef TA_FUZZ_SYMBOL
+    ta__cb = TA_FUZZ_SYMBOL;
+    ta__cb_name = TA__STR(TA_FUZZ_SYMBOL);
+#else
+    const ta_sid_builtin *b = ta_sid_builtin_find(TA_FUZZ_BUILTIN);
+    if (b == NULL) {
+        fprintf(stderr, "tlsaudit-fuzz: no built-in session-id callback '%s'\n",
+                TA_FUZZ_BUILTIN);
+        exit(2);
+    }
+    ta__cb = b->cb;
+    ta__cb_name = b->name;
+#endif
+    if (ta_env_new(&seed, &ta__env) != TA_OK)
+        ta_fuzz_setup_failed("creating the seeded environment");
+    for (int v = 0; v < TA_TLS_COUNT; v++) {
+        ta_ctx_opts o = {.num_tickets = -1};
+        if (ta_ctx_new(ta__env, (ta_tls)v, TA_MODE_PSK, &o, &ta__ctx[v]) != TA_OK)
+            ta_fuzz_setup_failed("creating a server context");
+        /* A real server SSL: callbacks call SSL_get_version, SSL_get_SSL_CTX, ... */
+        ta__ssl[v] = SSL_new(ta_ctx_server(ta__ctx[v]));
+        if (ta__ssl[v] == NULL)
+            ta_fuzz_setup_failed("SSL_new");
+        SSL_set_accept_state(ta__ssl[v]);
+    }
+    /* The invoker's fault handler is active only around our calls: outside them
+     * the engine's (libFuzzer, ASan) handlers must see real crashes. */
+    for (int i = 0; i < 2; i++)
+        sigaction(ta__sigs[i], NULL, &ta__saved_sa[i]);
+    if (ta__sid_guard_new(64, &ta__guard) != TA_OK)
+        ta_fuzz_setup_failed("creating the guarded invoker");
+    for (int i = 0; i < 2; i++) {
+        sigaction(ta__sigs[i], NULL, &ta__guard_sa[i]);
+        if (ta__saved_sa[i].sa_handler != SIG_DFL || (ta__saved_sa[i].sa_flags & SA_SIGINFO))
+            ta__swap_handlers = 1;
+    }
+    ta__set_handlers(ta__saved_sa);
+    return 0;
+}
+
+void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
+{
+    ta_fuzz_sid in;
+
+    ta_fuzz_sid_decode(data, size, &in);
+    ta_fuzz_sid_print(&in, out);
+}
+
+/* One guarded call and the per-call rules. Returns the id through *out (len 0
+ * when the callback declined). */
+static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsigned k,
+                         ta__sid_id *out)
+{
+    ta__sid_call c;
+    const char *who = ta__cb_name;
+
+    ta__st.all_taken = 0;
+    ta__st.queries = 0;
+    ta__st.ntaken = 0;
+    ta__st.active = 1;
+    ta__sid_guard_call(ta__guard, ta__cb, ta__ssl[in->version], in->offered_len, &c);
+    ta__st.active = 0;
+    out->len = 0;
+    if (c.overflow)
+        TA_FUZZ_FAIL("SID-OVERFLOW", "%s: %s at offset %ld of an id buffer of %u bytes "
+                     "(thread %u, call %u)", who, c.overflow_write == 0 ? "read" : "write",
+                     c.overflow_offset, c.offered, thread, k);
+    if (c.underflow_offset < 0)
+        TA_FUZZ_FAIL("SID-UNDERFLOW", "%s: byte %ld before the id buffer changed (offered %u)",
+                     who, c.underflow_offset, c.offered);
+    if (c.ret != 0 && c.ret != 1)
+        TA_FUZZ_FAIL("SID-RETURN-VALUE", "%s returned %d (OpenSSL reads any non-zero as "
+                     "success)", who, c.ret);
+    if (c.ret == 0)
+        return;
+    if (c.out_len > c.offered)
+        TA_FUZZ_FAIL("SID-LEN-GROWN", "%s raised *id_len from %u to %u", who, c.offered,
+                     c.out_len);
+    if (c.out_len == 0)
+        TA_FUZZ_FAIL("SID-LEN-ZERO", "%s returned success with *id_len == 0", who);
+    if (ta__in(ta__st.taken, ta__st.ntaken, c.id, c.out_len))
+        TA_FUZZ_FAIL("SID-COLLISION-ACCEPTED", "%s returned an id of %u bytes that "
+                     "SSL_has_matching_session_id had just reported taken", who, c.out_len);
+    if (ta__in(ta__st.live, ta__st.nlive, c.id, c.out_len))
+        TA_FUZZ_FAIL("SID-DUPLICATE", "%s returned a live id again (%u bytes, thread %u, "
+                     "call %u)", who, c.out_len, thread, k);
+    ta__put(out, c.id, c.out_len);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ta_fuzz_sid in;
+    ta__sid_id inflight[4];
+    unsigned left[4];
+    unsigned busy = 0;
+    ta_rng rng;
+
+    if (ta__guard == NULL)
+        LLVMFuzzerInitialize(NULL, NULL);
+    ta_fuzz_sid_decode(data, size, &in);
+    memset(&ta__st, 0, sizeof(ta__st));
+    ta__st.in = &in;
+    memset(inflight, 0, sizeof(inflight));
+    for (unsigned t = 0; t < in.threads; t++) {
+        left[t] = in.calls;
+        busy++;
+    }
+    ta_rng_init(&rng, in.interleave);
+    ta__set_handlers(ta__guard_sa);
+    for (unsigned k = 0; busy > 0; k++) {
+        /* The next logical thread to call: drawn among those with calls left. */
+        unsigned pick = in.threads == 1 ? 0 : (unsigned)(ta_rng_next(&rng) % busy), t = 0;
+        for (;; t++)
+            if (left[t] > 0 && pick-- == 0)
+                break;
+        /* Its previous handshake finished: that id is now in the cache. */
+        if (inflight[t].len > 0 && ta__st.nlive < TA__MAX_CALLS)
+            ta__st.live[ta__st.nlive++] = inflight[t];
+        inflight[t].len = 0;
+        ta__sid_id got;
+        ta__one_call(&in, t, k, &got);
+        if (got.len >= TA__MIN_UNIQUE_LEN) {
+            for (unsigned o = 0; o < in.threads; o++)
+                if (o != t && ta__id_eq(&inflight[o], got.b, got.len))
+                    TA_FUZZ_FAIL("SID-DUPLICATE-CONCURRENT",
+                                 "%s returned the id thread %u is still handshaking with "
+                                 "(%u bytes): OpenSSL only sees it once that handshake ends",
+                                 ta__cb_name, o, got.len);
+        }
+        inflight[t] = got;
+        if (--left[t] == 0)
+            busy--;
+    }
+    ta__set_handlers(ta__saved_sa);
+    return 0;
+}
