@@ -713,6 +713,8 @@ typedef struct ta_sd_facts {
     int spin;                /* step calls without new input went past the bound */
     int write_probe;         /* -1 not probed, 1 failed as required, 0 did not */
     char crash[96];          /* isolated run died: how ("" when it did not) */
+    int junk_partial;        /* FATAL came from injected bytes that end mid-record:
+                                an EOF may legitimately read as a truncation */
 } ta_sd_facts;
 typedef struct ta_sd_verdict {
     int pass;
