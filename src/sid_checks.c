@@ -1,0 +1,482 @@
+/*
+ * sid_checks.c - direct calls of the callback, each check run in its own child
+ * process by sid_run.c. The contract (SSL_CTX_set_generate_session_id(3)):
+ * "The callback is only allowed to generate a shorter id and reduce id_len; the
+ * callback must never increase id_len or write to the location id exceeding the
+ * given limit", "the callback must call SSL_has_matching_session_id() and
+ * generate another id if a conflict occurs", "The callback must return 0 if it
+ * cannot generate a session id for whatever reason and return 1 on success."
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sid_internal.h"
+
+/* Evidence about the contract gathered over one check's calls. */
+typedef struct ta__tally {
+    uint64_t calls;
+    uint64_t over_n, under_n, grown_n, zero_n, rv_n, coll_n;
+    uint32_t over_lens;                 /* bit (offered - 1) */
+    unsigned over_offered, under_offered, grown_offered, grown_len;
+    long over_off, under_off;
+    int over_write, rv_first;
+    uint64_t over_call, under_call, grown_call, zero_call, rv_call, coll_call;
+    unsigned coll_queries;
+} ta__tally;
+
+/* Classify one guarded call. Returns 1 when OpenSSL would accept the result as a
+ * new id (non-zero return, 1 <= length <= offered, no fault). */
+static int ta__tally_call(ta__tally *t, const ta__sid_call *c)
+{
+    uint64_t call = ++t->calls;
+    if (c->overflow) {
+        if (t->over_n++ == 0) {
+            t->over_offered = c->offered;
+            t->over_off = c->overflow_offset;
+            t->over_write = c->overflow_write;
+            t->over_call = call;
+        }
+        t->over_lens |= 1u << (c->offered - 1);
+        return 0;
+    }
+    if (c->underflow_offset < 0 && t->under_n++ == 0) {
+        t->under_offered = c->offered;
+        t->under_off = c->underflow_offset;
+        t->under_call = call;
+    }
+    if (c->ret != 0 && c->ret != 1 && t->rv_n++ == 0) {
+        t->rv_first = c->ret;
+        t->rv_call = call;
+    }
+    if (c->ret == 0)
+        return 0;
+    if (c->out_len > c->offered) {
+        if (t->grown_n++ == 0) {
+            t->grown_offered = c->offered;
+            t->grown_len = c->out_len;
+            t->grown_call = call;
+        }
+        return 0;
+    }
+    if (c->out_len == 0) {
+        if (t->zero_n++ == 0)
+            t->zero_call = call;
+        return 0;
+    }
+    if (ta__sid_cache_was_taken(c->id, c->out_len) && t->coll_n++ == 0) {
+        t->coll_call = call;
+        t->coll_queries = ta__sid_cache_call_queries();
+    }
+    return 1;
+}
+
+static void ta__hex(char *out, size_t cap, const uint8_t *id, unsigned len)
+{
+    size_t o = 0;
+    for (unsigned i = 0; i < len && o + 3 < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%02x", id[i]);
+    out[o] = '\0';
+}
+
+static void ta__lens_text(char *out, size_t cap, uint32_t lens)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (unsigned l = 1; l <= TA__SID_MAX && o + 8 < cap; l++) {
+        unsigned e = l;
+        if (!(lens & (1u << (l - 1))))
+            continue;
+        while (e < TA__SID_MAX && (lens & (1u << e)))
+            e++;
+        o += (size_t)snprintf(out + o, cap - o, "%s%u", o ? "," : "", l);
+        if (e > l)
+            o += (size_t)snprintf(out + o, cap - o, "-%u", e);
+        l = e;
+    }
+}
+
+static void ta__tally_emit(ta__sid_cx *cx, const ta__tally *t, const char *mode)
+{
+    char lens[128];
+    if (t->over_n) {
+        ta__lens_text(lens, sizeof(lens), t->over_lens);
+        ta__sid_emit(cx, TA_SID_OVERFLOW,
+                     "%s past the offered length at offered length(s) %s; first at "
+                     "call %llu: offered %u, first bad offset %ld (%s)",
+                     t->over_write == 0 ? "read" : "wrote", lens,
+                     (unsigned long long)t->over_call, t->over_offered, t->over_off, mode);
+    }
+    if (t->under_n)
+        ta__sid_emit(cx, TA_SID_UNDERFLOW,
+                     "wrote before the buffer in %llu of %llu calls; first at call %llu: "
+                     "offered %u, byte at offset %ld changed (%s)",
+                     (unsigned long long)t->under_n, (unsigned long long)t->calls,
+                     (unsigned long long)t->under_call, t->under_offered, t->under_off, mode);
+    if (t->grown_n)
+        ta__sid_emit(cx, TA_SID_LEN_GROWN,
+                     "*id_len grown in %llu of %llu calls; first at call %llu: offered %u, "
+                     "returned %u (OpenSSL fails the handshake with "
+                     "SSL_R_SSL_SESSION_ID_HAS_BAD_LENGTH when > 32) (%s)",
+                     (unsigned long long)t->grown_n, (unsigned long long)t->calls,
+                     (unsigned long long)t->grown_call, t->grown_offered, t->grown_len, mode);
+    if (t->zero_n)
+        ta__sid_emit(cx, TA_SID_LEN_ZERO,
+                     "success with *id_len == 0 in %llu of %llu calls, first at call %llu (%s)",
+                     (unsigned long long)t->zero_n, (unsigned long long)t->calls,
+                     (unsigned long long)t->zero_call, mode);
+    if (t->rv_n)
+        ta__sid_emit(cx, TA_SID_RETURN_VALUE,
+                     "returned %d (not 0 or 1) in %llu of %llu calls, first at call %llu; "
+                     "OpenSSL treats any non-zero value as success (%s)",
+                     t->rv_first, (unsigned long long)t->rv_n, (unsigned long long)t->calls,
+                     (unsigned long long)t->rv_call, mode);
+    if (t->coll_n)
+        ta__sid_emit(cx, TA_SID_COLLISION_ACCEPTED,
+                     "returned success with an id SSL_has_matching_session_id had just "
+                     "reported taken, in %llu of %llu calls; first at call %llu after %u "
+                     "queries (%s)",
+                     (unsigned long long)t->coll_n, (unsigned long long)t->calls,
+                     (unsigned long long)t->coll_call, t->coll_queries, mode);
+}
+
+static SSL *ta__ssl(ta__sid_cx *cx)
+{
+    SSL *ssl = SSL_new(cx->sctx);
+    if (ssl == NULL) {
+        fprintf(stderr, "tlsaudit: SSL_new failed in a check\n");
+        _exit(3);
+    }
+    return ssl;
+}
+
+static ta__sid_guard *ta__guard(size_t canary)
+{
+    ta__sid_guard *g = NULL;
+    if (ta__sid_guard_new(canary, &g) != TA_OK) {
+        fprintf(stderr, "tlsaudit: guarded buffer: %s\n", ta_last_error()->message);
+        _exit(3);
+    }
+    return g;
+}
+
+/* ------------------------------------------------------------ bounds: offered 1..32 */
+
+#define TA__BOUNDS_REPS 3
+
+void ta__sid_check_bounds(ta__sid_cx *cx)
+{
+    ta__sid_set live;
+    ta__tally t = {0};
+    ta__sid_call c;
+    ta__sid_guard *g = ta__guard(4096); /* a page of canaries in front */
+    SSL *ssl = ta__ssl(cx);
+
+    if (ta__sid_set_init(&live, TA__SID_MAX * TA__BOUNDS_REPS) != TA_OK)
+        _exit(3);
+    ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
+    cx->sh->planned = TA__SID_MAX * TA__BOUNDS_REPS;
+    /* The contract lets OpenSSL offer any length 1..32 (it offers 32 today). */
+    for (unsigned offered = 1; offered <= TA__SID_MAX; offered++) {
+        for (int rep = 0; rep < TA__BOUNDS_REPS; rep++) {
+            ta__sid_phase(cx, "bounds: offered length %u, call %d of %d", offered, rep + 1,
+                          TA__BOUNDS_REPS);
+            ta__sid_tick(cx);
+            ta__sid_guard_call(g, cx->cb, ssl, offered, &c);
+            if (ta__tally_call(&t, &c))
+                (void)ta__sid_set_add(&live, c.id, c.out_len);
+        }
+    }
+    ta__tally_emit(cx, &t, "guarded calls at every offered length 1..32");
+    ta__sid_cache_set(TA__CACHE_FORWARD, 0, NULL, 0);
+    ta__sid_set_free(&live);
+    SSL_free(ssl);
+    ta__sid_guard_free(g);
+}
+
+/* ------------------------------------------------------------ adversarial cache */
+
+#define TA__TAKEN_CALLS 3
+
+void ta__sid_check_taken(ta__sid_cx *cx)
+{
+    ta__tally t = {0};
+    ta__sid_call c;
+    ta__sid_guard *g = ta__guard(64);
+    SSL *ssl = ta__ssl(cx);
+
+    ta__sid_cache_set(TA__CACHE_ALL_TAKEN, 0, NULL, 0);
+    cx->sh->planned = TA__TAKEN_CALLS;
+    for (int i = 0; i < TA__TAKEN_CALLS; i++) {
+        /* A hang here is SID-NO-TERMINATION: the parent names this phase. */
+        ta__sid_phase(cx, "all-taken: every id reported taken, call %d of %d", i + 1,
+                      TA__TAKEN_CALLS);
+        ta__sid_tick(cx);
+        ta__sid_guard_call(g, cx->cb, ssl, TA__SID_MAX, &c);
+        (void)ta__tally_call(&t, &c);
+    }
+    ta__tally_emit(cx, &t, "cache mode all-taken");
+    ta__sid_cache_set(TA__CACHE_FORWARD, 0, NULL, 0);
+    SSL_free(ssl);
+    ta__sid_guard_free(g);
+}
+
+void ta__sid_check_firstk(ta__sid_cx *cx)
+{
+    static const unsigned ks[] = {1, 2, 3};
+    ta__tally t = {0};
+    ta__sid_call c;
+    ta__sid_guard *g = ta__guard(64);
+    SSL *ssl = ta__ssl(cx);
+
+    cx->sh->planned = 2 * (sizeof(ks) / sizeof(ks[0]));
+    for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+        ta__sid_cache_set(TA__CACHE_FIRST_K, ks[i], NULL, 0);
+        for (int rep = 0; rep < 2; rep++) {
+            ta__sid_phase(cx, "first-%u-taken: the first %u queries of a call say taken, "
+                          "call %d", ks[i], ks[i], rep + 1);
+            ta__sid_tick(cx);
+            ta__sid_guard_call(g, cx->cb, ssl, TA__SID_MAX, &c);
+            (void)ta__tally_call(&t, &c);
+        }
+    }
+    ta__tally_emit(cx, &t, "cache mode first-k-taken, k = 1, 2, 3");
+    ta__sid_cache_set(TA__CACHE_FORWARD, 0, NULL, 0);
+    SSL_free(ssl);
+    ta__sid_guard_free(g);
+}
+
+/* ------------------------------------------------------------ uniqueness */
+
+void ta__sid_check_unique(ta__sid_cx *cx)
+{
+    const size_t n = cx->o->ids;
+    ta__sid_set live;
+    ta__sid_stats *st = calloc(1, sizeof(*st));
+    ta__tally t = {0};
+    ta__sid_call c;
+    ta__sid_guard *g = ta__guard(64);
+    SSL *ssl = ta__ssl(cx);
+    uint64_t dups = 0, dup_call = 0, ok = 0, q0 = ta_sid_cache_queries();
+    char hex[2 * TA__SID_MAX + 1];
+
+    if (st == NULL || ta__sid_set_init(&live, n) != TA_OK)
+        _exit(3);
+    /* "Every id you returned is still live": what a server cache looks like when
+     * no session has expired yet. */
+    ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
+    cx->sh->planned = n;
+    ta__sid_phase(cx, "uniqueness: %zu calls, every returned id stays live", n);
+    hex[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        ta__sid_tick(cx);
+        ta__sid_guard_call(g, cx->cb, ssl, TA__SID_MAX, &c);
+        if (!ta__tally_call(&t, &c))
+            continue;
+        ok++;
+        int r = ta__sid_set_add(&live, c.id, c.out_len);
+        if (r < 0)
+            _exit(3);
+        if (r == 0 && dups++ == 0) {
+            dup_call = i + 1;
+            ta__hex(hex, sizeof(hex), c.id, c.out_len);
+        }
+        ta__sid_stats_add(st, c.id, c.out_len);
+    }
+    ta__sid_cache_set(TA__CACHE_FORWARD, 0, NULL, 0);
+    ta__tally_emit(cx, &t, "uniqueness run, offered 32");
+    if (dups)
+        ta__sid_emit(cx, TA_SID_DUPLICATE,
+                     "%llu of %llu successful ids repeated a live id; first at call %llu: "
+                     "%s (%u bytes). OpenSSL fails the handshake with "
+                     "SSL_R_SSL_SESSION_ID_CONFLICT, or with an external cache mixes sessions",
+                     (unsigned long long)dups, (unsigned long long)ok,
+                     (unsigned long long)dup_call, hex, (unsigned)strlen(hex) / 2);
+    if (ok == 0) {
+        ta__sid_skip(cx, TA_SID_DUPLICATE);
+        ta__sid_skip(cx, TA_SID_NO_CACHE_CHECK);
+    } else if (ta_sid_cache_queries() == q0) {
+        ta__sid_emit(cx, TA_SID_NO_CACHE_CHECK,
+                     "0 calls of SSL_has_matching_session_id in %zu calls (%llu successful): "
+                     "the man page requires checking and generating again on a conflict",
+                     n, (unsigned long long)ok);
+    }
+    ta__sid_analyze(cx, st, &live);
+    ta__sid_set_free(&live);
+    free(st);
+    SSL_free(ssl);
+    ta__sid_guard_free(g);
+}
+
+/* ------------------------------------------------------------ threads */
+
+typedef struct ta__thr {
+    ta__sid_cx *cx;
+    pthread_barrier_t *start;
+    size_t calls;
+    uint64_t dups, ok;
+    SSL *ssl;
+} ta__thr;
+
+/* Every id returned in the threads check, whether or not its "handshake" has
+ * finished: a repeat of any of them is a duplicate. Guarded by ta__thr_mu. */
+static ta__sid_set ta__thr_all;
+static pthread_mutex_t ta__thr_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *ta__thr_main(void *arg)
+{
+    ta__thr *t = arg;
+    /* Padding around the id: without a guard page an overflow must not hit our data. */
+    uint8_t buf[3 * TA__SID_MAX], inflight[TA__SID_MAX];
+    unsigned inflight_len = 0;
+
+    pthread_barrier_wait(t->start);
+    for (size_t i = 0; i < t->calls; i++) {
+        unsigned len = TA__SID_MAX;
+        uint8_t *id = buf + TA__SID_MAX;
+        int ret, r;
+        /* OpenSSL adds a session to the cache when its handshake completes, well
+         * after the callback returned; here, when this thread starts its next
+         * "handshake". Until then other threads' queries cannot see the id. */
+        if (inflight_len != 0 && ta__sid_cache_live_add(inflight, inflight_len) < 0)
+            _exit(3);
+        inflight_len = 0;
+        memset(id, 0, TA__SID_MAX);
+        ta__sid_cache_call_begin();
+        ta__sid_tick(t->cx);
+        ret = t->cx->cb(t->ssl, id, &len);
+        if (ret == 0 || len == 0 || len > TA__SID_MAX)
+            continue;
+        t->ok++;
+        pthread_mutex_lock(&ta__thr_mu);
+        r = ta__sid_set_add(&ta__thr_all, id, len);
+        pthread_mutex_unlock(&ta__thr_mu);
+        if (r < 0)
+            _exit(3);
+        t->dups += r == 0;
+        memcpy(inflight, id, len);
+        inflight_len = len;
+    }
+    return NULL;
+}
+
+/* Sequential calls into a fresh live set: duplicates without any concurrency. */
+static uint64_t ta__sequential_dups(ta__sid_cx *cx, size_t n)
+{
+    ta__sid_set live;
+    uint64_t dups = 0;
+    SSL *ssl = ta__ssl(cx);
+    uint8_t buf[3 * TA__SID_MAX];
+
+    if (ta__sid_set_init(&live, n) != TA_OK)
+        _exit(3);
+    ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
+    for (size_t i = 0; i < n; i++) {
+        unsigned len = TA__SID_MAX;
+        uint8_t *id = buf + TA__SID_MAX;
+        memset(id, 0, TA__SID_MAX);
+        ta__sid_cache_call_begin();
+        ta__sid_tick(cx);
+        if (cx->cb(ssl, id, &len) == 0 || len == 0 || len > TA__SID_MAX)
+            continue;
+        dups += ta__sid_set_add(&live, id, len) == 0;
+    }
+    ta__sid_cache_set(TA__CACHE_FORWARD, 0, NULL, 0);
+    ta__sid_set_free(&live);
+    SSL_free(ssl);
+    return dups;
+}
+
+void ta__sid_check_threads(ta__sid_cx *cx)
+{
+    const unsigned nt = cx->o->threads;
+    const size_t n = cx->o->ids;
+    ta__thr *th;
+    pthread_t *tid;
+    pthread_barrier_t start;
+    ta__sid_set live;
+    uint64_t seq, dups = 0, ok = 0;
+
+    if (nt < 2 || n < nt) {
+        ta__sid_skip(cx, TA_SID_DUPLICATE_CONCURRENT);
+        return;
+    }
+    cx->sh->planned = 2 * n;
+    ta__sid_phase(cx, "threads: %zu sequential calls first", n);
+    seq = ta__sequential_dups(cx, n);
+    if (seq > 0) {
+        /* Duplicates without concurrency are SID-DUPLICATE, not this rule. */
+        ta__sid_skip(cx, TA_SID_DUPLICATE_CONCURRENT);
+        return;
+    }
+    th = calloc(nt, sizeof(*th));
+    tid = calloc(nt, sizeof(*tid));
+    if (th == NULL || tid == NULL || ta__sid_set_init(&live, n) != TA_OK
+        || ta__sid_set_init(&ta__thr_all, n) != TA_OK)
+        _exit(3);
+    pthread_barrier_init(&start, NULL, nt);
+    /* OpenSSL calls the callback from every handshaking thread without a lock,
+     * and adds the session to the cache only later: so do we (live set, locked
+     * only for the lookup and the insert, not around the callback). */
+    ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 1);
+    ta__sid_phase(cx, "threads: %u threads calling at once, %zu calls", nt, n);
+    for (unsigned i = 0; i < nt; i++) {
+        th[i].cx = cx;
+        th[i].start = &start;
+        th[i].calls = n / nt + (i < n % nt);
+        th[i].ssl = ta__ssl(cx);
+        if (pthread_create(&tid[i], NULL, ta__thr_main, &th[i]) != 0)
+            _exit(3);
+    }
+    for (unsigned i = 0; i < nt; i++) {
+        pthread_join(tid[i], NULL);
+        dups += th[i].dups;
+        ok += th[i].ok;
+        SSL_free(th[i].ssl);
+    }
+    ta__sid_cache_set(TA__CACHE_FORWARD, 0, NULL, 0);
+    if (dups)
+        ta__sid_emit(cx, TA_SID_DUPLICATE_CONCURRENT,
+                     "%llu of %llu ids repeated a live id with %u threads calling at once, "
+                     "none in %zu sequential calls: the callback's state is not thread-safe "
+                     "(OpenSSL calls it without a lock)",
+                     (unsigned long long)dups, (unsigned long long)ok, nt, n);
+    pthread_barrier_destroy(&start);
+    ta__sid_set_free(&live);
+    ta__sid_set_free(&ta__thr_all);
+    free(th);
+    free(tid);
+}
+
+/* ------------------------------------------------------------ the table */
+
+#define TA__DIRECT                                                                       \
+    (TA__SID_BIT(TA_SID_OVERFLOW) | TA__SID_BIT(TA_SID_UNDERFLOW)                        \
+     | TA__SID_BIT(TA_SID_LEN_GROWN) | TA__SID_BIT(TA_SID_LEN_ZERO)                      \
+     | TA__SID_BIT(TA_SID_RETURN_VALUE) | TA__SID_BIT(TA_SID_COLLISION_ACCEPTED))
+#define TA__E2E                                                                          \
+    (TA__SID_BIT(TA_SID_HANDSHAKE) | TA__SID_BIT(TA_SID_NEVER_CALLED)                    \
+     | TA__SID_BIT(TA_SID_SHORT_ID))
+
+static const ta__sid_check ta__checks[] = {
+    {"bounds", TA__DIRECT, ta__sid_check_bounds},
+    {"all-taken", TA__DIRECT | TA__SID_BIT(TA_SID_NO_TERMINATION), ta__sid_check_taken},
+    {"first-k-taken", TA__DIRECT, ta__sid_check_firstk},
+    {"unique", TA__DIRECT | TA__SID_BIT(TA_SID_DUPLICATE) | TA__SID_BIT(TA_SID_NO_CACHE_CHECK)
+                   | TA__SID_BIT(TA_SID_PREDICTABLE) | TA__SID_BIT(TA_SID_BUCKET_COLLAPSE)
+                   | TA__SID_BIT(TA_SID_SHORT_ID),
+     ta__sid_check_unique},
+    {"threads", TA__SID_BIT(TA_SID_DUPLICATE_CONCURRENT), ta__sid_check_threads},
+    {"e2e/tls12/no-ticket", TA__E2E, ta__sid_check_e2e_tls12_noticket},
+    {"e2e/tls12/tickets", TA__E2E, ta__sid_check_e2e_tls12_tickets},
+    {"e2e/tls13/stateless", TA__E2E, ta__sid_check_e2e_tls13_stateless},
+    {"e2e/tls13/stateful", TA__E2E, ta__sid_check_e2e_tls13_stateful},
+};
+
+const ta__sid_check *ta__sid_checks(size_t *out_count)
+{
+    *out_count = sizeof(ta__checks) / sizeof(ta__checks[0]);
+    return ta__checks;
+}

@@ -1,0 +1,159 @@
+/*
+ * sid_internal.h - what the session-id auditor's files share (src/sid_*.c only).
+ *
+ *   sid_rules.c    the rule table
+ *   sid_set.c      a set of ids (duplicate detection, the "live" cache)
+ *   sid_cache.c    our SSL_has_matching_session_id and its answer modes
+ *   sid_invoke.c   the guarded invoker (fault-catching id buffer)
+ *   sid_checks.c   direct-call checks (bounds, uniqueness, adversarial, threads)
+ *   sid_analyze.c  structure of the ids: predictability, hash buckets, measurement
+ *   sid_e2e.c      real handshakes with the callback installed
+ *   sid_run.c      one child process per check, timeouts, the audit itself
+ *   sid_report.c   report, merged findings, JSON
+ *   sid_catalog.c  the built-in callbacks
+ */
+#ifndef TA_SID_INTERNAL_H
+#define TA_SID_INTERNAL_H
+
+#include "internal.h"
+
+#define TA__SID_MAX 32 /* SSL_MAX_SSL_SESSION_ID_LENGTH: what OpenSSL offers */
+#define TA__SID_BIT(rule) (1u << (rule))
+
+/* ------------------------------------------------------------ id set */
+
+typedef struct ta__sid_set {
+    uint8_t *ids;    /* n entries of 1 + 32 bytes: length, then the id */
+    size_t n, cap;
+    uint32_t *slots; /* open addressing: index + 1, 0 = empty */
+    size_t nslots;   /* power of two */
+} ta__sid_set;
+ta_status ta__sid_set_init(ta__sid_set *s, size_t expected);
+void ta__sid_set_free(ta__sid_set *s);
+/* 1: added, 0: already present, TA_E_NOMEM. */
+int ta__sid_set_add(ta__sid_set *s, const uint8_t *id, unsigned len);
+int ta__sid_set_has(const ta__sid_set *s, const uint8_t *id, unsigned len);
+const uint8_t *ta__sid_set_get(const ta__sid_set *s, size_t i, unsigned *out_len);
+
+/* ------------------------------------------------------------ the cache we answer from */
+
+typedef enum {
+    TA__CACHE_FORWARD = 0, /* no audit: OpenSSL's real answer */
+    TA__CACHE_LIVE,        /* taken iff the callback returned it earlier */
+    TA__CACHE_ALL_TAKEN,   /* every id is taken */
+    TA__CACHE_FIRST_K      /* the first k queries of each call say taken */
+} ta__cache_mode;
+
+/* Install the mode for this process (children only). live may be NULL except
+ * for TA__CACHE_LIVE; lock: guard live with a mutex (threads check). */
+void ta__sid_cache_set(ta__cache_mode mode, unsigned k, ta__sid_set *live, int lock);
+/* Per-call bookkeeping of the calling thread: reset before each call. */
+void ta__sid_cache_call_begin(void);
+/* Queries made by this thread since ta__sid_cache_call_begin. */
+unsigned ta__sid_cache_call_queries(void);
+/* 1 if (id, len) was answered "taken" to this thread during the current call. */
+int ta__sid_cache_was_taken(const uint8_t *id, unsigned len);
+/* Add to the live set under the cache's lock; returns ta__sid_set_add's result. */
+int ta__sid_cache_live_add(const uint8_t *id, unsigned len);
+
+/* ------------------------------------------------------------ guarded invoker */
+
+typedef struct ta__sid_call {
+    int ret;               /* what the callback returned */
+    unsigned offered;      /* *id_len before */
+    unsigned out_len;      /* *id_len after */
+    uint8_t id[TA__SID_MAX];
+    int overflow;          /* 1: a fault in the guard page behind the buffer */
+    int overflow_write;    /* 1 write, 0 read, -1 unknown */
+    long overflow_offset;  /* fault address - buffer start (>= offered) */
+    long underflow_offset; /* < 0: first changed byte before the buffer; 0 none */
+} ta__sid_call;
+
+typedef struct ta__sid_guard ta__sid_guard;
+/* canary: bytes before the buffer filled and checked (up to a page). */
+ta_status ta__sid_guard_new(size_t canary, ta__sid_guard **out);
+void ta__sid_guard_free(ta__sid_guard *g);
+/* Call cb(ssl, buf, &len) with a buffer of `offered` bytes that ends at a
+ * PROT_NONE page. Faults outside the guard pages are left to kill the process. */
+void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offered,
+                        ta__sid_call *out);
+
+/* ------------------------------------------------------------ checks (run in a child) */
+
+/* Shared with the parent through a MAP_SHARED page. */
+typedef struct ta__sid_shared {
+    volatile uint64_t calls;   /* callback calls started in this check */
+    volatile uint64_t planned; /* calls the check means to make */
+    volatile char phase[120];  /* what the check is doing, for hang/crash messages */
+} ta__sid_shared;
+
+typedef struct ta__sid_cx {
+    ta_sid_cb cb;
+    const ta_sid_opts *o;
+    ta__sid_shared *sh;
+    int fd;      /* pipe to the parent */
+    SSL_CTX *sctx; /* a server context: callbacks get SSL objects made from it */
+    ta_env *env;
+} ta__sid_cx;
+
+/* Report a finding (child side); filtered by opts->only in the parent. */
+void ta__sid_emit(ta__sid_cx *cx, ta_sid_rule rule, const char *fmt, ...) TA_PRINTF(3, 4);
+/* Tell the parent a rule could not be evaluated by this check. */
+void ta__sid_skip(ta__sid_cx *cx, ta_sid_rule rule);
+void ta__sid_phase(ta__sid_cx *cx, const char *fmt, ...) TA_PRINTF(2, 3);
+static inline void ta__sid_tick(ta__sid_cx *cx)
+{
+    __atomic_add_fetch(&cx->sh->calls, 1, __ATOMIC_RELAXED);
+}
+
+typedef struct ta__sid_check {
+    const char *name;
+    uint32_t rules; /* what it can report (SID-CRASH and SID-NO-TERMINATION: every check) */
+    void (*run)(ta__sid_cx *cx);
+} ta__sid_check;
+/* Table of checks, in run order (sid_checks.c + sid_e2e.c). */
+const ta__sid_check *ta__sid_checks(size_t *out_count);
+
+void ta__sid_check_bounds(ta__sid_cx *cx);
+void ta__sid_check_unique(ta__sid_cx *cx);
+void ta__sid_check_taken(ta__sid_cx *cx);
+void ta__sid_check_firstk(ta__sid_cx *cx);
+void ta__sid_check_threads(ta__sid_cx *cx);
+void ta__sid_check_e2e_tls12_noticket(ta__sid_cx *cx);
+void ta__sid_check_e2e_tls12_tickets(ta__sid_cx *cx);
+void ta__sid_check_e2e_tls13_stateless(ta__sid_cx *cx);
+void ta__sid_check_e2e_tls13_stateful(ta__sid_cx *cx);
+
+/* ------------------------------------------------------------ structure of the ids */
+
+typedef struct ta__sid_stats {
+    uint64_t n;                     /* successful ids seen */
+    uint32_t hist[TA__SID_MAX][256]; /* byte value counts per position */
+    uint64_t len_count[TA__SID_MAX + 1];
+    uint8_t first[TA__SID_MAX + 1]; /* the first id: len, bytes */
+    uint8_t prev[TA__SID_MAX + 1];
+    uint64_t prefix_changes;        /* ids whose 4-byte hash key differs from the first */
+    uint64_t delta_same;            /* consecutive pairs with the most recent delta repeated */
+    uint64_t last_delta;
+    int have_delta;
+} ta__sid_stats;
+void ta__sid_stats_add(ta__sid_stats *st, const uint8_t *id, unsigned len);
+/* Entropy estimate of the ids in bits (sum over positions of the distinct-value
+ * estimate, at most 8 each). */
+double ta__sid_stats_bits(const ta__sid_stats *st);
+/* Emit SID-PREDICTABLE / SID-BUCKET-COLLAPSE / SID-SHORT-ID from stats and the set
+ * (the set provides ids for the lookup-cost measurement). */
+void ta__sid_analyze(ta__sid_cx *cx, const ta__sid_stats *st, const ta__sid_set *ids);
+
+/* ------------------------------------------------------------ report (sid_report.c) */
+
+ta_status ta__sid_report_new(const char *subject, const ta_sid_opts *o, ta_sid_report **out);
+/* Add evidence for rule: the first call makes the finding, later ones append. */
+void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text);
+/* A check that can report rule ran to its end (covered) or was cut short. */
+void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete);
+void ta__sid_report_note(ta_sid_report *r, const char *fmt, ...) TA_PRINTF(2, 3);
+/* Compute per-rule results and the verdict once every check has run. */
+void ta__sid_report_finish(ta_sid_report *r);
+
+#endif

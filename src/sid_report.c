@@ -1,0 +1,214 @@
+/* sid_report.c - the result of one session-id audit: one finding per rule (the
+ * evidence of several checks merged), per-rule results, verdict, JSON. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sid_internal.h"
+
+#define TA__NOTES 8
+
+struct ta_sid_report {
+    char subject[160];
+    ta_sid_opts o;
+    char target[256];
+    ta_finding findings[TA_SID_RULE_COUNT]; /* compacted by finish() */
+    size_t nfindings;
+    int found[TA_SID_RULE_COUNT];           /* index into findings + 1 */
+    int covered[TA_SID_RULE_COUNT], cut[TA_SID_RULE_COUNT];
+    ta_sid_result result[TA_SID_RULE_COUNT];
+    char *notes[TA__NOTES];
+    size_t nnotes;
+    int failed;
+};
+
+ta_status ta__sid_report_new(const char *subject, const ta_sid_opts *o, ta_sid_report **out)
+{
+    ta_sid_report *r = calloc(1, sizeof(*r));
+    TA_ENSURE(r != NULL, TA_E_NOMEM, "report");
+    snprintf(r->subject, sizeof(r->subject), "%s", subject ? subject : "?");
+    r->o = *o;
+    if (o->target != NULL)
+        snprintf(r->target, sizeof(r->target), "%s", o->target);
+    else
+        snprintf(r->target, sizeof(r->target), "--builtin %s", subject ? subject : "?");
+    r->o.target = r->target;
+    *out = r;
+    return TA_OK;
+}
+
+void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
+{
+    const ta_sid_rule_info *info = ta_sid_rule_table(NULL) + rule;
+    ta_finding *f;
+
+    if ((unsigned)rule >= TA_SID_RULE_COUNT)
+        return;
+    if (r->o.only != 0 && !(r->o.only & TA__SID_BIT(rule)))
+        return;
+    if (r->found[rule]) {
+        f = &r->findings[r->found[rule] - 1];
+        size_t used = strlen(f->message);
+        if (used + 3 < sizeof(f->message))
+            snprintf(f->message + used, sizeof(f->message) - used, "; %s", text);
+        return;
+    }
+    f = &r->findings[r->nfindings];
+    r->found[rule] = (int)++r->nfindings;
+    snprintf(f->rule, sizeof(f->rule), "%s", info->id);
+    f->severity = info->severity;
+    memcpy(f->subject, r->subject, sizeof(f->subject)); /* both 160 bytes */
+    snprintf(f->message, sizeof(f->message), "%s", text);
+    /* Everything that shapes the run, so the line reproduces the finding alone. */
+    snprintf(f->reproducer, sizeof(f->reproducer),
+             "tlsaudit sid %s --seed %llu --ids %zu --threads %u --timeout %g --only %s",
+             r->target, (unsigned long long)r->o.seed, r->o.ids, r->o.threads,
+             r->o.timeout_s, info->id);
+}
+
+void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete)
+{
+    if ((unsigned)rule >= TA_SID_RULE_COUNT)
+        return;
+    if (complete)
+        r->covered[rule] = 1;
+    else
+        r->cut[rule] = 1;
+}
+
+void ta__sid_report_note(ta_sid_report *r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    if (r->nnotes == TA__NOTES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    r->notes[r->nnotes] = strdup(buf);
+    if (r->notes[r->nnotes] != NULL)
+        r->nnotes++;
+}
+
+static int ta__finding_order(const void *a, const void *b)
+{
+    int ra = ta_sid_rule_from_name(((const ta_finding *)a)->rule);
+    int rb = ta_sid_rule_from_name(((const ta_finding *)b)->rule);
+    return (ra > rb) - (ra < rb);
+}
+
+void ta__sid_report_finish(ta_sid_report *r)
+{
+    qsort(r->findings, r->nfindings, sizeof(r->findings[0]), ta__finding_order);
+    r->failed = 0;
+    for (int i = 0; i < TA_SID_RULE_COUNT; i++) {
+        r->found[i] = 0;
+        if (r->o.only != 0 && !(r->o.only & TA__SID_BIT(i)))
+            r->result[i] = TA_SID_NOT_RUN;
+        else if (r->cut[i])
+            r->result[i] = TA_SID_INCOMPLETE;
+        else if (r->covered[i])
+            r->result[i] = TA_SID_PASS;
+        else
+            r->result[i] = TA_SID_NOT_RUN;
+    }
+    for (size_t k = 0; k < r->nfindings; k++) {
+        int i = ta_sid_rule_from_name(r->findings[k].rule);
+        r->found[i] = (int)k + 1;
+        r->result[i] = TA_SID_FOUND;
+        if (r->findings[k].severity == TA_SEV_ERROR
+            || (r->o.strict && r->findings[k].severity == TA_SEV_WARNING))
+            r->failed = 1;
+    }
+}
+
+const char *ta_sid_report_subject(const ta_sid_report *r)
+{
+    return r->subject;
+}
+
+size_t ta_sid_report_findings(const ta_sid_report *r, const ta_finding **out)
+{
+    if (out)
+        *out = r->findings;
+    return r->nfindings;
+}
+
+ta_sid_result ta_sid_report_rule(const ta_sid_report *r, ta_sid_rule rule)
+{
+    return (unsigned)rule < TA_SID_RULE_COUNT ? r->result[rule] : TA_SID_NOT_RUN;
+}
+
+int ta_sid_report_failed(const ta_sid_report *r)
+{
+    return r->failed;
+}
+
+const char *ta_sid_report_note(const ta_sid_report *r, size_t i)
+{
+    return i < r->nnotes ? r->notes[i] : NULL;
+}
+
+void ta_sid_report_json(const ta_sid_report *r, FILE *out)
+{
+    ta_json j;
+    const char *const *ids = ta_sid_rules(NULL);
+
+    ta_json_init(&j, out);
+    ta_json_object(&j);
+    ta_json_key(&j, "subject");
+    ta_json_string(&j, r->subject);
+    ta_json_key(&j, "verdict");
+    ta_json_string(&j, r->failed ? "fail" : "pass");
+    ta_json_key(&j, "findings");
+    ta_json_array(&j);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const ta_finding *f = &r->findings[i];
+        ta_json_object(&j);
+        ta_json_key(&j, "rule");
+        ta_json_string(&j, f->rule);
+        ta_json_key(&j, "severity");
+        ta_json_string(&j, ta_severity_name(f->severity));
+        ta_json_key(&j, "message");
+        ta_json_string(&j, f->message);
+        ta_json_key(&j, "reproducer");
+        ta_json_string(&j, f->reproducer);
+        ta_json_end_object(&j);
+    }
+    ta_json_end_array(&j);
+    ta_json_key(&j, "rules");
+    ta_json_object(&j);
+    for (int i = 0; i < TA_SID_RULE_COUNT; i++) {
+        ta_json_key(&j, ids[i]);
+        ta_json_string(&j, ta_sid_result_name(r->result[i]));
+    }
+    ta_json_end_object(&j);
+    ta_json_key(&j, "notes");
+    ta_json_array(&j);
+    for (size_t i = 0; i < r->nnotes; i++)
+        ta_json_string(&j, r->notes[i]);
+    ta_json_end_array(&j);
+    ta_json_end_object(&j);
+}
+
+void ta_sid_report_print(const ta_sid_report *r, FILE *out)
+{
+    fprintf(out, "%s: %s (%zu finding%s)\n", r->subject, r->failed ? "FAIL" : "pass",
+            r->nfindings, r->nfindings == 1 ? "" : "s");
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const ta_finding *f = &r->findings[i];
+        fprintf(out, "  %-7s %s\n          %s\n          reproduce: %s\n",
+                ta_severity_name(f->severity), f->rule, f->message, f->reproducer);
+    }
+    for (size_t i = 0; i < r->nnotes; i++)
+        fprintf(out, "  note: %s\n", r->notes[i]);
+}
+
+void ta_sid_report_free(ta_sid_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->nnotes; i++)
+        free(r->notes[i]);
+    free(r);
+}
