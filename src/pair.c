@@ -137,10 +137,19 @@ ta_status ta_pair_new(ta_ctx *ctx, ta_pair **out_pair)
     }
     SSL_set_connect_state(p->ssl[TA_CLIENT]);
     SSL_set_accept_state(p->ssl[TA_SERVER]);
-    if (ta_ctx_mode(ctx) == TA_MODE_RESUME && ta_ctx_session(ctx) != NULL
-        && SSL_set_session(p->ssl[TA_CLIENT], ta_ctx_session(ctx)) != 1) {
-        ta_pair_free(p);
-        TA_BAIL_OSSL("offering the saved session");
+    if (ta_ctx_mode(ctx) == TA_MODE_RESUME && ta_ctx_session(ctx) != NULL) {
+        /* Offer a copy: OpenSSL's client marks a TLS 1.3 session it resumed
+         * not resumable (RFC 8446 §C.4, tickets are single use for clients), so
+         * offering the saved object itself would make every later pair of the
+         * context a full handshake. The server accepts the stateless ticket
+         * again (no anti-replay without early data). */
+        SSL_SESSION *copy = SSL_SESSION_dup(ta_ctx_session(ctx));
+        int ok = copy != NULL && SSL_set_session(p->ssl[TA_CLIENT], copy) == 1;
+        SSL_SESSION_free(copy); /* the SSL holds its own reference */
+        if (!ok) {
+            ta_pair_free(p);
+            TA_BAIL_OSSL("offering the saved session");
+        }
     }
     *out_pair = p;
     return TA_OK;
