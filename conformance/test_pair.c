@@ -49,6 +49,31 @@ static void test_handshake(void **state)
     fx_close(&f);
 }
 
+/* Every pair of a resume context resumes, not only the first: the fuzz targets
+ * rely on this fast path. (OpenSSL's client marks a TLS 1.3 session it has used
+ * not resumable, RFC 8446 §C.4 "clients SHOULD NOT reuse a ticket"; the pair
+ * must offer a copy of the saved session, never the saved object itself.) */
+static void test_resume_repeat(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, TA_MODE_RESUME, NULL);
+    for (int i = 0; i < 4; i++) {
+        if (i > 0) {
+            ta_pair_free(f.p);
+            f.p = NULL;
+            FX_OK(ta_pair_new(f.ctx, &f.p));
+        }
+        FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
+        if (!SSL_session_reused(fx_ssl(&f, TA_CLIENT)) || !SSL_session_reused(fx_ssl(&f, TA_SERVER)))
+            fail_msg("%s: pair %d of the context made a full handshake", c->name, i + 1);
+        FX_OK(ta_pair_shutdown(f.p, TA_CLIENT, TA_DEFAULT_STEPS));
+    }
+    assert_true(SSL_SESSION_is_resumable(ta_ctx_session(f.ctx)));
+    fx_close(&f);
+}
+
 /* ------------------------------------------------------------ partial delivery */
 
 /* Drive both handshakes ourselves; variant 0 moves 1 byte per direction per
@@ -354,7 +379,7 @@ static void test_bound_shutdown(void **state)
 /* ------------------------------------------------------------ the matrix */
 
 #define N_VM (TA_TLS_COUNT * TA_MODE_COUNT)
-#define N_TESTS (N_VM * (2 + 2 + 2 + 1 + N_GARBAGE + 4) + 1)
+#define N_TESTS (N_VM * (2 + 2 + 2 + 1 + N_GARBAGE + 4) + TA_TLS_COUNT + 1)
 
 int main(void)
 {
@@ -390,6 +415,9 @@ int main(void)
                        "%s/%s/bound/shutdown-1-step", vn, mn);
         }
     }
+    for (int v = 0; v < TA_TLS_COUNT; v++)
+        n = fx_add(tests, cases, n, test_resume_repeat, v, TA_MODE_RESUME, 0,
+                   "%s/resume/every-pair-resumes", ta_tls_name((ta_tls)v));
     n = fx_add(tests, cases, n, test_record_incomplete, TA_TLS13, TA_MODE_PSK, 0,
                "deliver-record/incomplete-holds");
     if (n != N_TESTS) {
