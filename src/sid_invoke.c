@@ -16,6 +16,7 @@
  * action and returns, the access repeats and the process (a check's child) dies
  * with the real signal, which the parent reports as SID-CRASH.
  */
+#define _GNU_SOURCE 1 /* REG_ERR: the page-fault error code in ucontext */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
