@@ -84,8 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         TA_FUZZ_FAIL("FUZZ-HARNESS", "the engine failed on a decodable schedule: %s",
                      ta_error_format(err, sizeof(err)));
 #define TA__REPLAY "replay: tlsaudit shutdown --builtin %s --schedule '%s'"
-    /* Never clean without the peer's real close_notify (RFC 8446 §6.1). */
-    if (f.got == TA_SD_CLEAN && f.decider != TA_SD_EV_CLOSE_NOTIFY)
+    /* Never clean without the peer's real close_notify (RFC 8446 §6.1). The one
+     * documented exception: SSL_OP_IGNORE_UNEXPECTED_EOF makes OpenSSL itself
+     * read EOF as close_notify (the audit flags it as the SD-IGNORE-EOF warning). */
+    int eof_as_cn = (f.sched_flags & TA_SD_F_IGNORE_EOF) && f.decider == TA_SD_EV_EOF;
+    if (f.got == TA_SD_CLEAN && f.decider != TA_SD_EV_CLOSE_NOTIFY && !eof_as_cn)
         TA_FUZZ_FAIL(f.decider == TA_SD_EV_EOF ? ta__rule_id(TA_SD_R_TRUNCATION)
                                                : ta__rule_id(TA_SD_R_VERDICT),
                      "driver %s reported clean, but the first deciding event was not the "
