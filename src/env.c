@@ -49,7 +49,11 @@ void ta_env_free(ta_env *env)
     EVP_PKEY_free(env->key);
     X509_free(env->cert);
     if (env->libctx != NULL) {
-        /* Freeing the context tears down its DRBGs before their provider goes. */
+        /* Drop our load references first (OSSL_PROVIDER_load's must be matched
+         * by an unload, or the providers leak); the DRBGs still hold the seeded
+         * provider, so it lives until freeing the context tears them down. */
+        OSSL_PROVIDER_unload(env->seeded);
+        OSSL_PROVIDER_unload(env->deflt);
         OSSL_LIB_CTX_free(env->libctx);
     }
     free(env);
