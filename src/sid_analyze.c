@@ -117,6 +117,8 @@ static int ta__cache_cost(ta__sid_cx *cx, const uint8_t *ids, size_t n, size_t l
             goto done;
         }
         SSL_SESSION_free(s);
+        if ((i & 63) == 0)
+            ta__sid_beat(cx);
     }
     *insert_us = (ta__now() - t0) * 1e6 / (double)n;
     *hits = 0;

@@ -86,6 +86,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
         uint64_t before = rec.calls;
         ta_status st;
         ta__sid_phase(cx, "%s: full handshake %d of %d", name, h + 1, h_n);
+        ta__sid_beat(cx);
         if (ta_pair_new(ctx, &p) != TA_OK)
             _exit(3);
         st = ta_pair_handshake(p, TA_DEFAULT_STEPS);
@@ -117,6 +118,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
         if (sess[h] == NULL)
             continue;
         ta__sid_phase(cx, "%s: resumption %d of %d", name, h + 1, h_n);
+        ta__sid_beat(cx);
         tried++;
         if (ta_pair_new(ctx, &p) != TA_OK)
             _exit(3);

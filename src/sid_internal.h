@@ -84,6 +84,8 @@ void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offer
 typedef struct ta__sid_shared {
     volatile uint64_t calls;   /* callback calls started in this check */
     volatile uint64_t planned; /* calls the check means to make */
+    volatile int ready;        /* set-up done: from here on a stall is a hang */
+    volatile uint64_t beat;    /* the harness's own progress (handshakes, measurements) */
     volatile char phase[120];  /* what the check is doing, for hang/crash messages */
 } ta__sid_shared;
 
@@ -104,6 +106,12 @@ void ta__sid_phase(ta__sid_cx *cx, const char *fmt, ...) TA_PRINTF(2, 3);
 static inline void ta__sid_tick(ta__sid_cx *cx)
 {
     __atomic_add_fetch(&cx->sh->calls, 1, __ATOMIC_RELAXED);
+}
+
+/* Our own work between callback calls is progress too (not a hang). */
+static inline void ta__sid_beat(ta__sid_cx *cx)
+{
+    __atomic_add_fetch(&cx->sh->beat, 1, __ATOMIC_RELAXED);
 }
 
 typedef struct ta__sid_check {
