@@ -218,7 +218,7 @@ TA_MUST_CHECK ta_status ta_pair_shutdown(ta_pair *p, ta_role side, int max_steps
 typedef struct ta_io_result {
     int ret;              /* what the call returned */
     int ssl_error;        /* SSL_get_error(), or SSL_ERROR_NONE when ret > 0 */
-    unsigned long err;    /* first queued OpenSSL error, 0 if none */
+    unsigned long err;    /* libssl's queued error (else the first one), 0 if none */
     int reason;           /* ERR_GET_REASON(err) */
 } ta_io_result;
 /* Fill *r from ssl and ret, then clear the error queue. */
@@ -675,7 +675,9 @@ TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls
     X(TA_SD_R_CRASH, "SD-CRASH", TA_SEV_ERROR, "",                                       \
       "the driver crashed or hung (isolated child)")                                   \
     X(TA_SD_R_IGNORE_EOF, "SD-IGNORE-EOF", TA_SEV_WARNING, "SSL_CTX_set_options(3)",    \
-      "with SSL_OP_IGNORE_UNEXPECTED_EOF a truncation reads as a clean close")
+      "with SSL_OP_IGNORE_UNEXPECTED_EOF a truncation reads as a clean close")           \
+    X(TA_SD_R_OSSL_KEYUPDATE, "SD-OSSL-KEYUPDATE", TA_SEV_WARNING, "RFC 8446 §6.1, §4.6.3", \
+      "OpenSSL itself sent a KeyUpdate after our close_notify (answering the peer's)")
 
 typedef enum {
 #define TA__SD_ENUM(e, id, sev, src, help) e,
@@ -715,6 +717,8 @@ typedef struct ta_sd_facts {
     char crash[96];          /* isolated run died: how ("" when it did not) */
     int junk_partial;        /* FATAL came from injected bytes that end mid-record:
                                 an EOF may legitimately read as a truncation */
+    int keyupdate_after_cn;  /* TLS 1.3 handshake records (KeyUpdate) after our
+                                close_notify: OpenSSL's own answer, flagged */
 } ta_sd_facts;
 typedef struct ta_sd_verdict {
     int pass;
