@@ -1,9 +1,186 @@
-/* sd_explore.c - exhaustive mode (placeholder until the explorer lands). */
+/*
+ * sd_explore.c - exhaustive mode: every interleaving of peer actions, deliveries
+ * and cancel after the driver's start, up to a depth, for both versions and roles.
+ *
+ * OpenSSL objects cannot be snapshotted, so every schedule is replayed from a
+ * fresh pair (PSK contexts keep that cheap). The search is breadth-first and
+ * prunes twice: an action that changed nothing (a delivery with nothing queued,
+ * a second close_notify, ...) adds nothing new, and a schedule whose end state
+ * (record views, delivery positions, shutdown flags, driver answer) was already
+ * reached by another schedule is not extended again: its subtree is the same.
+ * Each violation keeps the shortest schedule that shows it, per rule, version
+ * and role; the schedule string replays it (--schedule).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "internal.h"
+
+static const char ta__sd_alphabet[] = "dcke<>x";
+
+typedef struct {
+    uint64_t *slot;
+    size_t cap, n;
+} ta__sd_set;
+
+/* 1 when inserted, 0 when present, -1 on allocation failure. */
+static int ta__sd_set_add(ta__sd_set *s, uint64_t h)
+{
+    if (h == 0)
+        h = 1; /* 0 marks an empty slot */
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        uint64_t *v = calloc(cap, sizeof(*v));
+        if (v == NULL)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (s->slot[i] == 0)
+                continue;
+            size_t k = (size_t)(s->slot[i] % cap);
+            while (v[k] != 0)
+                k = (k + 1) % cap;
+            v[k] = s->slot[i];
+        }
+        free(s->slot);
+        s->slot = v;
+        s->cap = cap;
+    }
+    size_t k = (size_t)(h % s->cap);
+    while (s->slot[k] != 0) {
+        if (s->slot[k] == h)
+            return 0;
+        k = (k + 1) % s->cap;
+    }
+    s->slot[k] = h;
+    s->n++;
+    return 1;
+}
+
+typedef struct {
+    ta_sd_schedule *v;
+    size_t n, cap;
+} ta__sd_list;
+
+static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        ta_sd_schedule *v = realloc(l->v, cap * sizeof(*v));
+        TA_ENSURE(v != NULL, TA_E_NOMEM, "exhaustive frontier");
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *s;
+    return TA_OK;
+}
+
+static double ta__sd_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One version and role. */
+static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
+                                    const ta_sd_opts *o, ta_tls v, ta_role role,
+                                    unsigned depth, ta_sd_report *rep,
+                                    ta_sd_explore_stats *st, uint32_t *reported)
+{
+    ta__sd_set seen = {0};
+    ta__sd_list cur = {0}, next = {0};
+    ta_sd_schedule root;
+    ta_status s = TA_OK;
+
+    memset(&root, 0, sizeof(root));
+    root.tls = v;
+    root.role = role;
+    s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
+    if (s == TA_OK)
+        s = ta__sd_list_push(&cur, &root);
+    for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
+        next.n = 0;
+        for (size_t i = 0; s == TA_OK && i < cur.n; i++) {
+            for (const char *a = ta__sd_alphabet; s == TA_OK && *a != '\0'; a++) {
+                ta_sd_schedule cand = cur.v[i];
+                ta_sd_facts f;
+                ta_sd_result res;
+                uint64_t sig;
+                size_t noops;
+                if ((s = ta_sd_schedule_add(&cand, *a, 0, NULL, 0)) != TA_OK)
+                    break;
+                s = ta__sd_run_sig(e, d, &cand, &f, &res, &sig, &noops);
+                if (s != TA_OK)
+                    break;
+                st->explored++;
+                if (noops > 0)
+                    continue; /* same as a shorter schedule */
+                if (!res.pass) {
+                    st->violations++;
+                    uint32_t bit = 1u << (res.rule & 31);
+                    if (!(reported[v * TA_ROLE_COUNT + role] & bit)) {
+                        reported[v * TA_ROLE_COUNT + role] |= bit;
+                        s = ta__sd_case(e, d, o, &cand, "schedule", &res);
+                        if (s == TA_OK)
+                            s = ta__sd_report_add(rep, &res);
+                    }
+                }
+                int fresh = ta__sd_set_add(&seen, sig);
+                TA_ENSURE(fresh >= 0, TA_E_NOMEM, "exhaustive state set");
+                if (fresh == 0)
+                    continue;
+                st->distinct++;
+                /* A final verdict ends the subtree: the driver is never called again. */
+                if (!TA_SD_IS_FINAL(f.got) && !f.spin && s == TA_OK)
+                    s = ta__sd_list_push(&next, &cand);
+            }
+        }
+        ta__sd_list tmp = cur;
+        cur = next;
+        next = tmp;
+    }
+    free(cur.v);
+    free(next.v);
+    free(seen.slot);
+    return s;
+}
 
 ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
                         ta_sd_report **out, ta_sd_explore_stats *out_stats)
 {
-    (void)d; (void)o; (void)depth; (void)out; (void)out_stats;
-    TA_BAIL(TA_E_STATE, "exhaustive mode is not built yet");
+    ta_sd_engine *e = NULL;
+    ta_sd_report *rep = NULL;
+    ta_sd_explore_stats st;
+    uint32_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
+    ta_status s;
+    const double t0 = ta__sd_now();
+
+    TA_ENSURE(d != NULL && o != NULL && out != NULL, TA_E_ARG, "ta_sd_explore: NULL argument");
+    TA_ENSURE(depth >= 1 && depth < TA_SD_MAX_ACTIONS, TA_E_ARG, "depth %u", depth);
+    *out = NULL;
+    memset(&st, 0, sizeof(st));
+    TA_GUARD(ta_sd_engine_new(o, &e));
+    s = ta__sd_report_new(d->name, &rep);
+    for (int v = 0; s == TA_OK && v < TA_TLS_COUNT; v++) {
+        for (int r = 0; s == TA_OK && r < TA_ROLE_COUNT; r++) {
+            char name[128];
+            snprintf(name, sizeof(name), "%s/%s/schedule/%s", ta_tls_name((ta_tls)v),
+                     ta_role_name((ta_role)r), d->name);
+            if (!ta__sd_only_match(o->only, name))
+                continue;
+            s = ta__sd_explore_one(e, d, o, (ta_tls)v, (ta_role)r, depth, rep, &st, reported);
+        }
+    }
+    ta_sd_engine_free(e);
+    st.seconds = ta__sd_now() - t0;
+    if (s != TA_OK) {
+        ta_sd_report_free(rep);
+        return s;
+    }
+    ta__sd_report_explore(rep, &st, depth);
+    if (out_stats != NULL)
+        *out_stats = st;
+    *out = rep;
+    return TA_OK;
 }

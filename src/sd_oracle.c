@@ -172,6 +172,17 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
                     "side%s", ta__sd_shown(f->got), "");
         return;
     }
+    if (f->keyupdate_after_cn && v->flag < 0) {
+        /* Measured on OpenSSL 3.0: a second KeyUpdate(update_requested) that
+         * arrives after our close_notify makes SSL_read/SSL_shutdown send a
+         * KeyUpdate of its own. RFC 8446 §6.1 forbids it, but no driver that
+         * reads (as it must to see the peer's close_notify) can stop it. */
+        v->flag = TA_SD_R_OSSL_KEYUPDATE;
+        snprintf(v->detail, sizeof(v->detail), "FLAG %s: OpenSSL sent a KeyUpdate after our "
+                 "close_notify (answering the peer's KeyUpdate); the driver said %s",
+                 ta__sd_rules[v->flag].id, ta__sd_shown(f->got));
+        return;
+    }
     if (v->flag < 0)
         snprintf(v->detail, sizeof(v->detail), "%s: %s", ta__sd_decider_text(f->decider),
                  ta__sd_shown(f->got));

@@ -512,7 +512,9 @@ static void ta__sd_local_view(ta__sd_run *r)
     const ta_record *rec = ta_pair_records(r->p, r->to_peer, &n);
     int seen = 0;
     for (size_t i = 0; i < n; i++) {
-        if (seen && rec[i].kind != TA_REC_ALERT && rec[i].kind != TA_REC_CLOSE_NOTIFY)
+        if (seen && r->s->tls == TA_TLS13 && rec[i].kind == TA_REC_HANDSHAKE)
+            r->f->keyupdate_after_cn = 1; /* OpenSSL answering a KeyUpdate */
+        else if (seen && rec[i].kind != TA_REC_ALERT && rec[i].kind != TA_REC_CLOSE_NOTIFY)
             r->f->nonalert_after_cn = 1;
         if (rec[i].kind == TA_REC_CLOSE_NOTIFY)
             seen = 1;
