@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -33,9 +34,12 @@ static int ta_t_good(SSL *ssl, unsigned char *id, unsigned int *id_len)
 
 static int ta_t_segv_at_7(SSL *ssl, unsigned char *id, unsigned int *id_len)
 {
-    static int *volatile nowhere; /* NULL, hidden from the optimiser */
-    if (++ta_t_calls == 7)
-        *nowhere = 1;
+    /* A real fault, not undefined behaviour a sanitizer would stop first: a
+     * store to an inaccessible page. */
+    if (++ta_t_calls == 7) {
+        void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *(volatile int *)page = 1;
+    }
     return ta_t_good(ssl, id, id_len);
 }
 
