@@ -97,8 +97,26 @@ static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
     root.tls = v;
     root.role = role;
     s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
-    if (s == TA_OK)
-        s = ta__sd_list_push(&cur, &root);
+    if (s == TA_OK) {
+        /* The start alone is a schedule too (a driver may already go wrong there). */
+        ta_sd_facts f;
+        ta_sd_result res;
+        uint64_t sig;
+        s = ta__sd_run_sig(e, d, &root, &f, &res, &sig, NULL);
+        if (s == TA_OK) {
+            st->explored++;
+            st->distinct += ta__sd_set_add(&seen, sig) > 0;
+            if (!res.pass) {
+                st->violations++;
+                reported[v * TA_ROLE_COUNT + role] |= 1u << (res.rule & 31);
+                s = ta__sd_case(e, d, o, &root, "schedule", &res);
+                if (s == TA_OK)
+                    s = ta__sd_report_add(rep, &res);
+            }
+            if (s == TA_OK && !TA_SD_IS_FINAL(f.got) && !f.spin)
+                s = ta__sd_list_push(&cur, &root);
+        }
+    }
     for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
         next.n = 0;
         for (size_t i = 0; s == TA_OK && i < cur.n; i++) {

@@ -1,0 +1,226 @@
+/*
+ * test_shutdown.c - the shutdown matrix against real OpenSSL: one cmocka test per
+ * (version, role, scenario, driver), named "tls13/client/peer-eof/drain".
+ *
+ * What each driver must do comes from this file's own table, written from the
+ * issue and from what each driver models, not from the engine: drain and
+ * unidirectional pass every case that applies; naive and the asio models fail
+ * exactly the listed scenarios with the listed rule; each canary is caught by
+ * the scenarios that target it, with its rule, and by no other. A second table
+ * pins verdicts that must be observed, so a pass cannot come from an oracle that
+ * accepts anything.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tlsaudit.h"
+
+typedef struct {
+    const char *driver;
+    const char *rule;      /* rule every failing case must report */
+    const char *fails;     /* comma-separated scenarios that must fail; "" none */
+} expect_row;
+
+#define SPIN_CAUGHT                                                                      \
+    "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                  \
+    "peer-tickets-pending,peer-keyupdate,peer-empty-record,peer-warning-alert,peer-eof," \
+    "peer-eof-mid-record,peer-eof-after-data,peer-silent-cancel,peer-silent,peer-garbage," \
+    "peer-hello-request,write-after-shutdown,ignore-unexpected-eof"
+
+static const expect_row expect[] = {
+    {"drain", "", ""},
+    {"unidirectional", "", ""},
+    /* SSL_shutdown refuses application data after our close_notify; after a
+     * fatal alert OpenSSL sets RECEIVED_SHUTDOWN and SSL_shutdown returns 1. */
+    {"naive", "SD-DATA-FAILS|SD-VERDICT", "peer-data-then-reply,peer-eof-after-data,peer-fatal-alert"},
+    {"asio", "SD-DATA-FAILS|SD-VERDICT", "peer-data-then-reply,peer-eof-after-data,peer-fatal-alert"},
+    {"asio-fast-close", "SD-VERDICT", "peer-fatal-alert"},
+    /* nginx-like: an error queue means failure, and 3.0 queues UNEXPECTED_EOF. */
+    {"quiet-on-cancel", "SD-DATA-FAILS|SD-VERDICT",
+     "peer-data-then-reply,peer-eof,peer-eof-mid-record,peer-eof-after-data,peer-fatal-alert"},
+    {"spin", "SD-SPIN", SPIN_CAUGHT},
+    {"ignores-cancel", "SD-CANCEL", "peer-silent-cancel"},
+    {"eof-is-clean", "SD-TRUNCATION", "peer-eof,peer-eof-mid-record,peer-eof-after-data"},
+};
+
+/* Verdicts that must be observed (any version and role where the scenario applies). */
+static const struct {
+    const char *driver, *scenario, *got, *flag;
+} observed[] = {
+    {"drain", "peer-replies", "clean", NULL},
+    {"drain", "peer-first", "clean", NULL},
+    {"drain", "peer-data-then-reply", "clean", NULL},
+    {"drain", "peer-eof", "truncated", NULL},
+    {"drain", "peer-eof-after-data", "truncated", NULL},
+    {"drain", "peer-silent-cancel", "cancelled", NULL},
+    {"drain", "peer-silent", "pending", NULL},
+    {"drain", "peer-garbage", "failed", NULL},
+    {"drain", "shutdown-in-handshake", "failed", NULL},
+    {"drain", "ignore-unexpected-eof", "clean", "SD-IGNORE-EOF"},
+    {"unidirectional", "peer-replies", "sent", NULL},
+    {"naive", "peer-data-then-reply", "failed", NULL},
+    {"naive", "peer-fatal-alert", "clean", NULL},
+    {"eof-is-clean", "peer-eof", "clean", NULL},
+    {"asio-fast-close", "write-after-shutdown", "sent", NULL},
+};
+
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        const char *end = strpbrk(p, ",|");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+typedef struct {
+    char name[128];
+    char report_name[140];
+    const ta_sd_driver *d;
+    const ta_sd_scenario *sc;
+    ta_tls v;
+    ta_role r;
+} tcase;
+
+static ta_sd_engine *engine;
+
+static const char *shown(ta_sd_answer a)
+{
+    return TA_SD_IS_FINAL(a) ? ta_sd_answer_name(a) : "pending";
+}
+
+static void run_case(void **state)
+{
+    const tcase *c = *state;
+    ta_sd_schedule s;
+    ta_sd_result res;
+    size_t nr;
+    const ta_sd_rule_info *rules = ta_sd_rule_table(&nr);
+    const expect_row *row = NULL;
+    char ebuf[400];
+
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+        if (strcmp(expect[i].driver, c->d->name) == 0)
+            row = &expect[i];
+    assert_non_null(row);
+    if (ta_sd_scenario_schedule(c->sc, c->v, c->r, &s) != TA_OK
+        || ta_sd_run(engine, c->d, &s, &res) != TA_OK)
+        fail_msg("%s: harness error: %s", c->name, ta_error_format(ebuf, sizeof(ebuf)));
+
+    const int must_fail = in_list(row->fails, c->sc->name);
+    if (must_fail && res.pass)
+        fail_msg("%s: must be caught but passed (got %s): %s", c->name, shown(res.got),
+                 res.detail);
+    if (!must_fail && !res.pass)
+        fail_msg("%s: must pass but %s (expected %s, got %s): %s", c->name,
+                 rules[res.rule].id, shown(res.expected), shown(res.got), res.detail);
+    if (must_fail && !in_list(row->rule, rules[res.rule].id))
+        fail_msg("%s: caught by %s, not %s: %s", c->name, rules[res.rule].id, row->rule,
+                 res.detail);
+    for (size_t i = 0; i < sizeof(observed) / sizeof(observed[0]); i++) {
+        if (strcmp(observed[i].driver, c->d->name) != 0
+            || strcmp(observed[i].scenario, c->sc->name) != 0)
+            continue;
+        if (strcmp(shown(res.got), observed[i].got) != 0)
+            fail_msg("%s: got %s, must be %s", c->name, shown(res.got), observed[i].got);
+        const char *flag = res.flag >= 0 ? rules[res.flag].id : NULL;
+        if ((flag == NULL) != (observed[i].flag == NULL)
+            || (flag && strcmp(flag, observed[i].flag) != 0))
+            fail_msg("%s: flag %s, must be %s", c->name, flag ? flag : "none",
+                     observed[i].flag ? observed[i].flag : "none");
+    }
+}
+
+/* The case names the reports use are the test names. */
+static void names_match(void **state)
+{
+    const tcase *c = *state;
+    ta_sd_opts o;
+    ta_sd_report *rep = NULL;
+    const ta_sd_result *res;
+    ta_sd_opts_default(&o);
+    o.only = c->name;
+    assert_int_equal(ta_sd_matrix(c->d, &o, &rep), TA_OK);
+    assert_int_equal(ta_sd_report_results(rep, &res), 1);
+    assert_string_equal(res[0].name, c->name);
+    assert_string_equal(res[0].scenario, c->sc->name);
+    ta_sd_report_free(rep);
+}
+
+int main(void)
+{
+    size_t nd, ns, n = 0;
+    const ta_sd_driver *d = ta_sd_catalog(&nd);
+    const ta_sd_scenario *sc = ta_sd_scenario_table(&ns);
+    tcase *cases = calloc(nd * ns * TA_TLS_COUNT * TA_ROLE_COUNT, sizeof(*cases));
+    struct CMUnitTest *tests = calloc(nd * ns * TA_TLS_COUNT * TA_ROLE_COUNT + 1, sizeof(*tests));
+    ta_sd_opts o;
+
+    if (cases == NULL || tests == NULL)
+        return 2;
+    ta_sd_opts_default(&o);
+    if (ta_sd_engine_new(&o, &engine) != TA_OK)
+        return 2;
+    /* Every built-in driver has a row: a new driver must be added here. */
+    for (size_t i = 0; i < nd; i++) {
+        size_t k;
+        for (k = 0; k < sizeof(expect) / sizeof(expect[0]); k++)
+            if (strcmp(expect[k].driver, d[i].name) == 0)
+                break;
+        if (k == sizeof(expect) / sizeof(expect[0])) {
+            fprintf(stderr, "driver '%s' has no row in expect[]\n", d[i].name);
+            return 1;
+        }
+    }
+    for (size_t di = 0; di < nd; di++)
+        for (size_t si = 0; si < ns; si++)
+            for (int v = 0; v < TA_TLS_COUNT; v++)
+                for (int r = 0; r < TA_ROLE_COUNT; r++) {
+                    if (!ta_sd_scenario_applies(&sc[si], (ta_tls)v, (ta_role)r))
+                        continue;
+                    tcase *c = &cases[n];
+                    c->d = &d[di];
+                    c->sc = &sc[si];
+                    c->v = (ta_tls)v;
+                    c->r = (ta_role)r;
+                    snprintf(c->name, sizeof(c->name), "%s/%s/%s/%s", ta_tls_name(c->v),
+                             ta_role_name(c->r), sc[si].name, d[di].name);
+                    tests[n].name = c->name;
+                    tests[n].test_func = run_case;
+                    tests[n].initial_state = c;
+                    n++;
+                }
+    /* One name check per scenario (drain), through the public matrix. */
+    size_t base = n;
+    struct CMUnitTest *more = realloc(tests, (n + ns) * sizeof(*tests));
+    if (more == NULL)
+        return 2;
+    tests = more;
+    for (size_t i = 0; i < base; i++) {
+        if (strcmp(cases[i].d->name, "drain") != 0 || cases[i].v != TA_TLS13)
+            continue;
+        int dup = 0;
+        for (size_t k = base; k < n; k++)
+            dup |= ((const tcase *)tests[k].initial_state)->sc == cases[i].sc;
+        if (dup)
+            continue;
+        snprintf(cases[i].report_name, sizeof(cases[i].report_name), "%s#report",
+                 cases[i].name);
+        tests[n] = (struct CMUnitTest){cases[i].report_name, names_match, NULL, NULL, &cases[i]};
+        n++;
+    }
+    int rc = _cmocka_run_group_tests("shutdown_matrix", tests, n, NULL, NULL);
+    ta_sd_engine_free(engine);
+    free(tests);
+    free(cases);
+    return rc;
+}
