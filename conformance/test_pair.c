@@ -120,12 +120,28 @@ static void test_partial(void **state)
                && SSL_is_init_finished(fx_ssl(&f, TA_SERVER));
     }
     assert_true(done);
-    /* Everything the server got came in pieces: as many rounds as bytes. */
-    if (c->variant == 0)
-        assert_true(rounds >= moved[TA_C2S]);
-    else
-        assert_true(rec_at[TA_C2S] >= 2 || c->version == TA_TLS12 || c->mode != TA_MODE_CERT);
     assert_true(moved[TA_C2S] > 0 && moved[TA_S2C] > 0);
+    if (c->variant == 0) {
+        /* Everything the server got came in pieces: as many rounds as bytes. */
+        assert_true(rounds >= moved[TA_C2S]);
+    } else {
+        /* Whatever is still queued (e.g. TLS 1.3 tickets) also goes record by
+         * record, and then every record the sender wrote went alone. */
+        for (int d = 0; d < 2; d++) {
+            size_t count, n = 1;
+            const ta_record *recs = ta_pair_records(f.p, (ta_dir)d, &count);
+            for (int i = 0; i < FX_MAX_ROUNDS && n > 0; i++) {
+                FX_OK(ta_pair_deliver_record(f.p, (ta_dir)d, &n));
+                if (n > 0) {
+                    assert_true(rec_at[d] < count);
+                    assert_int_equal(n, 5 + (size_t)recs[rec_at[d]].length);
+                    rec_at[d]++;
+                }
+            }
+            assert_int_equal(ta_pair_pending(f.p, (ta_dir)d), 0);
+            assert_int_equal(rec_at[d], count);
+        }
+    }
 
     /* The connection works afterwards, still fed 1 byte at a time. */
     {
