@@ -229,6 +229,49 @@ static void test_eof(void **state)
     fx_close(&f);
 }
 
+/* EOF in the middle of the handshake, after the ClientHello: reported the
+ * same way by SSL_do_handshake (-1 instead of SSL_read_ex's 0), and the
+ * handshake pump stops with TA_E_OSSL instead of waiting out its bound.
+ * variant: which side is left without its peer. */
+static void test_eof_handshake(void **state)
+{
+    const fx_case *c = fx_case_of(state);
+    ta_role victim = (ta_role)c->variant;
+    SSL *cl, *sv, *v;
+    size_t n;
+    ta_io_result res;
+    fx f;
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    cl = fx_ssl(&f, TA_CLIENT);
+    sv = fx_ssl(&f, TA_SERVER);
+    v = victim == TA_CLIENT ? cl : sv;
+    ERR_clear_error();
+    assert_int_equal(SSL_do_handshake(cl), -1); /* ClientHello out, WANT_READ */
+    if (victim == TA_SERVER) {
+        FX_OK(ta_pair_deliver(f.p, TA_C2S, TA_ALL, &n));
+        ERR_clear_error();
+        assert_int_equal(SSL_do_handshake(sv), -1); /* first flight out, WANT_READ */
+    }
+    FX_OK(ta_pair_close(f.p, victim == TA_CLIENT ? TA_S2C : TA_C2S));
+    ERR_clear_error();
+    ta_io_classify(v, SSL_do_handshake(v), &res);
+    assert_int_equal(res.ret, -1);
+    if (fx_ossl3()) {
+        assert_int_equal(res.ssl_error, SSL_ERROR_SSL);
+        assert_int_equal(res.reason, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+    } else {
+        assert_int_equal(res.ssl_error, SSL_ERROR_SYSCALL);
+    }
+    fx_close(&f);
+
+    fx_open(&f, &fx_default_seed, c->version, c->mode, NULL);
+    FX_OK(ta_pair_close(f.p, victim == TA_CLIENT ? TA_S2C : TA_C2S));
+    assert_int_equal(ta_pair_handshake(f.p, TA_DEFAULT_STEPS), TA_E_OSSL);
+    assert_non_null(strstr(ta_last_error()->message, ta_role_name(victim)));
+    fx_close(&f);
+}
+
 /* The read pump reports the same EOF as an error with OpenSSL's reason. */
 static void test_eof_pump(void **state)
 {
@@ -400,7 +443,7 @@ static void test_bound_shutdown(void **state)
 /* ------------------------------------------------------------ the matrix */
 
 #define N_VM (TA_TLS_COUNT * TA_MODE_COUNT)
-#define N_TESTS (N_VM * (2 + 2 + 2 + 1 + N_GARBAGE + 4) + TA_TLS_COUNT + 1)
+#define N_TESTS (N_VM * (2 + 2 + 2 + 2 + 1 + N_GARBAGE + 4) + TA_TLS_COUNT + 1)
 
 int main(void)
 {
@@ -421,6 +464,10 @@ int main(void)
                            deliveries[d]);
             for (int r = 0; r < TA_ROLE_COUNT; r++)
                 n = fx_add(tests, cases, n, test_eof, v, m, r, "%s/%s/eof/%s-reads", vn, mn,
+                           ta_role_name((ta_role)r));
+            for (int r = 0; r < TA_ROLE_COUNT; r++)
+                n = fx_add(tests, cases, n, test_eof_handshake, v, m, r,
+                           "%s/%s/eof/mid-handshake/%s-stranded", vn, mn,
                            ta_role_name((ta_role)r));
             n = fx_add(tests, cases, n, test_eof_pump, v, m, 0, "%s/%s/eof/read-pump", vn, mn);
             for (size_t g = 0; g < N_GARBAGE; g++)
