@@ -1,0 +1,80 @@
+/*
+ * sd_examples.c - shutdown drivers in a shared object, for
+ * `tlsaudit shutdown --lib sd_examples.so --symbol NAME` and its tests.
+ * Only OpenSSL and the ABI types of tlsaudit.h; no tlsaudit code inside.
+ *
+ *   sd_example_drain  a correct driver: SSL_shutdown once, then SSL_read until
+ *                     SSL_ERROR_ZERO_RETURN (SSL_shutdown(3))
+ *   sd_example_crash  correct until the peer's bytes arrive, then dereferences NULL
+ *   sd_example_hang   correct, except that a cancel makes it loop for ever
+ */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "tlsaudit.h"
+
+typedef struct { int sent; } ex_state;
+
+static ta_sd_answer ex_drain(SSL *ssl, ta_sd_event ev, void *state)
+{
+    ex_state *st = state;
+    unsigned char buf[1024];
+    size_t n;
+
+    if (ev == TA_SD_CANCEL)
+        return TA_SD_CANCELLED;
+    if (!st->sent) {
+        ERR_clear_error();
+        int r = SSL_shutdown(ssl);
+        if (r == 1)
+            return TA_SD_CLEAN;
+        if (r < 0) {
+            ERR_clear_error();
+            return TA_SD_FAILED;
+        }
+        st->sent = 1;
+    }
+    for (int i = 0; i < 16; i++) {
+        ERR_clear_error();
+        int r = SSL_read_ex(ssl, buf, sizeof(buf), &n);
+        if (r == 1)
+            continue;
+        int e = SSL_get_error(ssl, r);
+        unsigned long err = ERR_peek_error();
+        ERR_clear_error();
+        if (e == SSL_ERROR_WANT_READ)
+            return TA_SD_PENDING_READ;
+        if (e == SSL_ERROR_ZERO_RETURN)
+            return TA_SD_CLEAN;
+        if (e == SSL_ERROR_SYSCALL
+            || (e == SSL_ERROR_SSL && ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING))
+            return TA_SD_TRUNCATED;
+        return TA_SD_FAILED;
+    }
+    return TA_SD_PENDING_READ;
+}
+
+static ta_sd_answer ex_crash(SSL *ssl, ta_sd_event ev, void *state)
+{
+    if (ev == TA_SD_READABLE) {
+        volatile int *volatile p = NULL;
+        *p = 1;
+    }
+    return ex_drain(ssl, ev, state);
+}
+
+static ta_sd_answer ex_hang(SSL *ssl, ta_sd_event ev, void *state)
+{
+    volatile int forever = 1;
+    while (ev == TA_SD_CANCEL && forever)
+        ;
+    return ex_drain(ssl, ev, state);
+}
+
+const ta_sd_driver sd_example_drain = {"example-drain", "drain, from a shared object",
+                                       sizeof(ex_state), ex_drain, 0, ""};
+const ta_sd_driver sd_example_crash = {"example-crash", "crashes on the first readable event",
+                                       sizeof(ex_state), ex_crash, TA_SD_CANARY, ""};
+const ta_sd_driver sd_example_hang = {"example-hang", "loops for ever on cancel",
+                                      sizeof(ex_state), ex_hang, TA_SD_CANARY,
+                                      "peer-silent-cancel"};
