@@ -25,7 +25,7 @@
 typedef struct ta__sid_set {
     uint8_t *ids;    /* n entries of 1 + 32 bytes: length, then the id */
     size_t n, cap;
-    uint32_t *slots; /* open addressing: index + 1, 0 = empty */
+    uint64_t *slots; /* open addressing: hash tag << 32 | index + 1, 0 = empty */
     size_t nslots;   /* power of two */
 } ta__sid_set;
 ta_status ta__sid_set_init(ta__sid_set *s, size_t expected);

@@ -138,7 +138,9 @@ void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offer
     memset(buf - g->canary, TA__CANARY_BYTE, g->canary);
     ta__sid_cache_call_begin();
     ta__cur = g;
-    if (sigsetjmp(ta__jmp, 1) == 0) {
+    /* No mask saved: a syscall per call otherwise; SA_NODEFER keeps SIGSEGV
+     * unblocked in the handler, so there is no mask to restore. */
+    if (sigsetjmp(ta__jmp, 0) == 0) {
         out->ret = cb(ssl, buf, (unsigned int *)&len);
     } else {
         long off = (long)(ta__fault_addr - (uintptr_t)buf);
