@@ -184,7 +184,7 @@ static void lib_drivers(void **state)
                          "'tls13/client/peer-replies/*,tls13/client/peer-eof/*'",
                          TA_SD_EXAMPLES_SO), 1);
     assert_int_equal(count(out, "\"rule\":\"SD-CRASH\""), 2);
-    assert_non_null(strstr(out, "crashed: signal"));
+    assert_non_null(strstr(out, "crashed: ")); /* a signal, or ASan's exit */
     assert_non_null(strstr(out, "--lib "));
     /* A hang on cancel: only the cancel case is a finding, after the timeout. */
     assert_int_equal(run(out, sizeof(out), err, sizeof(err),

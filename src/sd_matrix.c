@@ -127,7 +127,7 @@ static ta_status ta__sd_isolated(ta_sd_engine *e, const ta_sd_driver *d, const t
         snprintf(f.crash, sizeof(f.crash), "crashed: signal %d (%s)", WTERMSIG(status),
                  strsignal(WTERMSIG(status)));
     else
-        snprintf(f.crash, sizeof(f.crash), "exited with status %d inside a step",
+        snprintf(f.crash, sizeof(f.crash), "crashed: exit status %d inside a step (exit() or a sanitizer)",
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     ta_sd_verdict v;
     ta_sd_oracle(&f, &v);
