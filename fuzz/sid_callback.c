@@ -18,6 +18,12 @@
  * interleave seed) cannot see it. Calls run one at a time (the guarded invoker
  * serves one thread), so every input replays exactly.
  *
+ * Randomness: the callback's RAND_bytes / RAND_priv_bytes (and _ex) calls are
+ * wrapped too (-Wl,--wrap, fuzz/CMakeLists.txt) and draw from a generator
+ * reseeded from the input's interleave seed before every input, so an input
+ * replays exactly (AFL++ stability) and the fuzzer can steer collisions of short
+ * ids. Everything else in the default context draws from the seeded provider.
+ *
  * Rules (the auditor's ids, src/sid_rules.c) checked on every call:
  *   SID-OVERFLOW / SID-UNDERFLOW   a write outside the offered buffer (guard page,
  *                                  canaries)
@@ -34,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/provider.h>
+#include <openssl/rand.h>
 
 #include "fuzz_target.h"
 #include "sid_internal.h"
@@ -119,6 +126,41 @@ TA__NO_COV static void ta__put(ta__sid_id *dst, const uint8_t *id, unsigned len)
     dst->fp = ta__fp(id, len);
     dst->len = (uint8_t)len;
     memcpy(dst->b, id, len);
+}
+
+/* The per-input generator behind the wrapped RAND calls. */
+static ta_rng ta__input_rng;
+
+static int ta__rand(unsigned char *buf, size_t num)
+{
+    ta_rng_bytes(&ta__input_rng, buf, num);
+    return 1;
+}
+
+int __wrap_RAND_bytes(unsigned char *buf, int num)
+{
+    return num < 0 ? 0 : ta__rand(buf, (size_t)num);
+}
+
+int __wrap_RAND_priv_bytes(unsigned char *buf, int num)
+{
+    return num < 0 ? 0 : ta__rand(buf, (size_t)num);
+}
+
+int __wrap_RAND_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
+                         unsigned int strength)
+{
+    (void)libctx;
+    (void)strength;
+    return ta__rand(buf, num);
+}
+
+int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
+                              unsigned int strength)
+{
+    (void)libctx;
+    (void)strength;
+    return ta__rand(buf, num);
 }
 
 int __real_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
@@ -300,6 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         busy++;
     }
     ta_rng_init(&rng, in.interleave);
+    ta_rng_init(&ta__input_rng, in.interleave ^ 0x9e3779b97f4a7c15ULL);
     for (unsigned k = 0; busy > 0; k++) {
         /* The next logical thread to call: drawn among those with calls left. */
         unsigned pick = in.threads == 1 ? 0 : (unsigned)(ta_rng_next(&rng) % busy), t = 0;
