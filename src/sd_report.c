@@ -209,14 +209,16 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
                      "%llu violations, %.2f s\n", r->depth,
                 (unsigned long long)r->st.explored, (unsigned long long)r->st.distinct,
                 (unsigned long long)r->st.violations, r->st.seconds);
-    fprintf(out, "%-24s", "scenario");
-    for (int c = 0; c < TA__NCOL; c++) {
+    for (int c = -1; c < TA__NCOL && !r->explored; c++) {
         char h[32];
+        if (c < 0) {
+            fprintf(out, "%-24s", "scenario");
+            continue;
+        }
         snprintf(h, sizeof(h), "%s/%s", ta_tls_name((ta_tls)(c / TA_ROLE_COUNT)),
                  ta_role_name((ta_role)(c % TA_ROLE_COUNT)));
-        fprintf(out, " %-17s", h);
+        fprintf(out, " %-17s%s", h, c + 1 == TA__NCOL ? "\n" : "");
     }
-    fprintf(out, "\n");
     for (size_t i = 0; i < nrows && !r->explored; i++) {
         fprintf(out, "%-24s", rows[i]);
         for (int c = 0; c < TA__NCOL; c++) {
@@ -243,8 +245,12 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
             fprintf(out, "  %s: %s\n", x->name, x->detail);
         }
     }
-    fprintf(out, "\n%zu cases, %zu violations: %s\n", r->n, fails,
-            fails ? "NOT conformant" : "conformant");
+    if (r->explored)
+        fprintf(out, "\n%zu violations reported (shortest schedule per rule, version and role): "
+                     "%s\n", fails, fails ? "NOT conformant" : "conformant");
+    else
+        fprintf(out, "\n%zu cases, %zu violations: %s\n", r->n, fails,
+                fails ? "NOT conformant" : "conformant");
 }
 
 static void ta__html_text(FILE *out, const char *s)
