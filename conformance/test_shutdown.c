@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -156,6 +157,109 @@ static void names_match(void **state)
     ta_sd_report_free(rep);
 }
 
+/* ------------------------------------------------------------ engine checks */
+
+/* Drivers written here to break one always-check each, so that the engine's
+ * observation (record view, write probe, bounds) is proven, not just the oracle. */
+static ta_sd_answer writes_after_cn(SSL *ssl, ta_sd_event ev, void *state)
+{
+    size_t n;
+    (void)ev;
+    (void)state;
+    if (SSL_shutdown(ssl) >= 0) {
+        SSL_set_shutdown(ssl, 0); /* forget it was sent: SSL_write now works */
+        (void)SSL_write_ex(ssl, "late", 4, &n);
+    }
+    return TA_SD_PENDING_READ;
+}
+
+static ta_sd_answer claims_clean(SSL *ssl, ta_sd_event ev, void *state)
+{
+    (void)ssl;
+    (void)ev;
+    (void)state;
+    return TA_SD_CLEAN; /* never calls SSL_shutdown */
+}
+
+static ta_sd_answer bad_answer(SSL *ssl, ta_sd_event ev, void *state)
+{
+    (void)ssl;
+    (void)ev;
+    (void)state;
+    return (ta_sd_answer)99;
+}
+
+static const ta_sd_driver test_drivers[] = {
+    {"writes-after-cn", "", 0, writes_after_cn, 0, ""},
+    {"claims-clean", "", 0, claims_clean, 0, ""},
+    {"bad-answer", "", 0, bad_answer, 0, ""},
+};
+
+static const struct {
+    const char *driver, *schedule, *rule, *got;
+} engine_checks[] = {
+    {"writes-after-cn", "tls13/client:s>c<", "SD-DATA-AFTER-CN", NULL},
+    {"writes-after-cn", "tls12/server:s>c<", "SD-DATA-AFTER-CN", NULL},
+    {"claims-clean", "tls13/server:s>c<", "SD-EARLY", "clean"},
+    {"claims-clean", "tls12/client:c<s", "SD-NO-CN", "clean"},
+    {"bad-answer", "tls13/client:s>c<", "SD-EARLY", "failed"},
+    /* The write probe of a correct driver: OpenSSL refuses, nothing on the wire. */
+    {"drain", "tls13/client:sw>c<", NULL, "clean"},
+};
+
+static void engine_check(void **state)
+{
+    const size_t i = (size_t)(uintptr_t)*state;
+    const ta_sd_driver *d = ta_sd_driver_find(engine_checks[i].driver);
+    ta_sd_schedule s;
+    ta_sd_result res;
+    size_t nr;
+    const ta_sd_rule_info *rules = ta_sd_rule_table(&nr);
+
+    for (size_t k = 0; d == NULL && k < sizeof(test_drivers) / sizeof(test_drivers[0]); k++)
+        if (strcmp(test_drivers[k].name, engine_checks[i].driver) == 0)
+            d = &test_drivers[k];
+    assert_non_null(d);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(ta_sd_schedule_parse(engine_checks[i].schedule, &s), TA_OK);
+    assert_int_equal(ta_sd_run(engine, d, &s, &res), TA_OK);
+    if (engine_checks[i].rule == NULL) {
+        if (!res.pass)
+            fail_msg("%s: %s", engine_checks[i].schedule, res.detail);
+    } else {
+        assert_false(res.pass);
+        assert_string_equal(rules[res.rule].id, engine_checks[i].rule);
+    }
+    if (engine_checks[i].got != NULL)
+        assert_string_equal(shown(res.got), engine_checks[i].got);
+}
+
+/* Exhaustive mode: prunes, is deterministic, finds the canary's shortest schedule. */
+static void explore_checks(void **state)
+{
+    ta_sd_opts o;
+    ta_sd_report *rep = NULL;
+    ta_sd_explore_stats a, b;
+    const ta_sd_result *res;
+    (void)state;
+    ta_sd_opts_default(&o);
+    assert_int_equal(ta_sd_explore(ta_sd_driver_find("drain"), &o, 4, &rep, &a), TA_OK);
+    assert_int_equal(ta_sd_report_results(rep, &res), 0);
+    assert_int_equal(a.violations, 0);
+    assert_true(a.distinct > 0 && a.distinct < a.explored);
+    ta_sd_report_free(rep);
+    assert_int_equal(ta_sd_explore(ta_sd_driver_find("drain"), &o, 4, &rep, &b), TA_OK);
+    assert_int_equal(a.explored, b.explored);
+    assert_int_equal(a.distinct, b.distinct);
+    ta_sd_report_free(rep);
+    o.only = "tls13/client/*";
+    assert_int_equal(ta_sd_explore(ta_sd_driver_find("eof-is-clean"), &o, 3, &rep, &a), TA_OK);
+    assert_int_equal(ta_sd_report_results(rep, &res), 1);
+    assert_string_equal(res[0].schedule, "tls13/client:se");
+    assert_false(res[0].pass);
+    ta_sd_report_free(rep);
+}
+
 int main(void)
 {
     size_t nd, ns, n = 0;
@@ -218,6 +322,19 @@ int main(void)
         tests[n] = (struct CMUnitTest){cases[i].report_name, names_match, NULL, NULL, &cases[i]};
         n++;
     }
+    const size_t nchecks = sizeof(engine_checks) / sizeof(engine_checks[0]);
+    more = realloc(tests, (n + nchecks + 1) * sizeof(*tests));
+    if (more == NULL)
+        return 2;
+    tests = more;
+    static char check_names[sizeof(engine_checks) / sizeof(engine_checks[0])][160];
+    for (size_t i = 0; i < nchecks; i++) {
+        snprintf(check_names[i], sizeof(check_names[i]), "engine/%s/%s",
+                 engine_checks[i].driver, engine_checks[i].schedule);
+        tests[n++] = (struct CMUnitTest){check_names[i], engine_check, NULL, NULL,
+                                         (void *)(uintptr_t)i};
+    }
+    tests[n++] = (struct CMUnitTest){"engine/explore", explore_checks, NULL, NULL, NULL};
     int rc = _cmocka_run_group_tests("shutdown_matrix", tests, n, NULL, NULL);
     ta_sd_engine_free(engine);
     free(tests);
