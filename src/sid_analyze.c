@@ -20,26 +20,36 @@ static uint32_t ta__bucket_key(const uint8_t *id, unsigned len)
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
+/* The id's first 8 bytes as a little-endian number, its last 8 as a big-endian
+ * one (zero-padded): where counters live. */
 static uint64_t ta__le64(const uint8_t *id, unsigned len)
 {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < 8 && i < len; i++)
-        v |= (uint64_t)id[i] << (8 * i);
-    return v;
+    uint8_t b[8] = {0};
+    memcpy(b, id, len < 8 ? len : 8);
+    return (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24
+           | (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48
+           | (uint64_t)b[7] << 56;
 }
 
 static uint64_t ta__be64_tail(const uint8_t *id, unsigned len)
 {
-    uint64_t v = 0;
-    for (unsigned i = len > 8 ? len - 8 : 0; i < len; i++)
-        v = v << 8 | id[i];
-    return v;
+    uint8_t b[8] = {0};
+    unsigned n = len < 8 ? len : 8;
+    memcpy(b + 8 - n, id + len - n, n);
+    return (uint64_t)b[7] | (uint64_t)b[6] << 8 | (uint64_t)b[5] << 16 | (uint64_t)b[4] << 24
+           | (uint64_t)b[3] << 32 | (uint64_t)b[2] << 40 | (uint64_t)b[1] << 48
+           | (uint64_t)b[0] << 56;
 }
+
+/* The per-position histograms saturate (256 values) long before this many ids;
+ * sampling the first ones keeps a 1M-id audit close to the bare cost. */
+#define TA__HIST_SAMPLE 65536
 
 void ta__sid_stats_add(ta__sid_stats *st, const uint8_t *id, unsigned len)
 {
-    for (unsigned i = 0; i < len; i++)
-        st->hist[i][id[i]]++;
+    if (st->n < TA__HIST_SAMPLE)
+        for (unsigned i = 0; i < len; i++)
+            st->hist[i][id[i]]++;
     st->len_count[len]++;
     if (st->n == 0) {
         st->first[0] = (uint8_t)len;

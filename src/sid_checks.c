@@ -389,10 +389,14 @@ static uint64_t ta__sequential_dups(ta__sid_cx *cx, size_t n)
     return dups;
 }
 
+/* Races show within far fewer calls than duplicates of a weak generator do; the
+ * cap keeps the two sets of this check within the memory budget at 1M ids. */
+#define TA__THREADS_MAX_IDS 250000
+
 void ta__sid_check_threads(ta__sid_cx *cx)
 {
     const unsigned nt = cx->o->threads;
-    const size_t n = cx->o->ids;
+    const size_t n = cx->o->ids < TA__THREADS_MAX_IDS ? cx->o->ids : TA__THREADS_MAX_IDS;
     ta__thr *th;
     pthread_t *tid;
     pthread_barrier_t start;

@@ -3,6 +3,7 @@
  * 33 bytes per id plus 16 bytes of slots per id, with no rehash on the way. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sid_internal.h"
 
@@ -34,9 +35,43 @@ static uint64_t ta__sid_hash(const uint8_t *id, unsigned len)
 #define TA__SLOT_IDX(s) ((uint32_t)(s))
 #define TA__SLOT_TAG(s) ((s) >> 32)
 
+/* The usual sequence is a query (miss) for an id, then the insert of that same
+ * id: the hash of the last query is kept so the insert does not recompute it. */
+static _Thread_local struct {
+    int valid;
+    uint8_t len;
+    uint8_t id[TA__SID_MAX];
+    uint64_t h;
+    const uint64_t *slots; /* the table where the last query missed, */
+    size_t slot;           /* and the empty slot it ended on */
+} ta__hint;
+
+/* The slot table is probed at random, one cache miss per call at 1M ids; huge
+ * pages (where the kernel offers them) spare the TLB miss on top. mmap also
+ * gives zeroed memory. */
+static uint64_t *ta__slots_alloc(size_t nslots)
+{
+    void *p = mmap(NULL, nslots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, nslots * sizeof(uint64_t), MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void ta__slots_free(uint64_t *slots, size_t nslots)
+{
+    if (ta__hint.slots == slots)
+        ta__hint.slots = NULL; /* the address may come back for another table */
+    if (slots != NULL)
+        munmap(slots, nslots * sizeof(uint64_t));
+}
+
 static ta_status ta__sid_set_rehash(ta__sid_set *s, size_t nslots)
 {
-    uint64_t *slots = calloc(nslots, sizeof(*slots));
+    uint64_t *slots = ta__slots_alloc(nslots);
     TA_ENSURE(slots != NULL, TA_E_NOMEM, "id set: %zu slots", nslots);
     for (size_t i = 0; i < s->n; i++) {
         const uint8_t *e = s->ids + i * TA__ENTRY;
@@ -46,7 +81,7 @@ static ta_status ta__sid_set_rehash(ta__sid_set *s, size_t nslots)
             j = (j + 1) & (nslots - 1);
         slots[j] = TA__SLOT(h, i + 1);
     }
-    free(s->slots);
+    ta__slots_free(s->slots, s->nslots);
     s->slots = slots;
     s->nslots = nslots;
     return TA_OK;
@@ -71,7 +106,7 @@ void ta__sid_set_free(ta__sid_set *s)
     if (s == NULL)
         return;
     free(s->ids);
-    free(s->slots);
+    ta__slots_free(s->slots, s->nslots);
     memset(s, 0, sizeof(*s));
 }
 
@@ -93,14 +128,30 @@ static size_t ta__sid_set_find(const ta__sid_set *s, const uint8_t *id, unsigned
     return j;
 }
 
+static uint64_t ta__sid_hash_hinted(const uint8_t *id, unsigned len)
+{
+    if (ta__hint.valid && ta__hint.len == len && memcmp(ta__hint.id, id, len) == 0)
+        return ta__hint.h;
+    ta__hint.valid = 1;
+    ta__hint.slots = NULL;
+    ta__hint.len = (uint8_t)len;
+    memcpy(ta__hint.id, id, len);
+    return ta__hint.h = ta__sid_hash(id, len);
+}
+
 int ta__sid_set_has(const ta__sid_set *s, const uint8_t *id, unsigned len)
 {
     int found;
     if (s == NULL || s->nslots == 0 || len > TA__SID_MAX)
         return 0;
-    (void)ta__sid_set_find(s, id, len, ta__sid_hash(id, len), &found);
+    size_t j = ta__sid_set_find(s, id, len, ta__sid_hash_hinted(id, len), &found);
+    if (!found) {
+        ta__hint.slots = s->slots;
+        ta__hint.slot = j;
+    }
     return found;
 }
+
 
 int ta__sid_set_add(ta__sid_set *s, const uint8_t *id, unsigned len)
 {
@@ -110,8 +161,16 @@ int ta__sid_set_add(ta__sid_set *s, const uint8_t *id, unsigned len)
 
     if (len > TA__SID_MAX)
         return 0;
-    h = ta__sid_hash(id, len);
-    j = ta__sid_set_find(s, id, len, h, &found);
+    h = ta__sid_hash_hinted(id, len);
+    if (ta__hint.slots == s->slots && s->slots[ta__hint.slot] == 0) {
+        /* This id's query missed here and nothing took the slot since: the
+         * probe would end on the same empty slot. */
+        j = ta__hint.slot;
+        found = 0;
+    } else {
+        j = ta__sid_set_find(s, id, len, h, &found);
+    }
+    ta__hint.slots = NULL;
     if (found)
         return 0;
     if (s->n == s->cap) {
