@@ -45,3 +45,11 @@ endfunction()
 function(tlsaudit_add_shutdown_audit)
   _tlsaudit_add_audit(shutdown ${ARGN})
 endfunction()
+
+# tlsaudit_add_fuzz_target(...): in an installed package whose share/tlsaudit/fuzz
+# holds the targets' sources (tlsauditFuzz.cmake). Inside tlsaudit's own tree
+# fuzz/CMakeLists.txt defines it.
+if(NOT COMMAND tlsaudit_add_fuzz_target AND DEFINED TLSAUDIT_FUZZ_SOURCE_DIR
+   AND EXISTS "${TLSAUDIT_FUZZ_SOURCE_DIR}/replay.c")
+  include("${CMAKE_CURRENT_LIST_DIR}/tlsauditFuzz.cmake")
+endif()
