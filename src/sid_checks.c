@@ -76,7 +76,7 @@ static int ta__tally_call(ta__tally *t, const ta__sid_call *c)
 static void ta__hex(char *out, size_t cap, const uint8_t *id, unsigned len)
 {
     size_t o = 0;
-    for (unsigned i = 0; i < len && o + 3 < cap; i++)
+    for (unsigned i = 0; i < len && o + 3 <= cap; i++)
         o += (size_t)snprintf(out + o, cap - o, "%02x", id[i]);
     out[o] = '\0';
 }
@@ -260,6 +260,7 @@ void ta__sid_check_unique(ta__sid_cx *cx)
     ta__sid_guard *g = ta__guard(64);
     SSL *ssl = ta__ssl(cx);
     uint64_t dups = 0, dup_call = 0, ok = 0, q0 = ta_sid_cache_queries();
+    unsigned dup_len = 0;
     char hex[2 * TA__SID_MAX + 1];
 
     if (st == NULL || ta__sid_set_init(&live, n) != TA_OK)
@@ -281,6 +282,7 @@ void ta__sid_check_unique(ta__sid_cx *cx)
             _exit(3);
         if (r == 0 && dups++ == 0) {
             dup_call = i + 1;
+            dup_len = c.out_len;
             ta__hex(hex, sizeof(hex), c.id, c.out_len);
         }
         ta__sid_stats_add(st, c.id, c.out_len);
@@ -293,7 +295,7 @@ void ta__sid_check_unique(ta__sid_cx *cx)
                      "%s (%u bytes). OpenSSL fails the handshake with "
                      "SSL_R_SSL_SESSION_ID_CONFLICT, or with an external cache mixes sessions",
                      (unsigned long long)dups, (unsigned long long)ok,
-                     (unsigned long long)dup_call, hex, (unsigned)strlen(hex) / 2);
+                     (unsigned long long)dup_call, hex, dup_len);
     if (ok == 0) {
         ta__sid_skip(cx, TA_SID_DUPLICATE);
         ta__sid_skip(cx, TA_SID_NO_CACHE_CHECK);

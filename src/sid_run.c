@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/provider.h>
+
 #include "sid_internal.h"
 
 enum { TA__MSG_FINDING = 1, TA__MSG_SKIP = 2 };
@@ -80,8 +83,22 @@ void ta__sid_phase(ta__sid_cx *cx, const char *fmt, ...)
     va_end(ap);
 }
 
-static void ta__sid_child(const ta__sid_check *ck, ta_sid_cb cb, const ta_sid_opts *o,
-                          ta__sid_shared *sh, int fd)
+/* Make the callback's own RAND_bytes replayable: the default library context of
+ * this child draws from the seeded generator (rng.c), so --seed reproduces the
+ * ids too. Possible only while that context has no DRBG yet (a parent that used
+ * RAND_bytes passes its DRBGs on through fork); otherwise real randomness stays. */
+static void ta__sid_seed_default_rand(uint64_t seed)
+{
+    OSSL_PROVIDER *prov = NULL;
+    if (ta__rand_install(NULL, seed, &prov) != TA_OK)
+        ta_error_clear();
+    /* Loading any provider turns off the implicit "default" one: load it. */
+    (void)OSSL_PROVIDER_load(NULL, "default");
+    ERR_clear_error();
+}
+
+static void ta__sid_child(const ta__sid_check *ck, size_t index, ta_sid_cb cb,
+                          const ta_sid_opts *o, ta__sid_shared *sh, int fd)
 {
     ta__sid_cx cx = {cb, o, sh, fd, NULL, NULL};
     ta_ctx *ctx = NULL;
@@ -93,6 +110,7 @@ static void ta__sid_child(const ta__sid_check *ck, ta_sid_cb cb, const ta_sid_op
     for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
         signal(fatal[i], SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
+    ta__sid_seed_default_rand(o->seed ^ (0x9e3779b97f4a7c15ULL * (index + 1)));
     /* A real server SSL for direct calls: callbacks call SSL_get_version,
      * SSL_get_SSL_CTX, ... on it. */
     if (ta_env_new(&seed, &cx.env) != TA_OK
@@ -166,8 +184,8 @@ static int ta__sid_drain(int fd, ta__sid_rx *rx, ta_sid_report *r, const char *c
     }
 }
 
-static ta_status ta__sid_run_check(const ta__sid_check *ck, ta_sid_cb cb, const ta_sid_opts *o,
-                                   ta_sid_report *r)
+static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid_cb cb,
+                                   const ta_sid_opts *o, ta_sid_report *r)
 {
     ta__sid_shared *sh;
     ta__sid_rx rx;
@@ -195,7 +213,7 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, ta_sid_cb cb, const 
     }
     if (pid == 0) {
         close(fds[0]);
-        ta__sid_child(ck, cb, o, sh, fds[1]);
+        ta__sid_child(ck, index, cb, o, sh, fds[1]);
     }
     close(fds[1]);
     {
@@ -308,7 +326,7 @@ ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o,
          * happen anywhere, so selecting those runs everything. */
         if (o->only != 0 && !((checks[i].rules | anywhere) & o->only))
             continue;
-        ta_status st = ta__sid_run_check(&checks[i], cb, o, r);
+        ta_status st = ta__sid_run_check(&checks[i], i, cb, o, r);
         if (st != TA_OK) {
             ta_sid_report_free(r);
             return st;
