@@ -78,6 +78,11 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
                          size_t *out_noops);
 /* 1 when name matches one of the comma-separated globs (NULL/"" matches all). */
 int ta__sd_only_match(const char *globs, const char *name);
+/* An authentic record of `type` in the peer's name (sd_forge.c); 0 when its keys
+ * or sequence number cannot be known. */
+int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex,
+                 const uint8_t *transcript, size_t tlen, uint8_t type, const uint8_t *content,
+                 size_t clen, uint64_t seq_shift, uint8_t *out, size_t cap, size_t *out_len);
 
 /* The env's key material slots (env.c), filled by keys.c. */
 EVP_PKEY **ta__env_key_slot(ta_env *env);
