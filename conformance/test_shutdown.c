@@ -38,12 +38,15 @@ static const expect_row expect[] = {
     {"unidirectional", "", ""},
     /* SSL_shutdown refuses application data after our close_notify; after a
      * fatal alert OpenSSL sets RECEIVED_SHUTDOWN and SSL_shutdown returns 1. */
-    {"naive", "SD-DATA-FAILS|SD-VERDICT", "peer-data-then-reply,peer-eof-after-data,peer-fatal-alert"},
-    {"asio", "SD-DATA-FAILS|SD-VERDICT", "peer-data-then-reply,peer-eof-after-data,peer-fatal-alert"},
+    {"naive", "SD-DATA-FAILS|SD-VERDICT",
+     "peer-data-then-reply,peer-empty-record,peer-eof-after-data,peer-fatal-alert"},
+    {"asio", "SD-DATA-FAILS|SD-VERDICT",
+     "peer-data-then-reply,peer-empty-record,peer-eof-after-data,peer-fatal-alert"},
     {"asio-fast-close", "SD-VERDICT", "peer-fatal-alert"},
     /* nginx-like: an error queue means failure, and 3.0 queues UNEXPECTED_EOF. */
     {"quiet-on-cancel", "SD-DATA-FAILS|SD-VERDICT",
-     "peer-data-then-reply,peer-eof,peer-eof-mid-record,peer-eof-after-data,peer-fatal-alert"},
+     "peer-data-then-reply,peer-empty-record,peer-eof,peer-eof-mid-record,peer-eof-after-data,"
+     "peer-fatal-alert"},
     {"spin", "SD-SPIN", SPIN_CAUGHT},
     {"ignores-cancel", "SD-CANCEL", "peer-silent-cancel"},
     {"eof-is-clean", "SD-TRUNCATION", "peer-eof,peer-eof-mid-record,peer-eof-after-data"},
@@ -61,6 +64,8 @@ static const struct {
     {"drain", "peer-silent-cancel", "cancelled", NULL},
     {"drain", "peer-silent", "pending", NULL},
     {"drain", "peer-garbage", "failed", NULL},
+    {"drain", "peer-warning-alert", "clean", NULL}, /* forged record authenticated */
+    {"drain", "peer-empty-record", "clean", NULL},
     {"drain", "shutdown-in-handshake", "failed", NULL},
     {"drain", "ignore-unexpected-eof", "clean", "SD-IGNORE-EOF"},
     {"unidirectional", "peer-replies", "sent", NULL},
@@ -203,6 +208,11 @@ static const struct {
     {"claims-clean", "tls13/server:s>c<", "SD-EARLY", "clean"},
     {"claims-clean", "tls12/client:c<s", "SD-NO-CN", "clean"},
     {"bad-answer", "tls13/client:s>c<", "SD-EARLY", "failed"},
+    /* Forged records authenticate (else bad_record_mac: failed); after a peer
+     * KeyUpdate the keys are stale, the raw fallback must be rejected. */
+    {"drain", "tls13/client:s>aaz<<<c<", NULL, "clean"},
+    {"drain", "tls12/server:s>zd<<c<", NULL, "clean"},
+    {"drain", "tls13/server:s>k<a<c<", NULL, "failed"},
     /* The write probe of a correct driver: OpenSSL refuses, nothing on the wire. */
     {"drain", "tls13/client:sw>c<", NULL, "clean"},
 };

@@ -22,6 +22,10 @@ struct ta_sd_engine {
     ta_ctx *ctx[TA_TLS_COUNT];
 };
 
+/* The run a pair's SSL objects belong to (keylog callback -> forging). */
+static int ta__sd_ex_index = -1;
+static void ta__sd_keylog(const SSL *ssl, const char *line);
+
 void ta_sd_opts_default(ta_sd_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -51,6 +55,13 @@ ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
     /* PSK contexts: no certificate work per pair (openssl-facts.md: ~5x faster). */
     for (int v = 0; st == TA_OK && v < TA_TLS_COUNT; v++)
         st = ta_ctx_new(e->env, (ta_tls)v, TA_MODE_PSK, &co, &e->ctx[v]);
+    if (st == TA_OK && ta__sd_ex_index < 0)
+        ta__sd_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    for (int v = 0; st == TA_OK && v < TA_TLS_COUNT; v++) {
+        /* TLS 1.3 traffic secrets, to forge the records OpenSSL will not send. */
+        SSL_CTX_set_keylog_callback(ta_ctx_server(e->ctx[v]), ta__sd_keylog);
+        SSL_CTX_set_keylog_callback(ta_ctx_client(e->ctx[v]), ta__sd_keylog);
+    }
     if (st != TA_OK) {
         ta_sd_engine_free(e);
         return st;
@@ -93,8 +104,23 @@ typedef struct ta__sd_run {
     int fatal_partial;
     size_t noops;
     ta_sd_decider decider_all;
+    char secret[130];  /* the peer's TLS 1.3 application traffic secret (hex) */
+    int peer_rekeyed;  /* the peer sent KeyUpdate: the secret above is stale */
+    uint64_t forged;   /* records forged in the peer's name so far */
     char note[128];
 } ta__sd_run;
+
+static void ta__sd_keylog(const SSL *ssl, const char *line)
+{
+    ta__sd_run *r = ta__sd_ex_index >= 0 ? SSL_get_ex_data(ssl, ta__sd_ex_index) : NULL;
+    if (r == NULL || ssl != r->peer)
+        return;
+    const char *want = r->peer_role == TA_SERVER ? "SERVER_TRAFFIC_SECRET_0 "
+                                                 : "CLIENT_TRAFFIC_SECRET_0 ";
+    const char *sp = strrchr(line, ' ');
+    if (strncmp(line, want, strlen(want)) == 0 && sp != NULL)
+        snprintf(r->secret, sizeof(r->secret), "%s", sp + 1);
+}
 
 static void ta__sd_sync(ta__sd_run *r)
 {
@@ -284,6 +310,42 @@ static int ta__sd_probe_write(ta__sd_run *r)
            && ta__sd_local_records(r) == rec0;
 }
 
+/* A record of `type` with `content`, authentic in the peer's name when its keys
+ * are known (sd_forge.c); otherwise the raw, unprotected bytes, which the local
+ * side must reject (a fatal decider). *forged says which one went out. */
+static ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content,
+                                     size_t clen, const uint8_t *raw, size_t rawlen, int *forged)
+{
+    uint8_t rec[128];
+    size_t tlen, n = 0, w;
+
+    *forged = 0;
+    ta__sd_sync(r);
+    if (ta_pair_is_closed(r->p, r->to_local))
+        return TA_OK;
+    const uint8_t *t = ta_pair_transcript(r->p, r->to_local, &tlen);
+    if (!r->peer_rekeyed && SSL_is_init_finished(r->peer)
+        && ta__sd_forge(r->peer, r->peer_role == TA_SERVER, r->s->tls, r->secret, t, tlen, type,
+                        content, clen, r->forged, rec, sizeof(rec), &n)) {
+        if (!ta__sd_peer_sent_cn(r)) {
+            /* The forged record takes the peer's next sequence number: make the
+             * peer use it up on a placeholder that never reaches the wire. */
+            ERR_clear_error();
+            if (SSL_write_ex(r->peer, "", 1, &w) != 1) {
+                ERR_clear_error();
+                return ta__sd_inject(r, raw, rawlen, 0);
+            }
+            (void)BIO_reset(SSL_get_wbio(r->peer));
+        }
+        r->forged++;
+        TA_GUARD(ta_pair_inject(r->p, r->to_local, rec, n));
+        TA_GUARD(ta__buf_append(&r->mirror, rec, n));
+        *forged = 1;
+        return TA_OK;
+    }
+    return ta__sd_inject(r, raw, rawlen, 0);
+}
+
 /* One action; *changed = 0 when it had no effect (the explorer prunes those). */
 static ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
@@ -332,8 +394,10 @@ static ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
             break;
         ERR_clear_error();
         if (v == TA_TLS13) {
-            if (SSL_key_update(r->peer, SSL_KEY_UPDATE_REQUESTED) == 1)
+            if (SSL_key_update(r->peer, SSL_KEY_UPDATE_REQUESTED) == 1) {
                 (void)SSL_do_handshake(r->peer);
+                r->peer_rekeyed = 1;
+            }
         } else if (r->peer_role == TA_SERVER && SSL_renegotiate(r->peer) == 1) {
             (void)SSL_do_handshake(r->peer); /* TLS 1.2: a HelloRequest */
         }
@@ -430,14 +494,21 @@ static ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
         TA_GUARD(ta__sd_inject(r, junk, sizeof(junk), 0));
         break;
     case 'a': {
-        /* An unprotected warning alert: user_canceled (RFC 8446 §6.1). */
+        /* A warning alert, user_canceled (RFC 8446 §6.1: a warning in 1.3 too). */
         static const uint8_t alert[7] = {21, 3, 3, 0, 2, 1, 90};
-        TA_GUARD(ta__sd_inject(r, alert, sizeof(alert), 0));
+        int forged;
+        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + 5, 2, alert, sizeof(alert),
+                                     &forged));
         break;
     }
     case 'z': {
+        /* A zero-length application_data record (RFC 8446 §5.4, RFC 5246 §6.2.1). */
         static const uint8_t empty[5] = {23, 3, 3, 0, 0};
-        TA_GUARD(ta__sd_inject(r, empty, sizeof(empty), 0));
+        int forged;
+        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_APPLICATION_DATA, NULL, 0, empty,
+                                     sizeof(empty), &forged));
+        if (forged && !ta__sd_peer_sent_cn(r))
+            r->f->peer_data_before_cn = 1;
         break;
     }
     case 'i':
@@ -555,6 +626,8 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
         goto out;
     r.local = ta_pair_ssl(r.p, s->role);
     r.peer = ta_pair_ssl(r.p, r.peer_role);
+    if (ta__sd_ex_index >= 0)
+        (void)SSL_set_ex_data(r.peer, ta__sd_ex_index, &r);
     if (s->flags & TA_SD_F_IGNORE_EOF)
         SSL_set_options(r.local, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if ((s->flags & TA_SD_F_TICKETS) && s->tls == TA_TLS13)

@@ -37,12 +37,12 @@ static const ta_sd_scenario ta__sd_scen[] = {
      "RFC 8446 §4.6.1; SSL_shutdown(3)", "tt<<s>c<", 0, V13, RC},
     {"peer-keyupdate", "the peer sends KeyUpdate(update_requested) before its close_notify",
      "RFC 8446 §4.6.3, §6.1", "s>k<c<", 0, V13, RALL},
-    {"peer-empty-record", "an unprotected empty application_data record arrives before the reply "
-     "(OpenSSL cannot be made to send one: injected)",
-     "RFC 8446 §5.2; RFC 5246 §6.2.3 (records must authenticate)", "s>z<c<", 0, VALL, RALL},
-    {"peer-warning-alert", "an unprotected warning alert (user_canceled) arrives before the reply "
-     "(OpenSSL sends no such warning: injected)",
-     "RFC 8446 §5, §6; RFC 5246 §6.2.3", "s>a<c<", 0, VALL, RALL},
+    {"peer-empty-record", "a zero-length application_data record before the reply (OpenSSL "
+     "never sends one: forged with the peer's keys)",
+     "RFC 8446 §5.4; RFC 5246 §6.2.1 (zero-length fragments)", "s>z<c<", 0, VALL, RALL},
+    {"peer-warning-alert", "a warning alert (user_canceled) before the reply (OpenSSL sends no "
+     "such warning: forged with the peer's keys)",
+     "RFC 8446 §6 (user_canceled); RFC 5246 §7.2", "s>a<c<", 0, VALL, RALL},
     {"peer-eof", "the peer closes the transport without close_notify",
      "RFC 8446 §6.1; RFC 5246 §7.2.1; asio answer (b: stream_truncated)", "s>e", 0, VALL, RALL},
     {"peer-eof-mid-record", "the transport closes in the middle of the peer's close_notify record",

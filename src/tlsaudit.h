@@ -322,6 +322,7 @@ typedef struct ta_subject_report {
     size_t nchecks;
     ta_finding *findings;
     size_t nfindings;
+    size_t *check_of;      /* per finding: index of the check it failed, or SIZE_MAX */
 } ta_subject_report;
 
 /* JUnit XML: a testsuite per subject, a testcase per check, failures carry the
@@ -331,6 +332,18 @@ void ta_report_junit(FILE *out, const ta_subject_report *subjects, size_t n);
  * subject's symbol and object file (and source line when known). */
 void ta_report_sarif(FILE *out, const ta_subject_report *subjects, size_t n,
                      const ta_rule_info *rules, size_t nrules);
+/* Every rule of every audit (sid, then shutdown), with its requirement. */
+const ta_rule_info *ta_report_rules(size_t *out_count);
+/* Zero *s and allocate room for nchecks checks and nfindings findings (counts
+ * start at 0); kind must outlive the report. */
+TA_MUST_CHECK ta_status ta_subject_report_init(ta_subject_report *s, const char *kind,
+                                               const char *name, size_t nchecks,
+                                               size_t nfindings);
+/* Free what the converters below allocated; the struct is zeroed. */
+void ta_subject_report_clear(ta_subject_report *s);
+/* Record the object file, symbol and (with debug info, via addr2line) source line
+ * of the code under test at addr. symbol may be NULL (taken from dladdr). */
+void ta_subject_locate(ta_subject_report *s, const void *addr, const char *symbol);
 
 /* ---------------------------------------------------------------- session-id auditor (issue 3) */
 
@@ -414,6 +427,10 @@ typedef struct ta_sid_builtin {
 } ta_sid_builtin;
 const ta_sid_builtin *ta_sid_catalog(size_t *out_count);
 const ta_sid_builtin *ta_sid_builtin_find(const char *name); /* NULL if unknown */
+/* dlopen(path) and take the callback named symbol; TA_E_LOAD with a one-line
+ * message (unreadable file, not a shared object, missing symbol). The handle
+ * stays open for the life of the process. */
+TA_MUST_CHECK ta_status ta_sid_cb_load(const char *path, const char *symbol, ta_sid_cb *out);
 
 typedef struct ta_sid_opts {
     size_t ids;          /* direct calls in the uniqueness and threads checks */
@@ -585,8 +602,10 @@ TA_MUST_CHECK ta_status ta_sd_driver_load(const char *path, const char *symbol,
  *   w     the application writes 1 byte after the shutdown started (must fail with
  *         SSL_R_PROTOCOL_IS_SHUTDOWN, nothing on the wire; SSL_shutdown(3))
  *   g     inject garbage towards local (an application_data record of junk)
- *   a     inject an unprotected warning alert (user_canceled) towards local
- *   z     inject an unprotected empty application_data record towards local
+ *   a     a warning alert (user_canceled) in the peer's name: forged with the peer's
+ *         keys (AES-128-GCM suites of the engine), raw and unprotected when they are
+ *         unknown (after a peer KeyUpdate, in the handshake): then a fatal decider
+ *   z     a zero-length application_data record in the peer's name (forged like 'a')
  *   f     the peer sends a fatal alert (it is fed a corrupt record and answers)
  *   iHEX. inject raw bytes towards local: hex digits ended by '.' ("i15030300020101.")
  * Prefix "tls12/server" or "tls13/client", optional "+ignore-eof" (local side has
@@ -810,6 +829,14 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out);
 /* A self-contained HTML page with the coloured matrix. */
 void ta_sd_report_html(const ta_sd_report *r, FILE *out);
 void ta_sd_report_free(ta_sd_report *r);
+
+/* ---------------------------------------------------------------- audit -> report subjects */
+
+/* A check per rule (errors fail, warnings only when strict) and the findings. */
+TA_MUST_CHECK ta_status ta_sid_report_to_subject(const ta_sid_report *r, int strict,
+                                                 ta_subject_report *out);
+/* A check per case; a finding per failed case and per warning raised on a pass. */
+TA_MUST_CHECK ta_status ta_sd_report_to_subject(const ta_sd_report *r, ta_subject_report *out);
 
 /* ---------------------------------------------------------------- fuzz input (issue 5) */
 
