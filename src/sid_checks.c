@@ -250,6 +250,22 @@ void ta__sid_check_firstk(ta__sid_cx *cx)
 
 /* ------------------------------------------------------------ uniqueness */
 
+/* One call with a plain buffer and slack behind it (no guard); 1 when OpenSSL
+ * would accept the result. */
+static int ta__padded_call(ta__sid_cx *cx, SSL *ssl, ta__sid_call *c)
+{
+    uint8_t buf[4 * TA__SID_MAX];
+    unsigned len = TA__SID_MAX;
+    memset(buf, 0, sizeof(buf));
+    ta__sid_cache_call_begin();
+    c->ret = cx->cb(ssl, buf + TA__SID_MAX, &len);
+    c->out_len = len;
+    if (c->ret == 0 || len == 0 || len > TA__SID_MAX)
+        return 0;
+    memcpy(c->id, buf + TA__SID_MAX, len);
+    return 1;
+}
+
 void ta__sid_check_unique(ta__sid_cx *cx)
 {
     const size_t n = cx->o->ids;
@@ -274,8 +290,15 @@ void ta__sid_check_unique(ta__sid_cx *cx)
     for (size_t i = 0; i < n; i++) {
         ta__sid_tick(cx);
         ta__sid_guard_call(g, cx->cb, ssl, TA__SID_MAX, &c);
-        if (!ta__tally_call(&t, &c))
+        if (c.overflow) {
+            /* Reported (SID-OVERFLOW); call again with room to spare so that the
+             * other properties of the ids are still evaluated. */
+            (void)ta__tally_call(&t, &c);
+            if (!ta__padded_call(cx, ssl, &c))
+                continue;
+        } else if (!ta__tally_call(&t, &c)) {
             continue;
+        }
         ok++;
         int r = ta__sid_set_add(&live, c.id, c.out_len);
         if (r < 0)
