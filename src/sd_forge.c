@@ -180,7 +180,8 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
         w += rl;
     }
     seq += seq_shift;
-    memcpy(plain, content, clen);
+    if (clen > 0)
+        memcpy(plain, content, clen);
     plain[clen] = type; /* TLSInnerPlaintext: content || type, no padding */
     size_t len = clen + 1 + 16;
     out[0] = SSL3_RT_APPLICATION_DATA;
