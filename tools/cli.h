@@ -29,6 +29,8 @@ int ta_cmd_shutdown(int argc, char **argv);
 void ta_cmd_shutdown_help(FILE *out);
 int ta_cmd_demo(int argc, char **argv);
 void ta_cmd_demo_help(FILE *out);
+int ta_cmd_gate(int argc, char **argv);
+void ta_cmd_gate_help(FILE *out);
 int ta_cmd_list(int argc, char **argv);
 void ta_cmd_list_help(FILE *out);
 

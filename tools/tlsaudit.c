@@ -14,6 +14,8 @@ static const ta_cli_cmd ta_cmds[] = {
      ta_cmd_sid, ta_cmd_sid_help},
     {"shutdown", "check a shutdown driver against every ordering of peer events",
      ta_cmd_shutdown, ta_cmd_shutdown_help},
+    {"gate", "run the audits a config file lists; exit 0 only without unaccepted findings",
+     ta_cmd_gate, ta_cmd_gate_help},
     {"list", "list the built-in callbacks, drivers, rules and scenarios",
      ta_cmd_list, ta_cmd_list_help},
     {"selfcheck", "handshake, transfer and close over the memory-BIO pair, every mode",
