@@ -1,0 +1,57 @@
+/*
+ * sd_run.h - what the event loop (sd_run.c) and the schedule actions
+ * (sd_action.c) share. Private to those two files.
+ */
+#ifndef TA_SD_RUN_H
+#define TA_SD_RUN_H
+
+#include "internal.h"
+
+struct ta_sd_engine {
+    ta_sd_opts o;
+    ta_env *env;
+    ta_ctx *ctx[TA_TLS_COUNT];
+};
+
+/* One run: a pair, a driver, a schedule and what was observed so far. */
+typedef struct ta__sd_run {
+    ta_sd_engine *e;
+    const ta_sd_driver *d;
+    const ta_sd_schedule *s;
+    ta_sd_facts *f;
+    ta_pair *p;
+    SSL *local, *peer;
+    ta_role peer_role;
+    ta_dir to_local, to_peer;
+    void *state;
+    ta_sd_answer ans;
+    int started, final, fresh, peer_unread;
+    unsigned steps, idle;
+    /* Mirror of the stream towards the local side (the peer's bytes and injected
+     * ones, in queue order), in absolute offsets, to find record boundaries and
+     * the moment a deciding record is fully delivered. */
+    ta__buf mirror;
+    size_t base, seen, delivered, walk, delivered_peer;
+    size_t cn_end, fatal_end; /* 0: none */
+    int fatal_partial;
+    size_t noops;
+    ta_sd_decider decider_all;
+    char secret[130];  /* the peer's TLS 1.3 application traffic secret (hex) */
+    int peer_rekeyed;  /* the peer sent KeyUpdate: the secret above is stale */
+    uint64_t forged;   /* records forged in the peer's name so far */
+    char note[128];
+} ta__sd_run;
+
+/* Move the peer's new bytes into the mirror of the stream towards local. */
+void ta__sd_sync(ta__sd_run *r);
+size_t ta__sd_mirror_end(const ta__sd_run *r);
+/* Record the first deciding event (before the verdict, and over the run). */
+void ta__sd_decide(ta__sd_run *r, ta_sd_decider d);
+/* Step the driver with ev, then while it asks for an event that is ready. */
+void ta__sd_drive(ta__sd_run *r, ta_sd_event ev);
+/* Records the local side has written so far. */
+size_t ta__sd_local_records(ta__sd_run *r);
+/* One schedule action (sd_action.c); *changed = 0 when it had no effect. */
+ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed);
+
+#endif
