@@ -784,15 +784,19 @@ typedef struct ta_sd_result {
     char reproducer[400]; /* full command line */
 } ta_sd_result;
 
-/* Reusable contexts (one per version and option set) and the seeded env. */
+/* Reusable state for many runs: the seeded env and one TA_MODE_PSK context per
+ * version (AES-128-GCM, no tickets unless a schedule says +tickets, a keylog
+ * callback for forging). Not thread-safe: one engine per thread. */
 typedef struct ta_sd_engine ta_sd_engine;
 TA_MUST_CHECK ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out);
 void ta_sd_engine_free(ta_sd_engine *e);
-/* Run one schedule with the driver and judge it. Harness failures are ta_status
- * errors; findings are results. */
+/* Run one schedule with the driver and judge it (in a child process when the
+ * engine's opts.isolate is set). Harness failures are ta_status errors; findings
+ * are results (scenario "schedule", reproducer with --schedule). */
 TA_MUST_CHECK ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d,
                                   const ta_sd_schedule *s, ta_sd_result *out);
-/* The same, keeping the raw facts (fuzz targets, unit tests). out_res may be NULL. */
+/* The same in-process (never isolated), keeping the raw facts (fuzz targets,
+ * unit tests); deterministic for a given schedule. out_res may be NULL. */
 TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
                                         const ta_sd_schedule *s, ta_sd_facts *out_facts,
                                         ta_sd_result *out_res);
