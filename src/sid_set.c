@@ -49,16 +49,20 @@ static _Thread_local struct {
 /* The slot table is probed at random, one cache miss per call at 1M ids; huge
  * pages (where the kernel offers them) spare the TLB miss on top. mmap also
  * gives zeroed memory. */
-static uint64_t *ta__slots_alloc(size_t nslots)
+static void *ta__big_alloc(size_t bytes)
 {
-    void *p = mmap(NULL, nslots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    (void)madvise(p, nslots * sizeof(uint64_t), MADV_HUGEPAGE);
+    (void)madvise(p, bytes, MADV_HUGEPAGE);
 #endif
     return p;
+}
+
+static uint64_t *ta__slots_alloc(size_t nslots)
+{
+    return ta__big_alloc(nslots * sizeof(uint64_t));
 }
 
 static void ta__slots_free(uint64_t *slots, size_t nslots)
@@ -95,7 +99,7 @@ ta_status ta__sid_set_init(ta__sid_set *s, size_t expected)
         expected = 16;
     while (nslots < expected * 2)
         nslots <<= 1;
-    s->ids = malloc(expected * TA__ENTRY);
+    s->ids = malloc(expected * TA__ENTRY); /* written in order: no huge pages needed */
     TA_ENSURE(s->ids != NULL, TA_E_NOMEM, "id set: %zu ids", expected);
     s->cap = expected;
     return ta__sid_set_rehash(s, nslots);
