@@ -98,8 +98,8 @@ static void ta_run__v(ta_run *r, const char *dir, const char *fmt, va_list ap)
 
 /* Run "$TLSAUDIT_BIN <args>"; args is a printf format. Skips the test when
  * TLSAUDIT_BIN is not set (the suite was not started by ctest). */
-static void ta_run_cli(ta_run *r, const char *fmt, ...) TA_PRINTF(2, 3);
-static void ta_run_cli(ta_run *r, const char *fmt, ...)
+static inline void ta_run_cli(ta_run *r, const char *fmt, ...) TA_PRINTF(2, 3);
+static inline void ta_run_cli(ta_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -108,8 +108,8 @@ static void ta_run_cli(ta_run *r, const char *fmt, ...)
 }
 
 /* The same, with dir as the working directory. */
-static void ta_run_cli_in(ta_run *r, const char *dir, const char *fmt, ...) TA_PRINTF(3, 4);
-static void ta_run_cli_in(ta_run *r, const char *dir, const char *fmt, ...)
+static inline void ta_run_cli_in(ta_run *r, const char *dir, const char *fmt, ...) TA_PRINTF(3, 4);
+static inline void ta_run_cli_in(ta_run *r, const char *dir, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -118,7 +118,7 @@ static void ta_run_cli_in(ta_run *r, const char *dir, const char *fmt, ...)
 }
 
 /* Lines in s (a last line without '\n' counts). */
-static int ta_run_lines(const char *s)
+static inline int ta_run_lines(const char *s)
 {
     int n = 0;
     for (const char *p = s; *p; p++)
