@@ -127,6 +127,39 @@ static void ta__sarif_text(ta_json *j, const char *key, const char *text)
     ta_json_end_object(j);
 }
 
+/* A file path as a URI reference (RFC 3986 §2: SARIF 3.4.3 wants artifact
+ * locations to be valid URIs): bytes outside the unreserved set and the path's
+ * own delimiters are percent-encoded, so "my libs/cb.so" is "my%20libs/cb.so". */
+static void ta__sarif_uri(char *out, size_t cap, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 <= cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
+            || strchr("-._~/!$&'()*+,;=:@", *p) != NULL) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+}
+
+static const char *ta__sarif_symbol(const ta_subject_report *s)
+{
+    return s->symbol[0] ? s->symbol : s->name;
+}
+
+/* 1 when the subject has a place to point at (SARIF 3.28: a location with
+ * neither a physical nor a logical part says nothing). */
+static int ta__sarif_has_location(const ta_subject_report *s)
+{
+    return s->source_file[0] != '\0' || s->object[0] != '\0' || ta__sarif_symbol(s)[0] != '\0';
+}
+
 static void ta__sarif_location(ta_json *j, const ta_subject_report *s)
 {
     ta_json_array(j);
@@ -136,8 +169,10 @@ static void ta__sarif_location(ta_json *j, const ta_subject_report *s)
         ta_json_object(j);
         ta_json_key(j, "artifactLocation");
         ta_json_object(j);
+        char uri[3 * sizeof(s->object) + 1];
+        ta__sarif_uri(uri, sizeof(uri), s->source_file[0] ? s->source_file : s->object);
         ta_json_key(j, "uri");
-        ta_json_string(j, s->source_file[0] ? s->source_file : s->object);
+        ta_json_string(j, uri);
         ta_json_end_object(j);
         if (s->source_file[0] != '\0' && s->source_line > 0) {
             ta_json_key(j, "region");
@@ -148,21 +183,23 @@ static void ta__sarif_location(ta_json *j, const ta_subject_report *s)
         }
         ta_json_end_object(j);
     }
-    ta_json_key(j, "logicalLocations");
-    ta_json_array(j);
-    ta_json_object(j);
-    ta_json_key(j, "name");
-    ta_json_string(j, s->symbol[0] ? s->symbol : s->name);
-    ta_json_key(j, "kind");
-    ta_json_string(j, "function");
-    if (s->object[0] != '\0') {
-        char fq[700];
-        snprintf(fq, sizeof(fq), "%s!%s", s->object, s->symbol[0] ? s->symbol : s->name);
-        ta_json_key(j, "fullyQualifiedName");
-        ta_json_string(j, fq);
+    if (ta__sarif_symbol(s)[0] != '\0') {
+        ta_json_key(j, "logicalLocations");
+        ta_json_array(j);
+        ta_json_object(j);
+        ta_json_key(j, "name");
+        ta_json_string(j, ta__sarif_symbol(s));
+        ta_json_key(j, "kind");
+        ta_json_string(j, "function");
+        if (s->object[0] != '\0') {
+            char fq[700];
+            snprintf(fq, sizeof(fq), "%s!%s", s->object, ta__sarif_symbol(s));
+            ta_json_key(j, "fullyQualifiedName");
+            ta_json_string(j, fq);
+        }
+        ta_json_end_object(j);
+        ta_json_end_array(j);
     }
-    ta_json_end_object(j);
-    ta_json_end_array(j);
     ta_json_end_object(j);
     ta_json_end_array(j);
 }
@@ -230,8 +267,10 @@ void ta_report_sarif(FILE *out, const ta_subject_report *subjects, size_t n,
             ta_json_key(&j, "level");
             ta_json_string(&j, ta__sarif_level(fd->severity));
             ta__sarif_text(&j, "message", fd->message);
-            ta_json_key(&j, "locations");
-            ta__sarif_location(&j, s);
+            if (ta__sarif_has_location(s)) {
+                ta_json_key(&j, "locations");
+                ta__sarif_location(&j, s);
+            }
             ta_json_key(&j, "properties");
             ta_json_object(&j);
             ta_json_key(&j, "subject");
