@@ -9,7 +9,8 @@
  * (record views, delivery positions, shutdown flags, driver answer) was already
  * reached by another schedule is not extended again: its subtree is the same.
  * Each violation keeps the shortest schedule that shows it, per rule, version
- * and role; the schedule string replays it (--schedule).
+ * and role (warning flags too, as passing results); the schedule string replays
+ * it (--schedule).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,7 @@ static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
             st->distinct += ta__sd_set_add(&seen, sig) > 0;
             if (!res.pass) {
                 st->violations++;
-                reported[v * TA_ROLE_COUNT + role] |= 1u << (res.rule & 31);
+                reported[v * TA_ROLE_COUNT + role] |= 1u << (res.rule & 15);
                 s = ta__sd_case(e, d, o, &root, "schedule", &res);
                 if (s == TA_OK)
                     s = ta__sd_report_add(rep, &res);
@@ -134,9 +135,10 @@ static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
                 st->explored++;
                 if (noops > 0)
                     continue; /* same as a shorter schedule */
-                if (!res.pass) {
-                    st->violations++;
-                    uint32_t bit = 1u << (res.rule & 31);
+                if (!res.pass || res.flag >= 0) {
+                    /* Violations, and the first schedule of each warning flag. */
+                    st->violations += !res.pass;
+                    uint32_t bit = res.pass ? 1u << ((16 + res.flag) & 31) : 1u << (res.rule & 15);
                     if (!(reported[v * TA_ROLE_COUNT + role] & bit)) {
                         reported[v * TA_ROLE_COUNT + role] |= bit;
                         s = ta__sd_case(e, d, o, &cand, "schedule", &res);

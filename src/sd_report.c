@@ -242,7 +242,7 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
         if (x->pass && x->flag >= 0) {
             if (flags++ == 0)
                 fprintf(out, "\nflags (warnings, not violations):\n");
-            fprintf(out, "  %s: %s\n", x->name, x->detail);
+            fprintf(out, "  %s: %s\n    schedule %s\n", x->name, x->detail, x->schedule);
         }
     }
     if (r->explored)
