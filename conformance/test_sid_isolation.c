@@ -84,7 +84,9 @@ static void ta_t_opts(ta_sid_opts *o)
     ta_sid_opts_default(o);
     o->ids = 500;
     o->threads = 4;
-    o->timeout_s = 1.0;
+    /* Generous: a correct check must never look hung on a loaded machine; the
+     * hanging callbacks below pay this once per hanging check. */
+    o->timeout_s = 3.0;
     o->handshakes = 2;
     o->bucket_n = 256;
 }

@@ -48,9 +48,13 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
         return;
     if (r->found[rule]) {
         f = &r->findings[r->found[rule] - 1];
-        size_t used = strlen(f->message);
-        if (used + 3 < sizeof(f->message))
+        size_t used = strlen(f->message), tag = strcspn(text, "]") + 1;
+        /* Whole evidence while it fits, else just the name of the check. */
+        if (used + 2 + strlen(text) < sizeof(f->message))
             snprintf(f->message + used, sizeof(f->message) - used, "; %s", text);
+        else if (text[0] == '[' && tag < 80 && used + 8 + tag < sizeof(f->message))
+            snprintf(f->message + used, sizeof(f->message) - used, "; also %.*s", (int)tag,
+                     text);
         return;
     }
     f = &r->findings[r->nfindings];
