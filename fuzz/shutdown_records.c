@@ -25,6 +25,14 @@ extern const ta_sd_driver TA_FUZZ_SYMBOL;
 #ifndef TA_FUZZ_BUILTIN
 #define TA_FUZZ_BUILTIN "drain"
 #endif
+/* How a reproducer names the driver on the tlsaudit command line. */
+#define TA__STR2(x) #x
+#define TA__STR(x) TA__STR2(x)
+#ifdef TA_FUZZ_SYMBOL
+#define TA__CLI_DRIVER "--lib YOUR.so --symbol " TA__STR(TA_FUZZ_SYMBOL)
+#else
+#define TA__CLI_DRIVER "--builtin " TA_FUZZ_BUILTIN
+#endif
 
 static ta_sd_engine *ta__engine;
 static const ta_sd_driver *ta__driver;
@@ -83,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ta_sd_run_facts(ta__engine, ta__driver, &s, &f, &res) != TA_OK)
         TA_FUZZ_FAIL("FUZZ-HARNESS", "the engine failed on a decodable schedule: %s",
                      ta_error_format(err, sizeof(err)));
-#define TA__REPLAY "replay: tlsaudit shutdown --builtin %s --schedule '%s'"
+#define TA__REPLAY "replay: tlsaudit shutdown " TA__CLI_DRIVER " --schedule '%s'"
     /* Never clean without the peer's real close_notify (RFC 8446 §6.1). The one
      * documented exception: SSL_OP_IGNORE_UNEXPECTED_EOF makes OpenSSL itself
      * read EOF as close_notify (the audit flags it as the SD-IGNORE-EOF warning). */
@@ -93,21 +101,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                : ta__rule_id(TA_SD_R_VERDICT),
                      "driver %s reported clean, but the first deciding event was not the "
                      "peer's close_notify (decider %d); " TA__REPLAY,
-                     ta__driver->name, (int)f.decider, ta__driver->name, res.schedule);
+                     ta__driver->name, (int)f.decider, res.schedule);
     /* Never clean or sent without our own close_notify on the wire. */
     if ((f.got == TA_SD_CLEAN || f.got == TA_SD_SENT) && !f.local_cn)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_NO_CN),
                      "driver %s reported %s, but no close_notify left the local side; "
-                     TA__REPLAY, ta__driver->name, ta_sd_answer_name(f.got),
-                     ta__driver->name, res.schedule);
+                     TA__REPLAY, ta__driver->name, ta_sd_answer_name(f.got), res.schedule);
     /* A verdict within bounds. */
     if (f.spin)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_SPIN), "driver %s: %s; " TA__REPLAY,
                      ta__driver->name, "step calls without new input went past the bound",
-                     ta__driver->name, res.schedule);
+                     res.schedule);
     ta_sd_oracle(&f, &v);
     if (!v.pass && v.rule == TA_SD_R_STALL)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_STALL), "driver %s: %s; " TA__REPLAY,
-                     ta__driver->name, v.detail, ta__driver->name, res.schedule);
+                     ta__driver->name, v.detail, res.schedule);
     return 0;
 }

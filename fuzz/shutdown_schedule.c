@@ -23,6 +23,14 @@ extern const ta_sd_driver TA_FUZZ_SYMBOL;
 #ifndef TA_FUZZ_BUILTIN
 #define TA_FUZZ_BUILTIN "drain"
 #endif
+/* How a reproducer names the driver on the tlsaudit command line. */
+#define TA__STR2(x) #x
+#define TA__STR(x) TA__STR2(x)
+#ifdef TA_FUZZ_SYMBOL
+#define TA__CLI_DRIVER "--lib YOUR.so --symbol " TA__STR(TA_FUZZ_SYMBOL)
+#else
+#define TA__CLI_DRIVER "--builtin " TA_FUZZ_BUILTIN
+#endif
 
 static ta_sd_engine *ta__engine;
 static const ta_sd_driver *ta__driver;
@@ -80,9 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const ta_sd_rule_info *rules = ta_sd_rule_table(&n);
         const char *id = v.rule >= 0 && (size_t)v.rule < n ? rules[v.rule].id : "SD-UNKNOWN";
         TA_FUZZ_FAIL(id, "driver %s: expected %s, got %s: %s; replay: tlsaudit shutdown "
-                     "--builtin %s --schedule '%s'",
+                     TA__CLI_DRIVER " --schedule '%s'",
                      ta__driver->name, ta_sd_answer_name(v.expected),
-                     ta_sd_answer_name(facts.got), v.detail, ta__driver->name, res.schedule);
+                     ta_sd_answer_name(facts.got), v.detail, res.schedule);
     }
     return 0;
 }
