@@ -1,8 +1,7 @@
 /* cmd_sid.c - 'tlsaudit sid': audit a session-id generator callback. */
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <unistd.h> /* isatty */
 
 #include "cli.h"
 
@@ -58,7 +57,6 @@ int ta_cmd_sid(int argc, char **argv)
     uint64_t v;
     char target[600], subject[400], ebuf[300];
     ta_sid_cb cb = NULL;
-    void *handle = NULL;
     ta_sid_report *r = NULL;
 
     ta_sid_opts_default(&o);
@@ -127,23 +125,8 @@ int ta_cmd_sid(int argc, char **argv)
     } else {
         if (symbol == NULL)
             return ta_cli_usage_error("sid", "--lib needs --symbol NAME");
-        if (access(lib, R_OK) != 0) {
-            fprintf(stderr, "tlsaudit sid: cannot read '%s': no such file or no permission\n",
-                    lib);
-            return TA_EXIT_USAGE;
-        }
-        /* dlopen needs a path with a slash to skip the library search path. */
-        char path[512];
-        snprintf(path, sizeof(path), "%s%s", strchr(lib, '/') ? "" : "./", lib);
-        handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (handle == NULL) {
-            fprintf(stderr, "tlsaudit sid: cannot load '%s': %s\n", lib, dlerror());
-            return TA_EXIT_USAGE;
-        }
-        *(void **)&cb = dlsym(handle, symbol);
-        if (cb == NULL) {
-            fprintf(stderr, "tlsaudit sid: '%s' has no symbol '%s'\n", lib, symbol);
-            dlclose(handle);
+        if (ta_sid_cb_load(lib, symbol, &cb) != TA_OK) {
+            fprintf(stderr, "tlsaudit sid: %s\n", ta_last_error()->message);
             return TA_EXIT_USAGE;
         }
         snprintf(subject, sizeof(subject), "%s:%s", lib, symbol);
@@ -154,8 +137,6 @@ int ta_cmd_sid(int argc, char **argv)
         o.progress = ta__sid_progress;
     if (ta_sid_audit(subject, cb, &o, &r) != TA_OK) {
         fprintf(stderr, "tlsaudit sid: %s\n", ta_error_format(ebuf, sizeof(ebuf)));
-        if (handle)
-            dlclose(handle);
         return TA_EXIT_USAGE;
     }
     if (o.progress != NULL)
@@ -167,8 +148,6 @@ int ta_cmd_sid(int argc, char **argv)
         if (f == NULL) {
             fprintf(stderr, "tlsaudit sid: cannot write '%s'\n", json);
             ta_sid_report_free(r);
-            if (handle)
-                dlclose(handle);
             return TA_EXIT_USAGE;
         }
         ta_sid_report_json(r, f);
@@ -177,7 +156,5 @@ int ta_cmd_sid(int argc, char **argv)
     }
     rc = ta_sid_report_failed(r) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
     ta_sid_report_free(r);
-    if (handle)
-        dlclose(handle);
     return rc;
 }
