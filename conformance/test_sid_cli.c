@@ -296,6 +296,10 @@ static int ta_t_teardown(void **state)
 
 int main(void)
 {
+    if (getenv("TLSAUDIT_BIN") == NULL) {
+        fprintf(stderr, "test_sid_cli: TLSAUDIT_BIN is not set (run it through ctest)\n");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exit_0_for_a_correct_callback),
         cmocka_unit_test(exit_1_for_an_error),
