@@ -169,6 +169,33 @@ static void test_report_path_errors_exit_2(void **state)
     assert_non_null(strstr(r.err, "cannot write the sarif report"));
 }
 
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* 'tlsaudit shutdown' writes the same results as JSON, JUnit and SARIF in one run:
+ * as many JUnit failures and SARIF results as failed cases in the JSON. */
+static void test_subcommand_reports_agree(void **state)
+{
+    char junit[700], sarif[700], json[700], want[64];
+    (void)state;
+    snprintf(junit, sizeof(junit), "%s/sd.xml", dir);
+    snprintf(sarif, sizeof(sarif), "%s/sd.sarif", dir);
+    snprintf(json, sizeof(json), "%s/sd.json", dir);
+    ta_run_cli(&r, "shutdown --builtin naive --quiet --json '%s' --junit '%s' --sarif '%s'",
+               json, junit, sarif);
+    assert_int_equal(r.status, 1);
+    int failed = count(slurp(json), "\"pass\":false");
+    assert_true(failed > 0);
+    snprintf(want, sizeof(want), "failures=\"%d\"", failed);
+    assert_non_null(strstr(slurp(junit), want));
+    assert_int_equal(count(slurp(sarif), "\"ruleId\":"), failed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_shutdown_lib_and_canary),
         cmocka_unit_test(test_config_errors_are_one_line_exit_2),
         cmocka_unit_test(test_report_path_errors_exit_2),
+        cmocka_unit_test(test_subcommand_reports_agree),
     };
     if (mkdtemp(dir) == NULL)
         return 1;

@@ -20,6 +20,14 @@ int ta_cli_usage_error(const char *cmd, const char *fmt, ...) TA_PRINTF(2, 3);
 /* Parse an unsigned decimal/hex number; 0 on success, -1 if malformed. */
 int ta_cli_parse_u64(const char *s, uint64_t *out);
 
+/* Report files (cli_report.c). "-" is stdout. Open prints one line and returns
+ * NULL when the file cannot be created; close reports write errors (-1). */
+FILE *ta_cli_report_open(const char *cmd, const char *what, const char *path);
+int ta_cli_report_close(const char *cmd, const char *path, FILE *f);
+/* --junit / --sarif for these subjects (either path may be NULL): 0 or -1. */
+int ta_cli_write_reports(const char *cmd, const ta_subject_report *subjects, size_t n,
+                         const char *junit, const char *sarif);
+
 /* The subcommands (one file each: cmd_<name>.c). */
 int ta_cmd_selfcheck(int argc, char **argv);
 void ta_cmd_selfcheck_help(FILE *out);

@@ -403,36 +403,25 @@ static void ta_gate_json(FILE *out, const ta_gate_config *cfg, const ta_gate_sub
     ta_json_end_object(&j);
 }
 
-/* Write one report; -1 (and a line on stderr) when the file cannot be written. */
-static int ta_gate_write(const char *path, const char *what, const ta_gate_config *cfg,
-                         const ta_gate_subject *gs, size_t n, int failed, double secs)
+/* Write the reports; -1 (and a line on stderr) when a file cannot be written. */
+static int ta_gate_write(const char *junit, const char *sarif, const char *json,
+                         const ta_gate_config *cfg, const ta_gate_subject *gs, size_t n,
+                         int failed, double secs)
 {
     ta_subject_report reps[n ? n : 1];
-    size_t nrules;
-    const ta_rule_info *rules = ta_report_rules(&nrules);
     FILE *f;
 
-    if (path == NULL || path[0] == '\0')
-        return 0;
-    f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "tlsaudit gate: cannot write the %s report '%s'; check the "
-                "directory exists\n", what, path);
-        return -1;
-    }
     for (size_t i = 0; i < n; i++)
         reps[i] = gs[i].rep;
-    if (strcmp(what, "junit") == 0)
-        ta_report_junit(f, reps, n);
-    else if (strcmp(what, "sarif") == 0)
-        ta_report_sarif(f, reps, n, rules, nrules);
-    else
-        ta_gate_json(f, cfg, gs, n, failed, secs);
-    if (f != stdout && fclose(f) != 0) {
-        fprintf(stderr, "tlsaudit gate: writing '%s' failed\n", path);
+    if (ta_cli_write_reports("gate", reps, n, junit && junit[0] ? junit : NULL,
+                             sarif && sarif[0] ? sarif : NULL) != 0)
         return -1;
-    }
-    return 0;
+    if (json == NULL || json[0] == '\0')
+        return 0;
+    if ((f = ta_cli_report_open("gate", "json", json)) == NULL)
+        return -1;
+    ta_gate_json(f, cfg, gs, n, failed, secs);
+    return ta_cli_report_close("gate", json, f);
 }
 
 int ta_cmd_gate(int argc, char **argv)
@@ -544,9 +533,8 @@ int ta_cmd_gate(int argc, char **argv)
     printf("gate: %s: %zu open finding(s), %zu accepted, %zu stale baseline entr%s, %.1fs\n",
            failed ? "FAIL" : "pass", open_findings, accepted, stale, stale == 1 ? "y" : "ies",
            secs);
-    if (ta_gate_write(junit ? junit : cfg.junit, "junit", &cfg, gs, cfg.nitems, failed, secs)
-        || ta_gate_write(sarif ? sarif : cfg.sarif, "sarif", &cfg, gs, cfg.nitems, failed, secs)
-        || ta_gate_write(json ? json : cfg.json, "json", &cfg, gs, cfg.nitems, failed, secs))
+    if (ta_gate_write(junit ? junit : cfg.junit, sarif ? sarif : cfg.sarif,
+                      json ? json : cfg.json, &cfg, gs, cfg.nitems, failed, secs) != 0)
         usage = 1;
     for (size_t i = 0; i < cfg.nitems; i++)
         ta_subject_report_clear(&gs[i].rep);

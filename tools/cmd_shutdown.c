@@ -27,6 +27,8 @@ void ta_cmd_shutdown_help(FILE *out)
             "  --depth D           actions after the start in exhaustive mode (default 5)\n"
             "  --json FILE|-       JSON report\n"
             "  --html FILE         coloured HTML matrix\n"
+            "  --junit FILE        JUnit XML: a testcase per case, failures with reproducers\n"
+            "  --sarif FILE        SARIF 2.1.0: a result per failed case, at the driver\n"
             "  --seed S            seed of the TLS environment (default 1)\n"
             "  --timeout SECONDS   per isolated case (default 5)\n"
             "  --quiet             no terminal matrix\n"
@@ -40,26 +42,39 @@ void ta_cmd_shutdown_help(FILE *out)
 
 static int ta__sd_write_file(const char *path, const ta_sd_report *r, int html)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "tlsaudit shutdown: cannot write %s\n", path);
+    FILE *f = ta_cli_report_open("shutdown", html ? "html" : "json", path);
+    if (f == NULL)
         return -1;
-    }
     if (html)
         ta_sd_report_html(r, f);
     else
         ta_sd_report_json(r, f);
-    if (f != stdout && fclose(f) != 0) {
-        fprintf(stderr, "tlsaudit shutdown: cannot write %s\n", path);
+    return ta_cli_report_close("shutdown", path, f);
+}
+
+/* --junit / --sarif: the report as one subject located at the driver. */
+static int ta__sd_write_reports(const ta_sd_report *r, const ta_sd_driver *d, const char *lib,
+                                const char *symbol, const char *junit, const char *sarif)
+{
+    ta_subject_report s;
+    int rc;
+
+    if (junit == NULL && sarif == NULL)
+        return 0;
+    if (ta_sd_report_to_subject(r, &s) != TA_OK) {
+        fprintf(stderr, "tlsaudit shutdown: out of memory writing the reports\n");
         return -1;
     }
-    return 0;
+    ta_subject_locate(&s, *(void *const *)&d->step, lib ? symbol : NULL);
+    rc = ta_cli_write_reports("shutdown", &s, 1, junit, sarif);
+    ta_subject_report_clear(&s);
+    return rc;
 }
 
 int ta_cmd_shutdown(int argc, char **argv)
 {
     const char *builtin = NULL, *lib = NULL, *symbol = NULL, *schedule = NULL;
-    const char *json = NULL, *html = NULL;
+    const char *json = NULL, *html = NULL, *junit = NULL, *sarif = NULL;
     int exhaustive = 0, quiet = 0;
     uint64_t depth = 5, seed = 1;
     ta_sd_opts o;
@@ -79,6 +94,8 @@ int ta_cmd_shutdown(int argc, char **argv)
         else if (strcmp(a, "--schedule") == 0 && has) schedule = argv[++i];
         else if (strcmp(a, "--json") == 0 && has) json = argv[++i];
         else if (strcmp(a, "--html") == 0 && has) html = argv[++i];
+        else if (strcmp(a, "--junit") == 0 && has) junit = argv[++i];
+        else if (strcmp(a, "--sarif") == 0 && has) sarif = argv[++i];
         else if (strcmp(a, "--exhaustive") == 0) exhaustive = 1;
         else if (strcmp(a, "--quiet") == 0) quiet = 1;
         else if (strcmp(a, "--depth") == 0 && has) {
@@ -97,6 +114,7 @@ int ta_cmd_shutdown(int argc, char **argv)
                    || strcmp(a, "--symbol") == 0 || strcmp(a, "--only") == 0
                    || strcmp(a, "--schedule") == 0 || strcmp(a, "--json") == 0
                    || strcmp(a, "--html") == 0 || strcmp(a, "--depth") == 0
+                   || strcmp(a, "--junit") == 0 || strcmp(a, "--sarif") == 0
                    || strcmp(a, "--seed") == 0 || strcmp(a, "--timeout") == 0)) {
             return ta_cli_usage_error("shutdown", "%s needs a value", a);
         } else {
@@ -154,7 +172,8 @@ int ta_cmd_shutdown(int argc, char **argv)
         ta_sd_report_print(rep, stdout);
     int rc = ta_sd_report_failed(rep) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
     if ((json != NULL && ta__sd_write_file(json, rep, 0) != 0)
-        || (html != NULL && ta__sd_write_file(html, rep, 1) != 0))
+        || (html != NULL && ta__sd_write_file(html, rep, 1) != 0)
+        || ta__sd_write_reports(rep, d, lib, symbol, junit, sarif) != 0)
         rc = TA_EXIT_USAGE;
     ta_sd_report_free(rep);
     return rc;
