@@ -5,7 +5,8 @@
  *   sid_set.c      a set of ids (duplicate detection, the "live" cache)
  *   sid_cache.c    our SSL_has_matching_session_id and its answer modes
  *   sid_invoke.c   the guarded invoker (fault-catching id buffer)
- *   sid_checks.c   direct-call checks (bounds, uniqueness, adversarial, threads)
+ *   sid_checks.c   direct-call checks (bounds, uniqueness, adversarial cache)
+ *   sid_threads.c  T threads calling at once
  *   sid_analyze.c  structure of the ids: predictability, hash buckets, measurement
  *   sid_e2e.c      real handshakes with the callback installed
  *   sid_run.c      one child process per check, timeouts, the audit itself
@@ -113,6 +114,9 @@ static inline void ta__sid_beat(ta__sid_cx *cx)
 {
     __atomic_add_fetch(&cx->sh->beat, 1, __ATOMIC_RELAXED);
 }
+
+/* A server SSL for direct calls (exits the child on failure). */
+SSL *ta__sid_new_ssl(ta__sid_cx *cx);
 
 typedef struct ta__sid_check {
     const char *name;
