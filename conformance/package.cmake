@@ -4,4 +4,5 @@
 # runs after `cmake --build`); it builds a second small project, hence the time.
 add_test(NAME package-consumer
          COMMAND ${PROJECT_SOURCE_DIR}/tools/package-check ${CMAKE_BINARY_DIR})
-set_tests_properties(package-consumer PROPERTIES LABELS conformance TIMEOUT 600)
+set_tests_properties(package-consumer PROPERTIES LABELS conformance TIMEOUT 600
+                     RESOURCE_LOCK tlsaudit-build-tree)
