@@ -11,3 +11,7 @@ add_test(NAME ci-workflow-fuzz
          COMMAND ${PROJECT_SOURCE_DIR}/tools/ci/check-workflow ${CMAKE_BINARY_DIR} --fuzz)
 set_tests_properties(ci-workflow-fuzz PROPERTIES LABELS "conformance;slow" TIMEOUT 900
                      RESOURCE_LOCK tlsaudit-build-tree)
+# ... and the check itself rejects a failing step and a step it has no policy for.
+add_test(NAME ci-workflow-selftest
+         COMMAND ${PROJECT_SOURCE_DIR}/tools/ci/check-workflow ${CMAKE_BINARY_DIR} --selftest)
+set_tests_properties(ci-workflow-selftest PROPERTIES LABELS conformance TIMEOUT 120)
