@@ -199,6 +199,27 @@ static void test_subcommand_reports_agree(void **state)
     assert_int_equal(count(slurp(sarif), "\"ruleId\":"), failed + flagged);
 }
 
+/* 'tlsaudit sid' too: a JUnit failure per error finding, a SARIF result per finding. */
+static void test_sid_reports_agree(void **state)
+{
+    char junit[700], sarif[700], json[700], want[64];
+    (void)state;
+    snprintf(junit, sizeof(junit), "%s/sid.xml", dir);
+    snprintf(sarif, sizeof(sarif), "%s/sid.sarif", dir);
+    snprintf(json, sizeof(json), "%s/sid.json", dir);
+    ta_run_cli(&r, "sid --builtin constant --ids 2000 --quiet --json '%s' --junit '%s' "
+               "--sarif '%s'", json, junit, sarif);
+    assert_int_equal(r.status, 1);
+    int errors = count(slurp(json), "\"severity\":\"error\"");
+    int findings = count(slurp(json), "\"severity\":");
+    assert_true(errors > 0 && findings > errors);
+    snprintf(want, sizeof(want), "failures=\"%d\"", errors);
+    assert_non_null(strstr(slurp(junit), want));
+    assert_int_equal(count(slurp(sarif), "\"ruleId\":"), findings);
+    /* located at the catalog's source, relative to the checkout when run from it */
+    assert_non_null(strstr(slurp(sarif), "sid_catalog.c"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_config_errors_are_one_line_exit_2),
         cmocka_unit_test(test_report_path_errors_exit_2),
         cmocka_unit_test(test_subcommand_reports_agree),
+        cmocka_unit_test(test_sid_reports_agree),
     };
     if (mkdtemp(dir) == NULL)
         return 1;

@@ -25,6 +25,8 @@ void ta_cmd_sid_help(FILE *out)
             "  --timeout SEC      a check that makes no progress this long is a hang (2)\n"
             "  --only RULE[,RULE] report (and run the checks for) these rules only\n"
             "  --json FILE|-      write the JSON report (- for stdout)\n"
+            "  --junit FILE       JUnit XML: a testcase per rule, failures with reproducers\n"
+            "  --sarif FILE       SARIF 2.1.0: a result per finding, at the callback\n"
             "  --strict           warnings fail too\n"
             "  --quiet            no table, no progress\n\n"
             "exit: 0 no error finding, 1 findings (warnings too with --strict),\n"
@@ -53,6 +55,7 @@ int ta_cmd_sid(int argc, char **argv)
 {
     ta_sid_opts o;
     const char *builtin = NULL, *lib = NULL, *symbol = NULL, *json = NULL;
+    const char *junit = NULL, *sarif = NULL;
     int quiet = 0, rc;
     uint64_t v;
     char target[600], subject[400], ebuf[300];
@@ -68,6 +71,7 @@ int ta_cmd_sid(int argc, char **argv)
             o.strict = 1;
         } else if (strcmp(a, "--builtin") == 0 || strcmp(a, "--lib") == 0
                    || strcmp(a, "--symbol") == 0 || strcmp(a, "--json") == 0
+                   || strcmp(a, "--junit") == 0 || strcmp(a, "--sarif") == 0
                    || strcmp(a, "--only") == 0 || strcmp(a, "--ids") == 0
                    || strcmp(a, "--threads") == 0 || strcmp(a, "--seed") == 0
                    || strcmp(a, "--timeout") == 0) {
@@ -82,6 +86,10 @@ int ta_cmd_sid(int argc, char **argv)
                 symbol = val;
             else if (strcmp(a, "--json") == 0)
                 json = val;
+            else if (strcmp(a, "--junit") == 0)
+                junit = val;
+            else if (strcmp(a, "--sarif") == 0)
+                sarif = val;
             else if (strcmp(a, "--only") == 0) {
                 if (ta_sid_rules_parse(val, &o.only) != TA_OK)
                     return ta_cli_usage_error("sid", "--only: %s", ta_last_error()->message);
@@ -143,18 +151,29 @@ int ta_cmd_sid(int argc, char **argv)
         fprintf(stderr, "\r\033[K");
     if (!quiet)
         ta_sid_report_print(r, stdout);
-    if (json != NULL) {
-        FILE *f = strcmp(json, "-") == 0 ? stdout : fopen(json, "w");
-        if (f == NULL) {
-            fprintf(stderr, "tlsaudit sid: cannot write '%s'\n", json);
-            ta_sid_report_free(r);
-            return TA_EXIT_USAGE;
-        }
-        ta_sid_report_json(r, f);
-        if (f != stdout)
-            fclose(f);
-    }
     rc = ta_sid_report_failed(r) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
+    if (json != NULL) {
+        FILE *f = ta_cli_report_open("sid", "json", json);
+        if (f == NULL)
+            rc = TA_EXIT_USAGE;
+        else {
+            ta_sid_report_json(r, f);
+            if (ta_cli_report_close("sid", json, f) != 0)
+                rc = TA_EXIT_USAGE;
+        }
+    }
+    if (rc != TA_EXIT_USAGE && (junit != NULL || sarif != NULL)) {
+        ta_subject_report s;
+        if (ta_sid_report_to_subject(r, o.strict, &s) != TA_OK) {
+            fprintf(stderr, "tlsaudit sid: %s\n", ta_error_format(ebuf, sizeof(ebuf)));
+            rc = TA_EXIT_USAGE;
+        } else {
+            ta_subject_locate(&s, *(void **)&cb, lib ? symbol : NULL);
+            if (ta_cli_write_reports("sid", &s, 1, junit, sarif) != 0)
+                rc = TA_EXIT_USAGE;
+            ta_subject_report_clear(&s);
+        }
+    }
     ta_sid_report_free(r);
     return rc;
 }
