@@ -109,3 +109,15 @@ void ta_json_null(ta_json *j)
     ta__json_sep(j);
     fputs("null", j->out);
 }
+
+void ta_json_finding_fields(ta_json *j, const ta_finding *f)
+{
+    ta_json_key(j, "rule");
+    ta_json_string(j, f->rule);
+    ta_json_key(j, "severity");
+    ta_json_string(j, ta_severity_name(f->severity));
+    ta_json_key(j, "message");
+    ta_json_string(j, f->message);
+    ta_json_key(j, "reproducer");
+    ta_json_string(j, f->reproducer);
+}

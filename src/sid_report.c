@@ -169,14 +169,7 @@ void ta_sid_report_json(const ta_sid_report *r, FILE *out)
     for (size_t i = 0; i < r->nfindings; i++) {
         const ta_finding *f = &r->findings[i];
         ta_json_object(&j);
-        ta_json_key(&j, "rule");
-        ta_json_string(&j, f->rule);
-        ta_json_key(&j, "severity");
-        ta_json_string(&j, ta_severity_name(f->severity));
-        ta_json_key(&j, "message");
-        ta_json_string(&j, f->message);
-        ta_json_key(&j, "reproducer");
-        ta_json_string(&j, f->reproducer);
+        ta_json_finding_fields(&j, f);
         ta_json_end_object(&j);
     }
     ta_json_end_array(&j);

@@ -291,6 +291,10 @@ typedef struct ta_finding {
     char reproducer[512];
 } ta_finding;
 
+/* The four keys of a finding ("rule", "severity", "message", "reproducer"),
+ * written inside an object the caller opened (so it can add keys of its own). */
+void ta_json_finding_fields(ta_json *j, const ta_finding *f);
+
 /* ---------------------------------------------------------------- reports (issue 6) */
 
 /* A rule as the reports describe it (SARIF reportingDescriptor). */

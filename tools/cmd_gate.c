@@ -366,14 +366,7 @@ static void ta_gate_json(FILE *out, const ta_gate_config *cfg, const ta_gate_sub
         for (size_t k = 0; k < gs[i].rep.nfindings; k++) {
             const ta_finding *f = &gs[i].rep.findings[k];
             ta_json_object(&j);
-            ta_json_key(&j, "rule");
-            ta_json_string(&j, f->rule);
-            ta_json_key(&j, "severity");
-            ta_json_string(&j, ta_severity_name(f->severity));
-            ta_json_key(&j, "message");
-            ta_json_string(&j, f->message);
-            ta_json_key(&j, "reproducer");
-            ta_json_string(&j, f->reproducer);
+            ta_json_finding_fields(&j, f);
             ta_json_key(&j, "accepted");
             if (k < 512 && gs[i].accepted[k])
                 ta_json_string(&j, cfg->accepts[gs[i].accepted[k] - 1].reason);
