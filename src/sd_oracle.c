@@ -98,8 +98,11 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
             break;
         case TA_SD_EV_FATAL: /* RFC 8446 §6.2, RFC 5246 §7.2.2: the connection is dead */
             v->expected = uni ? TA_SD_SENT : TA_SD_FAILED;
+            /* Injected bytes that end mid-record are not a whole record yet: the
+             * receiver may reject the header at once (failed), see the EOF that
+             * follows (truncated), or still wait for the rest (pending). */
             acc = BIT(TA_SD_FAILED) | (uni ? BIT(TA_SD_SENT) : 0)
-                  | (f->junk_partial ? BIT(TA_SD_TRUNCATED) : 0);
+                  | (f->junk_partial ? BIT(TA_SD_TRUNCATED) | PENDING : 0);
             break;
         default: /* nothing decided: still pending (asio: no completion otherwise) */
             v->expected = uni ? TA_SD_SENT : TA_SD_PENDING_READ;
