@@ -95,6 +95,33 @@ static void check_case(void **state)
     assert_true(v.detail[0] != '\0');
 }
 
+/* Injected bytes that end mid-record (a fuzzer's 1-byte "record"): the receiver
+ * may fail at once, see the EOF after them, or wait for the rest; a clean close
+ * is still wrong. Found by the shutdown_records smoke run (SD-STALL on drain). */
+static void fatal_partial(void **state)
+{
+    static const struct { int got; int pass; } want[] = {
+        {TA_SD_PENDING_READ, 1}, {TA_SD_FAILED, 1}, {TA_SD_TRUNCATED, 1}, {TA_SD_CLEAN, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        ta_sd_facts f;
+        ta_sd_verdict v;
+        memset(&f, 0, sizeof(f));
+        f.decider = TA_SD_EV_FATAL;
+        f.handshake_done = 1;
+        f.local_cn = 1;
+        f.write_probe = -1;
+        f.junk_partial = 1;
+        f.got = (ta_sd_answer)want[i].got;
+        ta_sd_oracle(&f, &v);
+        assert_int_equal(v.pass, want[i].pass);
+        f.junk_partial = 0; /* a whole bad record: only failed is right */
+        ta_sd_oracle(&f, &v);
+        assert_int_equal(v.pass, want[i].got == TA_SD_FAILED);
+    }
+}
+
 static void rule_table(void **state)
 {
     size_t n;
@@ -159,10 +186,11 @@ static void schedule_from_bytes(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 3];
+    struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 4];
     size_t n = 0;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         tests[n++] = (struct CMUnitTest){cases[i].name, check_case, NULL, NULL, (void *)&cases[i]};
+    tests[n++] = (struct CMUnitTest){"fatal/partial-record", fatal_partial, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"rule-table", rule_table, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"schedule-roundtrip", schedule_roundtrip, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"schedule-from-bytes", schedule_from_bytes, NULL, NULL, NULL};
