@@ -94,8 +94,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define TA__REPLAY "replay: tlsaudit shutdown " TA__CLI_DRIVER " --schedule '%s'"
     /* Never clean without the peer's real close_notify (RFC 8446 §6.1). The one
      * documented exception: SSL_OP_IGNORE_UNEXPECTED_EOF makes OpenSSL itself
-     * read EOF as close_notify (the audit flags it as the SD-IGNORE-EOF warning). */
-    int eof_as_cn = (f.sched_flags & TA_SD_F_IGNORE_EOF) && f.decider == TA_SD_EV_EOF;
+     * read EOF as close_notify (the audit flags it as the SD-IGNORE-EOF warning),
+     * also when injected bytes ending mid-record were pending: OpenSSL never saw
+     * them as a record, only the EOF (junk_partial). */
+    int eof_as_cn = (f.sched_flags & TA_SD_F_IGNORE_EOF)
+                    && (f.decider == TA_SD_EV_EOF
+                        || (f.decider == TA_SD_EV_FATAL && f.junk_partial));
     if (f.got == TA_SD_CLEAN && f.decider != TA_SD_EV_CLOSE_NOTIFY && !eof_as_cn)
         TA_FUZZ_FAIL(f.decider == TA_SD_EV_EOF ? ta__rule_id(TA_SD_R_TRUNCATION)
                                                : ta__rule_id(TA_SD_R_VERDICT),
