@@ -45,4 +45,24 @@ void ta_gate_config_free(ta_gate_config *cfg);
 const char *ta_gate_opt_get(const ta_gate_item *it, const char *key, const char *def);
 const char *ta_gate_kind_name(ta_gate_kind k);
 
+#include "tlsaudit.h"
+
+/* One configured item after it ran (gate_run.c). */
+typedef struct ta_gate_subject {
+    ta_subject_report rep;
+    const ta_gate_item *item;
+    int accepted[512];  /* per finding: index+1 of the accept entry, 0 if none */
+    double seconds;
+    char error[2200];   /* the item could not run (load error, harness failure) */
+} ta_gate_subject;
+
+/* Run one item into gs (its report, or gs->error and -1 when it could not run:
+ * a load or config error, exit 2). self is argv[0], to find the replay programs. */
+int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int strict,
+                    ta_gate_subject *gs);
+int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it,
+                         ta_gate_subject *gs);
+int ta_gate_run_program(const ta_gate_config *cfg, const ta_gate_item *it, const char *self,
+                        ta_gate_subject *gs);
+
 #endif
