@@ -66,7 +66,7 @@ static void transcript_free(transcript *t)
 static void run_session(const uint64_t *seed, ta_tls v, ta_mode m, int tickets,
                         transcript *out)
 {
-    ta_ctx_opts o = {0, 0, -1, 0};
+    ta_ctx_opts o = {.num_tickets = -1};
     unsigned char buf[8];
     size_t n;
     fx f;

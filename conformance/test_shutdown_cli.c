@@ -83,6 +83,29 @@ static void exit_codes(void **state)
     assert_non_null(strstr(out, "tls13/client/peer-data-then-reply/naive: SD-DATA-FAILS"));
 }
 
+/* --mode: the same verdicts over a full certificate handshake and over
+ * resumption as over PSK, and a finding's reproducer names the mode it needs. */
+static void handshake_modes(void **state)
+{
+    static const char *const modes[] = {"cert", "resume"};
+    char repro[400];
+    (void)state;
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin drain --mode %s",
+                             modes[i]), 0);
+        assert_non_null(strstr(out, "0 violations: conformant"));
+        assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin naive --mode %s "
+                             "--only 'tls13/client/peer-data-then-reply/*' --json -", modes[i]),
+                         1);
+        json_str(out, "reproducer", repro, sizeof(repro));
+        char want[32];
+        snprintf(want, sizeof(want), "--mode %s", modes[i]);
+        assert_non_null(strstr(repro, want));
+    }
+    assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin drain --mode rsa"), 2);
+    assert_non_null(strstr(err, "--mode takes cert, psk or resume"));
+}
+
 static void usage_errors(void **state)
 {
     static const char *const bad[] = {
@@ -200,6 +223,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exit_codes),      cmocka_unit_test(usage_errors),
+        cmocka_unit_test(handshake_modes),
         cmocka_unit_test(json_and_replay), cmocka_unit_test(html_file),
         cmocka_unit_test(exhaustive),      cmocka_unit_test(lib_drivers),
     };

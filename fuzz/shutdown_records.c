@@ -19,48 +19,7 @@
 
 #include "fuzz_target.h"
 
-#ifdef TA_FUZZ_SYMBOL
-extern const ta_sd_driver TA_FUZZ_SYMBOL;
-#endif
-#ifndef TA_FUZZ_BUILTIN
-#define TA_FUZZ_BUILTIN "drain"
-#endif
-/* How a reproducer names the driver on the tlsaudit command line. */
-#define TA__STR2(x) #x
-#define TA__STR(x) TA__STR2(x)
-#ifdef TA_FUZZ_SYMBOL
-#define TA__CLI_DRIVER "--lib YOUR.so --symbol " TA__STR(TA_FUZZ_SYMBOL)
-#else
-#define TA__CLI_DRIVER "--builtin " TA_FUZZ_BUILTIN
-#endif
-
-static ta_sd_engine *ta__engine;
-static const ta_sd_driver *ta__driver;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    ta_sd_opts o;
-
-    (void)argc;
-    (void)argv;
-    if (ta__engine != NULL)
-        return 0;
-    ta_sd_opts_default(&o);
-    o.seed = 1;
-    o.isolate = 0;
-#ifdef TA_FUZZ_SYMBOL
-    ta__driver = &TA_FUZZ_SYMBOL;
-#else
-    ta__driver = ta_sd_driver_find(TA_FUZZ_BUILTIN);
-    if (ta__driver == NULL) {
-        fprintf(stderr, "tlsaudit-fuzz: no built-in driver '%s'\n", TA_FUZZ_BUILTIN);
-        exit(2);
-    }
-#endif
-    if (ta_sd_engine_new(&o, &ta__engine) != TA_OK)
-        ta_fuzz_setup_failed("creating the shutdown engine");
-    return 0;
-}
+#include "sd_target.h"
 
 void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
 {
@@ -91,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ta_sd_run_facts(ta__engine, ta__driver, &s, &f, &res) != TA_OK)
         TA_FUZZ_FAIL("FUZZ-HARNESS", "the engine failed on a decodable schedule: %s",
                      ta_error_format(err, sizeof(err)));
-#define TA__REPLAY "replay: tlsaudit shutdown " TA__CLI_DRIVER " --schedule '%s'"
+#define TA__REPLAY "replay: tlsaudit shutdown " TA__CLI_DRIVER "%s --schedule '%s'"
     /* Never clean without the peer's real close_notify (RFC 8446 §6.1). The one
      * documented exception: SSL_OP_IGNORE_UNEXPECTED_EOF makes OpenSSL itself
      * read EOF as close_notify (the audit flags it as the SD-IGNORE-EOF warning),
@@ -105,20 +64,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                : ta__rule_id(TA_SD_R_VERDICT),
                      "driver %s reported clean, but the first deciding event was not the "
                      "peer's close_notify (decider %d); " TA__REPLAY,
-                     ta__driver->name, (int)f.decider, res.schedule);
+                     ta__driver->name, (int)f.decider, ta__cli_mode, res.schedule);
     /* Never clean or sent without our own close_notify on the wire. */
     if ((f.got == TA_SD_CLEAN || f.got == TA_SD_SENT) && !f.local_cn)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_NO_CN),
                      "driver %s reported %s, but no close_notify left the local side; "
-                     TA__REPLAY, ta__driver->name, ta_sd_answer_name(f.got), res.schedule);
+                     TA__REPLAY, ta__driver->name, ta_sd_answer_name(f.got), ta__cli_mode, res.schedule);
     /* A verdict within bounds. */
     if (f.spin)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_SPIN), "driver %s: %s; " TA__REPLAY,
                      ta__driver->name, "step calls without new input went past the bound",
-                     res.schedule);
+                     ta__cli_mode, res.schedule);
     ta_sd_oracle(&f, &v);
     if (!v.pass && v.rule == TA_SD_R_STALL)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_STALL), "driver %s: %s; " TA__REPLAY,
-                     ta__driver->name, v.detail, res.schedule);
+                     ta__driver->name, v.detail, ta__cli_mode, res.schedule);
     return 0;
 }

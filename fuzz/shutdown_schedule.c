@@ -17,48 +17,7 @@
 
 #include "fuzz_target.h"
 
-#ifdef TA_FUZZ_SYMBOL
-extern const ta_sd_driver TA_FUZZ_SYMBOL;
-#endif
-#ifndef TA_FUZZ_BUILTIN
-#define TA_FUZZ_BUILTIN "drain"
-#endif
-/* How a reproducer names the driver on the tlsaudit command line. */
-#define TA__STR2(x) #x
-#define TA__STR(x) TA__STR2(x)
-#ifdef TA_FUZZ_SYMBOL
-#define TA__CLI_DRIVER "--lib YOUR.so --symbol " TA__STR(TA_FUZZ_SYMBOL)
-#else
-#define TA__CLI_DRIVER "--builtin " TA_FUZZ_BUILTIN
-#endif
-
-static ta_sd_engine *ta__engine;
-static const ta_sd_driver *ta__driver;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    ta_sd_opts o;
-
-    (void)argc;
-    (void)argv;
-    if (ta__engine != NULL)
-        return 0;
-    ta_sd_opts_default(&o);
-    o.seed = 1;      /* the seeded env: same input, same transcript */
-    o.isolate = 0;   /* the engine itself catches crashes (sanitizers, signals) */
-#ifdef TA_FUZZ_SYMBOL
-    ta__driver = &TA_FUZZ_SYMBOL;
-#else
-    ta__driver = ta_sd_driver_find(TA_FUZZ_BUILTIN);
-    if (ta__driver == NULL) {
-        fprintf(stderr, "tlsaudit-fuzz: no built-in driver '%s'\n", TA_FUZZ_BUILTIN);
-        exit(2);
-    }
-#endif
-    if (ta_sd_engine_new(&o, &ta__engine) != TA_OK)
-        ta_fuzz_setup_failed("creating the shutdown engine");
-    return 0;
-}
+#include "sd_target.h"
 
 void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
 {
@@ -88,9 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const ta_sd_rule_info *rules = ta_sd_rule_table(&n);
         const char *id = v.rule >= 0 && (size_t)v.rule < n ? rules[v.rule].id : "SD-UNKNOWN";
         TA_FUZZ_FAIL(id, "driver %s: expected %s, got %s: %s; replay: tlsaudit shutdown "
-                     TA__CLI_DRIVER " --schedule '%s'",
+                     TA__CLI_DRIVER "%s --schedule '%s'",
                      ta__driver->name, ta_sd_answer_name(v.expected),
-                     ta_sd_answer_name(facts.got), v.detail, res.schedule);
+                     ta_sd_answer_name(facts.got), v.detail, ta__cli_mode, res.schedule);
     }
     return 0;
 }

@@ -146,6 +146,14 @@ static ta_status ta__ctx_configure(ta_ctx *c, const ta_ctx_opts *opts)
             SSL_CTX_set_psk_use_session_callback(c->client, ta__psk13_use_cb);
         }
     } else {
+        for (int i = 0; i < 2; i++) {
+            if (opts->tls13_suites != NULL)
+                TA_GUARD_OSSL(SSL_CTX_set_ciphersuites(both[i], opts->tls13_suites),
+                              "TLS 1.3 suites '%s'", opts->tls13_suites);
+            if (opts->tls12_ciphers != NULL)
+                TA_GUARD_OSSL(SSL_CTX_set_cipher_list(both[i], opts->tls12_ciphers),
+                              "TLS 1.2 ciphers '%s'", opts->tls12_ciphers);
+        }
         EVP_PKEY *key = NULL;
         X509 *cert = NULL;
         TA_GUARD(ta_keys_make(c->env, &key, &cert));
@@ -190,7 +198,7 @@ static ta_status ta__ctx_prime(ta_ctx *c)
 ta_status ta_ctx_new(ta_env *env, ta_tls version, ta_mode mode, const ta_ctx_opts *opts,
                      ta_ctx **out_ctx)
 {
-    static const ta_ctx_opts none = {0, 0, -1, 0};
+    static const ta_ctx_opts none = {.num_tickets = -1};
     OSSL_LIB_CTX *lib = ta_env_libctx(env);
     ta_ctx *c;
     ta_status st;

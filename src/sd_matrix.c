@@ -148,7 +148,7 @@ ta_status ta__sd_case(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_opts *
                       const ta_sd_schedule *s, const char *scenario, ta_sd_result *out)
 {
     ta_sd_facts f;
-    char target[160];
+    char target[160], env[64] = "";
 
     TA_ENSURE(d != NULL && d->step != NULL, TA_E_ARG, "no driver");
     if (o->isolate)
@@ -162,12 +162,18 @@ ta_status ta__sd_case(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_opts *
         snprintf(target, sizeof(target), "%s", o->target);
     else
         snprintf(target, sizeof(target), "--builtin %s", d->name);
+    /* What else the run depended on, when not the CLI's defaults. */
+    if (o->mode != TA_MODE_PSK)
+        snprintf(env, sizeof(env), " --mode %s", ta_mode_name(o->mode));
+    if (o->seed != 1)
+        snprintf(env + strlen(env), sizeof(env) - strlen(env), " --seed %llu",
+                 (unsigned long long)o->seed);
     if (strcmp(scenario, "schedule") == 0)
         snprintf(out->reproducer, sizeof(out->reproducer),
-                 "tlsaudit shutdown %s --schedule '%.200s'", target, out->schedule);
+                 "tlsaudit shutdown %s%s --schedule '%.200s'", target, env, out->schedule);
     else
-        snprintf(out->reproducer, sizeof(out->reproducer), "tlsaudit shutdown %s --only %s",
-                 target, out->name);
+        snprintf(out->reproducer, sizeof(out->reproducer), "tlsaudit shutdown %s%s --only %s",
+                 target, env, out->name);
     return TA_OK;
 }
 

@@ -29,6 +29,7 @@ void ta_sd_opts_default(ta_sd_opts *o)
     o->timeout_s = 5.0;
     o->max_steps = 256;
     o->idle_max = 16;
+    o->mode = TA_MODE_PSK;
 }
 
 ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
@@ -37,6 +38,8 @@ ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
     ta_ctx_opts co;
 
     TA_ENSURE(o != NULL && out != NULL, TA_E_ARG, "ta_sd_engine_new: NULL argument");
+    TA_ENSURE((unsigned)o->mode < TA_MODE_COUNT, TA_E_ARG, "ta_sd_engine_new: mode %d",
+              (int)o->mode);
     *out = NULL;
     e = calloc(1, sizeof(*e));
     TA_ENSURE(e != NULL, TA_E_NOMEM, "ta_sd_engine_new");
@@ -47,10 +50,14 @@ ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
         e->o.idle_max = 16;
     memset(&co, 0, sizeof(co));
     co.num_tickets = 0; /* tickets only where a schedule asks for them */
+    /* The forger (sd_forge.c) speaks AES-128-GCM: the PSK mode's suites, and the
+     * ones we pin for the certificate and resumption modes. */
+    co.tls13_suites = "TLS_AES_128_GCM_SHA256";
+    co.tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
     ta_status st = ta_env_new(&e->o.seed, &e->env);
-    /* PSK contexts: no certificate work per pair (openssl-facts.md: ~5x faster). */
+    /* PSK by default: no certificate work per pair (openssl-facts.md: ~5x faster). */
     for (int v = 0; st == TA_OK && v < TA_TLS_COUNT; v++)
-        st = ta_ctx_new(e->env, (ta_tls)v, TA_MODE_PSK, &co, &e->ctx[v]);
+        st = ta_ctx_new(e->env, (ta_tls)v, e->o.mode, &co, &e->ctx[v]);
     if (st == TA_OK && ta__sd_ex_index < 0)
         ta__sd_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     for (int v = 0; st == TA_OK && v < TA_TLS_COUNT; v++) {

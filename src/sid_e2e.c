@@ -61,7 +61,7 @@ static ta_status ta__e2e_settle(ta_pair *p, ta_tls v)
 
 static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t server_opts)
 {
-    ta_ctx_opts co = {server_opts, 0, -1, 0};
+    ta_ctx_opts co = {.server_options = server_opts, .num_tickets = -1};
     ta__e2e_rec rec = {cx->cb, cx, 0, 0, {0}, TA__SID_MAX + 1};
     ta_ctx *ctx = NULL;
     SSL_SESSION *sess[TA__E2E_MAXH] = {0};

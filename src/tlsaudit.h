@@ -121,6 +121,9 @@ typedef struct ta_ctx_opts {
     uint64_t client_options;  /* extra SSL_OP_* for the client SSL_CTX */
     int num_tickets;          /* TLS 1.3 tickets per handshake; <0: OpenSSL default */
     int server_cache_off;     /* 1: SSL_SESS_CACHE_OFF on the server */
+    const char *tls13_suites; /* SSL_CTX_set_ciphersuites on both sides, or NULL */
+    const char *tls12_ciphers;/* SSL_CTX_set_cipher_list on both sides, or NULL
+                                 (cert and resume modes; PSK mode picks its own) */
 } ta_ctx_opts;
 
 /* A server and a client SSL_CTX for one version and mode. */
@@ -766,6 +769,9 @@ typedef struct ta_sd_opts {
     double timeout_s;     /* isolated case: a hang after this long is SD-CRASH */
     int max_steps;        /* step calls per case (default 256) */
     int idle_max;         /* step calls without new input before SD-SPIN (default 16) */
+    ta_mode mode;         /* handshake of every case: TA_MODE_PSK (default, fast),
+                             TA_MODE_CERT (full ECDHE + certificate handshake) or
+                             TA_MODE_RESUME; AES-128-GCM suites in every mode */
     const char *target;   /* CLI form of the driver for reproducers
                              ("--builtin drain", "--lib F --symbol S") */
 } ta_sd_opts;

@@ -30,6 +30,8 @@ void ta_cmd_shutdown_help(FILE *out)
             "  --junit FILE        JUnit XML: a testcase per case, failures with reproducers\n"
             "  --sarif FILE        SARIF 2.1.0: a result per failed case, at the driver\n"
             "  --seed S            seed of the TLS environment (default 1)\n"
+            "  --mode M            handshake of each case: psk (default, fast), cert (full\n"
+            "                      ECDHE + ECDSA certificate) or resume (session resumption)\n"
             "  --timeout SECONDS   per isolated case (default 5)\n"
             "  --quiet             no terminal matrix\n"
             "exit: 0 conformant, 1 violations, 2 usage or load error\n\nbuilt-in drivers:\n");
@@ -95,6 +97,13 @@ int ta_cmd_shutdown(int argc, char **argv)
         else if (strcmp(a, "--json") == 0 && has) json = argv[++i];
         else if (strcmp(a, "--html") == 0 && has) html = argv[++i];
         else if (strcmp(a, "--junit") == 0 && has) junit = argv[++i];
+        else if (strcmp(a, "--mode") == 0 && has) {
+            int m = ta_mode_from_name(argv[++i]);
+            if (m < 0)
+                return ta_cli_usage_error("shutdown", "--mode takes cert, psk or resume, not "
+                                          "'%s'", argv[i]);
+            o.mode = (ta_mode)m;
+        }
         else if (strcmp(a, "--sarif") == 0 && has) sarif = argv[++i];
         else if (strcmp(a, "--exhaustive") == 0) exhaustive = 1;
         else if (strcmp(a, "--quiet") == 0) quiet = 1;
@@ -115,6 +124,7 @@ int ta_cmd_shutdown(int argc, char **argv)
                    || strcmp(a, "--schedule") == 0 || strcmp(a, "--json") == 0
                    || strcmp(a, "--html") == 0 || strcmp(a, "--depth") == 0
                    || strcmp(a, "--junit") == 0 || strcmp(a, "--sarif") == 0
+                   || strcmp(a, "--mode") == 0
                    || strcmp(a, "--seed") == 0 || strcmp(a, "--timeout") == 0)) {
             return ta_cli_usage_error("shutdown", "%s needs a value", a);
         } else {
