@@ -219,9 +219,5 @@ int main(void)
                    "%s/resume/every-pair-resumes", ta_tls_name((ta_tls)v));
     n = fx_add(tests, cases, n, test_record_incomplete, TA_TLS13, TA_MODE_PSK, 0,
                "deliver-record/incomplete-holds");
-    if (n != N_TESTS) {
-        fprintf(stderr, "test_pair: %zu cases built, table says %zu\n", n, (size_t)N_TESTS);
-        return 1;
-    }
-    return _cmocka_run_group_tests("test_pair", tests, n, NULL, NULL);
+    return fx_run("test_pair", tests, n, N_TESTS);
 }

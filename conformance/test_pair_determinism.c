@@ -213,10 +213,5 @@ int main(void)
                        vn, mn);
         }
     }
-    if (n != N_TESTS) {
-        fprintf(stderr, "test_pair_determinism: %zu cases built, table says %zu\n", n,
-                (size_t)N_TESTS);
-        return 1;
-    }
-    return _cmocka_run_group_tests("test_pair_determinism", tests, n, NULL, NULL);
+    return fx_run("test_pair_determinism", tests, n, N_TESTS);
 }

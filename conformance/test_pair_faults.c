@@ -291,10 +291,5 @@ int main(void)
                        "%s/%s/bound/shutdown-1-step", vn, mn);
         }
     }
-    if (n != N_TESTS) {
-        fprintf(stderr, "test_pair_faults: %zu cases built, table says %zu\n", n,
-                (size_t)N_TESTS);
-        return 1;
-    }
-    return _cmocka_run_group_tests("test_pair_faults", tests, n, NULL, NULL);
+    return fx_run("test_pair_faults", tests, n, N_TESTS);
 }

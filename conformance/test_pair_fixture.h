@@ -117,6 +117,18 @@ static inline size_t fx_add(struct CMUnitTest *tests, fx_case *cases, size_t n,
 }
 
 /* The case a test was registered with. */
+/* Run the cases a suite built; the count must match its table's (a case the
+ * loops forgot to add would otherwise pass silently). */
+static inline int fx_run(const char *suite, struct CMUnitTest *tests, size_t n,
+                         size_t expected)
+{
+    if (n != expected) {
+        fprintf(stderr, "%s: %zu cases built, table says %zu\n", suite, n, expected);
+        return 1;
+    }
+    return _cmocka_run_group_tests(suite, tests, n, NULL, NULL);
+}
+
 static inline const fx_case *fx_case_of(void **state)
 {
     return *state;

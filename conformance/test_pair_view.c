@@ -192,10 +192,5 @@ int main(void)
                        "%s/%s/view/appdata-lengths", vn, mn);
         }
     }
-    if (n != N_TESTS) {
-        fprintf(stderr, "test_pair_view: %zu cases built, table says %zu\n", n,
-                (size_t)N_TESTS);
-        return 1;
-    }
-    return _cmocka_run_group_tests("test_pair_view", tests, n, NULL, NULL);
+    return fx_run("test_pair_view", tests, n, N_TESTS);
 }
