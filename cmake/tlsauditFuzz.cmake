@@ -15,6 +15,7 @@
 # -DTLSAUDIT_FUZZ_ENGINE=libfuzzer and clang, the libFuzzer binary <NAME>.
 # Same interface as tlsaudit's own fuzz/CMakeLists.txt; the installed library is
 # not instrumented (only your code and the target are).
+include(${CMAKE_CURRENT_LIST_DIR}/tlsauditFuzzWraps.cmake)
 
 set(TLSAUDIT_FUZZ_ENGINE "none" CACHE STRING "tlsaudit fuzz targets: none or libfuzzer")
 set(_TLSAUDIT_FUZZ_KINDS sid_callback shutdown_schedule shutdown_records)
@@ -72,9 +73,7 @@ function(tlsaudit_add_fuzz_target)
   if(T_TARGET STREQUAL "sid_callback")
     # The target answers SSL_has_matching_session_id itself and reseeds the
     # randomness per input (replayable inputs): see fuzz/sid_callback.c.
-    list(APPEND links "-Wl,--wrap=SSL_has_matching_session_id" "-Wl,--wrap=RAND_bytes"
-                      "-Wl,--wrap=RAND_priv_bytes" "-Wl,--wrap=RAND_bytes_ex"
-                      "-Wl,--wrap=RAND_priv_bytes_ex")
+    list(APPEND links ${TLSAUDIT_SID_FUZZ_WRAPS})
   endif()
   if(TLSAUDIT_FUZZ_ENGINE STREQUAL "libfuzzer")
     if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
