@@ -63,11 +63,15 @@ fi
 cc_flags=(-std=gnu11 -I"$project/src" -I"$project/fuzz" "${ssl_cflags[@]}")
 # OSS-Fuzz's CFLAGS carry their own -O level; a bare contract gets -O1 -g.
 [[ " $CFLAGS " == *" -O"* ]] || cc_flags+=(-O1 -g)
+# The harness's own files in src/ get no coverage (fuzz/harness.ignore says why).
+lib_flags=()
+[[ " $CFLAGS " == *fuzzer-no-link* || " $CFLAGS " == *-fsanitize-coverage=* ]] \
+  && lib_flags=(-fsanitize-coverage-ignorelist="$project/fuzz/harness.ignore")
 objs=() jobs=0
 for c in "$project"/src/*.c; do
   o=$work/obj/src_$(basename "$c" .c).o
   # shellcheck disable=SC2086 # CFLAGS is a list of flags
-  $CC $CFLAGS "${cc_flags[@]}" -c "$c" -o "$o" &
+  $CC $CFLAGS "${cc_flags[@]}" "${lib_flags[@]}" -c "$c" -o "$o" &
   objs+=("$o")
   jobs=$((jobs + 1))
   if [ $jobs -ge "$(nproc)" ]; then wait -n; jobs=$((jobs - 1)); fi

@@ -68,7 +68,7 @@ static void sid_decode_of_nothing_is_defined(void **state)
     assert_int_equal(s.offered_len, 1);
     assert_int_equal(s.threads, 1);
     assert_int_equal(s.calls, 1);
-    assert_int_equal(s.nanswers, 0);
+    assert_int_equal(s.nevents, 0);
 }
 
 static void sid_encode_decode_round_trip(void **state)
@@ -77,30 +77,56 @@ static void sid_encode_decode_round_trip(void **state)
     uint8_t buf[256];
     (void)state;
 
-    memset(&in, 0, sizeof(in));
     for (unsigned len = 1; len <= 32; len++) {
+        memset(&in, 0, sizeof(in)); /* decode zero-fills past nevents */
         in.version = len % 2 ? TA_TLS13 : TA_TLS12;
         in.offered_len = len;
         in.threads = 1 + len % 4;
-        in.calls = 1 + len % 16;
+        in.calls = 1;
         in.interleave = 0x0123456789abcdefULL * len;
-        in.nanswers = len % 5;
-        memset(in.answer, 0, sizeof(in.answer)); /* decode zero-fills past nanswers */
-        for (size_t i = 0; i < in.nanswers; i++)
-            in.answer[i] = (uint8_t)((i + len) % TA_FUZZ_CACHE_COUNT);
+        for (size_t i = 0; i < len % 9; i++)
+            assert_true(ta_fuzz_sid_push(&in, (ta_fuzz_sid_event)((i + len) % 4)));
         size_t n = ta_fuzz_sid_encode(&in, buf, sizeof(buf));
         assert_true(n <= sizeof(buf));
         ta_fuzz_sid_decode(buf, n, &out);
         assert_memory_equal(&in, &out, sizeof(in));
     }
     /* The needed length is reported even when the buffer is too small. */
-    assert_int_equal(ta_fuzz_sid_encode(&in, buf, 3), 11 + in.nanswers);
+    assert_int_equal(ta_fuzz_sid_encode(&in, buf, 3), 11 + in.nevents);
+}
+
+/* Work grows with length: one call per boundary, capped at 64 calls. */
+static void sid_calls_follow_boundaries(void **state)
+{
+    uint8_t raw[11 + 200];
+    ta_fuzz_sid s;
+    (void)state;
+
+    memset(raw, 0, sizeof(raw));
+    ta_fuzz_sid_decode(raw, 11, &s);
+    assert_int_equal(s.calls, 1);
+    raw[11] = TA_FUZZ_CACHE_TAKEN;
+    raw[12] = 4 + TA_FUZZ_SID_NEXT_CALL; /* bytes are taken modulo 4 */
+    ta_fuzz_sid_decode(raw, 13, &s);
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.nevents, 2);
+    assert_int_equal(s.event[1], TA_FUZZ_SID_NEXT_CALL);
+    memset(raw + 11, TA_FUZZ_SID_NEXT_CALL, 200);
+    ta_fuzz_sid_decode(raw, sizeof(raw), &s);
+    assert_int_equal(s.calls, TA_FUZZ_SID_MAX_CALLS);
+    assert_int_equal(s.nevents, TA_FUZZ_SID_MAX_CALLS - 1);
+    assert_false(ta_fuzz_sid_push(&s, TA_FUZZ_SID_NEXT_CALL));
+    assert_true(ta_fuzz_sid_push(&s, TA_FUZZ_CACHE_TAKEN));
+    memset(raw + 11, TA_FUZZ_CACHE_TAKEN, 200);
+    ta_fuzz_sid_decode(raw, sizeof(raw), &s);
+    assert_int_equal(s.calls, 1);
+    assert_int_equal(s.nevents, TA_FUZZ_SID_MAX_EVENTS);
 }
 
 static void sid_random_bytes_decode_canonically(void **state)
 {
     ta_rng rng;
-    uint8_t raw[96], buf[256];
+    uint8_t raw[240], buf[256];
     (void)state;
 
     ta_rng_init(&rng, 42);
@@ -111,10 +137,14 @@ static void sid_random_bytes_decode_canonically(void **state)
         ta_fuzz_sid_decode(raw, len, &a);
         assert_true(a.offered_len >= 1 && a.offered_len <= 32);
         assert_true(a.threads >= 1 && a.threads <= 4);
-        assert_true(a.calls >= 1 && a.calls <= 16);
-        assert_true(a.nanswers <= TA_FUZZ_SID_MAX_ANSWERS);
-        for (size_t k = 0; k < a.nanswers; k++)
-            assert_true(a.answer[k] < TA_FUZZ_CACHE_COUNT);
+        assert_true(a.calls >= 1 && a.calls <= TA_FUZZ_SID_MAX_CALLS);
+        assert_true(a.nevents <= TA_FUZZ_SID_MAX_EVENTS);
+        unsigned boundaries = 0;
+        for (size_t k = 0; k < a.nevents; k++) {
+            assert_true(a.event[k] < TA_FUZZ_SID_EVENT_COUNT);
+            boundaries += a.event[k] == TA_FUZZ_SID_NEXT_CALL;
+        }
+        assert_int_equal(a.calls, 1 + boundaries);
         size_t n = ta_fuzz_sid_encode(&a, buf, sizeof(buf));
         ta_fuzz_sid_decode(buf, n, &b);
         assert_memory_equal(&a, &b, sizeof(a));
@@ -134,15 +164,17 @@ static void sid_print_is_readable(void **state)
     s.version = TA_TLS13;
     s.offered_len = 16;
     s.threads = 2;
-    s.calls = 3;
+    s.calls = 1;
     s.interleave = 0x5eed;
-    s.nanswers = 2;
-    s.answer[0] = TA_FUZZ_CACHE_TAKEN;
-    s.answer[1] = TA_FUZZ_CACHE_ALL_TAKEN;
+    assert_true(ta_fuzz_sid_push(&s, TA_FUZZ_CACHE_TAKEN));
+    assert_true(ta_fuzz_sid_push(&s, TA_FUZZ_CACHE_ALL_TAKEN));
+    assert_true(ta_fuzz_sid_push(&s, TA_FUZZ_SID_NEXT_CALL));
+    assert_true(ta_fuzz_sid_push(&s, TA_FUZZ_SID_NEXT_CALL));
+    assert_true(ta_fuzz_sid_push(&s, TA_FUZZ_CACHE_TAKEN));
     ta_fuzz_sid_print(&s, f);
     fclose(f);
-    assert_string_equal(text, "tls13 offered=16 threads=2 calls=3 interleave=0x0000000000005eed "
-                              "cache: taken,all-taken\n");
+    assert_string_equal(text, "tls13 offered=16 threads=2 interleave=0x0000000000005eed calls=3 "
+                              "cache: taken,all-taken | free | taken\n");
     free(text);
 }
 
@@ -247,6 +279,7 @@ int main(void)
         cmocka_unit_test(consumer_pick_and_chunk_stay_in_bounds),
         cmocka_unit_test(sid_decode_of_nothing_is_defined),
         cmocka_unit_test(sid_encode_decode_round_trip),
+        cmocka_unit_test(sid_calls_follow_boundaries),
         cmocka_unit_test(sid_random_bytes_decode_canonically),
         cmocka_unit_test(sid_print_is_readable),
         cmocka_unit_test(sd_scenarios_round_trip),

@@ -3,20 +3,23 @@
  *
  * The input (src/fuzz_input.c, ta_fuzz_sid) chooses the protocol version of the
  * SSL handed to the callback, the offered *id_len (1..32: OpenSSL offers 32, the
- * contract allows less), a number of logical server threads and calls, a seed for
- * their interleaving, and how the cache answers each SSL_has_matching_session_id
- * query: free, taken, or taken from then on ("all taken").
+ * contract allows less), a number of logical server threads, a seed for their
+ * interleaving, then event by event the calls and how the cache answers each of
+ * their SSL_has_matching_session_id queries: free, taken, or taken from then on
+ * ("all taken"). One call per "next call" event, so the work grows with the
+ * input's length and a short input costs one guarded call.
  *
  * The cache is ours: -Wl,--wrap=SSL_has_matching_session_id sends the queries of
  * the code under test (a catalog entry in libtlsaudit or your own source) to
  * __wrap_SSL_has_matching_session_id below. "free" is the truth: an id is taken
  * iff the cache holds it (returned earlier and its handshake finished, or answered
  * "taken" by the script before: that session stays), as OpenSSL's cache would
- * say; so the answers never contradict each other. Logical threads model the race of SSL_CTX_set_generate_session_id(3):
- * an id enters the cache only when its handshake finishes, which here is the next
- * call of the same thread; meanwhile other threads' calls (order drawn from the
- * interleave seed) cannot see it. Calls run one at a time (the guarded invoker
- * serves one thread), so every input replays exactly.
+ * say; so the answers never contradict each other. Logical threads model the race
+ * of SSL_CTX_set_generate_session_id(3): an id enters the cache only when its
+ * handshake finishes, which here is the next call of the same thread; meanwhile
+ * other threads' calls (the thread of each call is drawn from the interleave seed)
+ * cannot see it. Calls run one at a time (the guarded invoker serves one thread),
+ * so every input replays exactly.
  *
  * Randomness: the callback's RAND_bytes / RAND_priv_bytes (and _ex) calls are
  * wrapped too (-Wl,--wrap, fuzz/CMakeLists.txt) and draw from a generator
@@ -52,14 +55,15 @@ int TA_FUZZ_SYMBOL(SSL *ssl, unsigned char *id, unsigned int *id_len);
 #define TA_FUZZ_BUILTIN "openssl-default"
 #endif
 
-#define TA__MAX_CALLS (4 * 16)  /* threads x calls, the decoder's bounds */
 /* Ids the cache holds: live ones plus those a scripted "taken" answer put there. */
-#define TA__MAX_CACHED (TA__MAX_CALLS + TA_FUZZ_SID_MAX_ANSWERS)
+#define TA__MAX_CACHED (TA_FUZZ_SID_MAX_CALLS + TA_FUZZ_SID_MAX_EVENTS)
 #define TA__MAX_TAKEN 128       /* remembered per call for SID-COLLISION-ACCEPTED */
 #define TA__MAX_QUERIES 4096    /* per call, then SID-NO-TERMINATION */
 #define TA__MIN_UNIQUE_LEN 8    /* below this a random collision is not a finding */
-/* The harness's own bookkeeping is not code under test: no comparison tracing
- * (it dominated the profile and guides the fuzzer nowhere). */
+/* The harness's own bookkeeping is not code under test: no coverage, no
+ * comparison tracing (it dominated the profile and guides the fuzzer nowhere).
+ * Every function of this file carries it: an inlined helper is instrumented as
+ * part of its caller. */
 #if defined(__clang__)
 #define TA__NO_COV __attribute__((no_sanitize("coverage")))
 #else
@@ -81,73 +85,130 @@ static OSSL_PROVIDER *ta__rand_prov, *ta__default_prov;
 
 /* One input's state: what the cache knows and what the script says. */
 typedef struct ta__sid_id {
-    uint64_t fp;   /* fingerprint of (len, bytes): compared first, so the scans
-                      below stay cheap (libFuzzer traces every memcmp) */
+    uint64_t fp;   /* fingerprint of (len, bytes): compared first */
     uint8_t len;
     uint8_t b[TA__SID_MAX];
 } ta__sid_id;
 static struct {
     const ta_fuzz_sid *in;
-    size_t next_answer;       /* index into in->answer */
+    const uint8_t *answer;    /* this call's scripted answers */
+    size_t nanswers, next_answer;
     int all_taken;            /* this call: every query from now on is taken */
     unsigned queries;         /* this call */
-    ta__sid_id live[TA__MAX_CACHED]; /* what the cache holds */
-    size_t nlive;
+    size_t nlive;             /* ids the cache holds (ta__live) */
     ta__sid_id taken[TA__MAX_TAKEN]; /* answered taken during this call */
     size_t ntaken;
     int active;               /* inside a guarded call of this target */
 } ta__st;
 
-/* FNV-1a over the length and the bytes. */
-TA__NO_COV static uint64_t ta__fp(const uint8_t *id, unsigned len)
+/* What the cache holds: an open-addressed table of 4x the most ids an input can
+ * put there. A slot is in use iff it carries the current input's generation, so
+ * starting an input clears nothing. */
+#define TA__LIVE_SLOTS 1024
+static struct {
+    uint32_t gen;
+    ta__sid_id id;
+} ta__live[TA__LIVE_SLOTS];
+static uint32_t ta__gen;
+
+/* The key of (id, len): bytes copied, fingerprint mixed from 8-byte words. */
+TA__NO_COV static void ta__key(ta__sid_id *k, const uint8_t *id, unsigned len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ len;
-    for (unsigned i = 0; i < len; i++)
-        h = (h ^ id[i]) * 0x100000001b3ULL;
-    return h;
+    uint64_t w[TA__SID_MAX / 8] = {0}, h = 0x9e3779b97f4a7c15ULL * (len + 1);
+
+    memcpy(w, id, len);
+    for (unsigned i = 0; i < TA__SID_MAX / 8; i++) {
+        h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+    }
+    k->fp = h;
+    k->len = (uint8_t)len;
+    memcpy(k->b, id, len);
 }
 
-TA__NO_COV static int ta__id_eq(const ta__sid_id *a, uint64_t fp, const uint8_t *id, unsigned len)
+TA__NO_COV static int ta__id_eq(const ta__sid_id *a, const ta__sid_id *k)
 {
-    return a->fp == fp && a->len == len && memcmp(a->b, id, len) == 0;
+    return a->fp == k->fp && a->len == k->len && memcmp(a->b, k->b, k->len) == 0;
 }
 
-TA__NO_COV static int ta__in(const ta__sid_id *set, size_t n, const uint8_t *id, unsigned len)
+TA__NO_COV static int ta__taken_has(const ta__sid_id *k)
 {
-    uint64_t fp = ta__fp(id, len);
-    for (size_t i = 0; i < n; i++)
-        if (ta__id_eq(&set[i], fp, id, len))
+    for (size_t i = 0; i < ta__st.ntaken; i++)
+        if (ta__id_eq(&ta__st.taken[i], k))
             return 1;
     return 0;
 }
 
-TA__NO_COV static void ta__put(ta__sid_id *dst, const uint8_t *id, unsigned len)
+/* The slot holding k, or the empty slot where it would go. */
+TA__NO_COV static size_t ta__live_slot(const ta__sid_id *k)
 {
-    dst->fp = ta__fp(id, len);
-    dst->len = (uint8_t)len;
-    memcpy(dst->b, id, len);
+    size_t i = (size_t)(k->fp ^ (k->fp >> 32)) & (TA__LIVE_SLOTS - 1);
+    while (ta__live[i].gen == ta__gen && !ta__id_eq(&ta__live[i].id, k))
+        i = (i + 1) & (TA__LIVE_SLOTS - 1);
+    return i;
 }
 
-/* The per-input generator behind the wrapped RAND calls. */
-static ta_rng ta__input_rng;
-
-static int ta__rand(unsigned char *buf, size_t num)
+TA__NO_COV static int ta__live_has(const ta__sid_id *k)
 {
-    ta_rng_bytes(&ta__input_rng, buf, num);
+    return ta__live[ta__live_slot(k)].gen == ta__gen;
+}
+
+TA__NO_COV static void ta__live_add(const ta__sid_id *k)
+{
+    size_t i = ta__live_slot(k);
+    if (ta__live[i].gen == ta__gen || ta__st.nlive >= TA__MAX_CACHED)
+        return;
+    ta__live[i].gen = ta__gen;
+    ta__live[i].id = *k;
+    ta__st.nlive++;
+}
+
+/* A new input: an empty cache. */
+TA__NO_COV static void ta__live_clear(void)
+{
+    ta__st.nlive = 0;
+    if (++ta__gen == 0) { /* wrapped: old slots could match again */
+        memset(ta__live, 0, sizeof(ta__live));
+        ta__gen = 1;
+    }
+}
+
+/* The per-input generator behind the wrapped RAND calls: the library's
+ * splitmix64 (src/rng.c, same byte order), here so that it is not instrumented. */
+static uint64_t ta__input_rng;
+
+TA__NO_COV static int ta__rand(unsigned char *buf, size_t num)
+{
+    while (num > 0) {
+        uint64_t z = (ta__input_rng += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        size_t n = num < 8 ? num : 8;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n == 8)
+            memcpy(buf, &z, 8); /* the same bytes as the loop, one store */
+        else
+#endif
+            for (size_t i = 0; i < n; i++)
+                buf[i] = (uint8_t)(z >> (8 * i));
+        buf += n;
+        num -= n;
+    }
     return 1;
 }
 
-int __wrap_RAND_bytes(unsigned char *buf, int num)
+TA__NO_COV int __wrap_RAND_bytes(unsigned char *buf, int num)
 {
     return num < 0 ? 0 : ta__rand(buf, (size_t)num);
 }
 
-int __wrap_RAND_priv_bytes(unsigned char *buf, int num)
+TA__NO_COV int __wrap_RAND_priv_bytes(unsigned char *buf, int num)
 {
     return num < 0 ? 0 : ta__rand(buf, (size_t)num);
 }
 
-int __wrap_RAND_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
+TA__NO_COV int __wrap_RAND_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
                          unsigned int strength)
 {
     (void)libctx;
@@ -155,7 +216,7 @@ int __wrap_RAND_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
     return ta__rand(buf, num);
 }
 
-int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
+TA__NO_COV int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
                               unsigned int strength)
 {
     (void)libctx;
@@ -167,7 +228,7 @@ int __real_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
                                        unsigned int id_len);
 
 /* The cache the code under test sees (see the top of the file). */
-int __wrap_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
+TA__NO_COV int __wrap_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
                                        unsigned int id_len)
 {
     int taken;
@@ -183,18 +244,19 @@ int __wrap_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
     /* OpenSSL answers 0 for id_len > 32 (ssl_sess.c); so do we. */
     if (id == NULL || id_len > TA__SID_MAX)
         return 0;
-    int held = ta__in(ta__st.live, ta__st.nlive, id, id_len)
-               || ta__in(ta__st.taken, ta__st.ntaken, id, id_len);
-    taken = held || ta__st.all_taken;
-    if (!ta__st.all_taken && ta__st.next_answer < ta__st.in->nanswers) {
-        uint8_t a = ta__st.in->answer[ta__st.next_answer++];
+    ta__sid_id k;
+    ta__key(&k, id, id_len);
+    int held = ta__live_has(&k), was_taken = ta__taken_has(&k);
+    taken = held || was_taken || ta__st.all_taken;
+    if (!ta__st.all_taken && ta__st.next_answer < ta__st.nanswers) {
+        uint8_t a = ta__st.answer[ta__st.next_answer++];
         ta__st.all_taken = a == TA_FUZZ_CACHE_ALL_TAKEN;
-        if (a == TA_FUZZ_CACHE_TAKEN && !held && ta__st.nlive < TA__MAX_CACHED)
-            ta__put(&ta__st.live[ta__st.nlive++], id, id_len); /* another session's */
+        if (a == TA_FUZZ_CACHE_TAKEN && !held && !was_taken)
+            ta__live_add(&k); /* another session's */
         taken = taken || a != TA_FUZZ_CACHE_FREE;
     }
-    if (taken && ta__st.ntaken < TA__MAX_TAKEN && !ta__in(ta__st.taken, ta__st.ntaken, id, id_len))
-        ta__put(&ta__st.taken[ta__st.ntaken++], id, id_len);
+    if (taken && !was_taken && ta__st.ntaken < TA__MAX_TAKEN)
+        ta__st.taken[ta__st.ntaken++] = k;
     return taken;
 }
 
@@ -203,7 +265,7 @@ int __wrap_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
  * engine's (libFuzzer, ASan) must still see every other crash to record the
  * input. One permanent handler chains them, so no input pays a sigaction.
  */
-static void ta__fault_chain(int sig, siginfo_t *si, void *uc)
+TA__NO_COV static void ta__fault_chain(int sig, siginfo_t *si, void *uc)
 {
     int i = sig == SIGBUS;
 
@@ -284,19 +346,22 @@ void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
 
 /* One guarded call and the per-call rules. Returns the id through *out (len 0
  * when the callback declined). */
-static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsigned k,
-                         ta__sid_id *out)
+TA__NO_COV static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsigned k,
+                                    const uint8_t *answer, size_t nanswers, ta__sid_id *out)
 {
     ta__sid_call c;
     const char *who = ta__cb_name;
 
+    ta__st.answer = answer;
+    ta__st.nanswers = nanswers;
+    ta__st.next_answer = 0;
     ta__st.all_taken = 0;
     ta__st.queries = 0;
     ta__st.ntaken = 0;
     ta__st.active = 1;
     ta__sid_guard_call(ta__guard, ta__cb, ta__ssl[in->version], in->offered_len, &c);
     ta__st.active = 0;
-    out->len = 0;
+    out->len = 0; /* declined, until the checks below pass */
     if (c.overflow)
         TA_FUZZ_FAIL("SID-OVERFLOW", "%s: %s at offset %ld of an id buffer of %u bytes "
                      "(thread %u, call %u)", who, c.overflow_write == 0 ? "read" : "write",
@@ -314,58 +379,55 @@ static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsigned k,
                      c.out_len);
     if (c.out_len == 0)
         TA_FUZZ_FAIL("SID-LEN-ZERO", "%s returned success with *id_len == 0", who);
-    if (ta__in(ta__st.taken, ta__st.ntaken, c.id, c.out_len))
+    ta__key(out, c.id, c.out_len);
+    if (ta__taken_has(out))
         TA_FUZZ_FAIL("SID-COLLISION-ACCEPTED", "%s returned an id of %u bytes that "
                      "SSL_has_matching_session_id had just reported taken", who, c.out_len);
-    if (ta__in(ta__st.live, ta__st.nlive, c.id, c.out_len))
+    if (ta__live_has(out))
         TA_FUZZ_FAIL("SID-DUPLICATE", "%s returned an id the cache holds (%u bytes, thread %u, "
                      "call %u)", who, c.out_len, thread, k);
-    ta__put(out, c.id, c.out_len);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+TA__NO_COV int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ta_fuzz_sid in;
     ta__sid_id inflight[4];
-    unsigned left[4];
-    unsigned busy = 0;
     ta_rng rng;
+    size_t at = 0;
 
     if (ta__guard == NULL)
         LLVMFuzzerInitialize(NULL, NULL);
     ta_fuzz_sid_decode(data, size, &in);
-    memset(&ta__st, 0, sizeof(ta__st));
     ta__st.in = &in;
-    memset(inflight, 0, sizeof(inflight));
-    for (unsigned t = 0; t < in.threads; t++) {
-        left[t] = in.calls;
-        busy++;
-    }
+    ta__live_clear();
+    for (unsigned t = 0; t < 4; t++)
+        inflight[t].len = 0;
     ta_rng_init(&rng, in.interleave);
-    ta_rng_init(&ta__input_rng, in.interleave ^ 0x9e3779b97f4a7c15ULL);
-    for (unsigned k = 0; busy > 0; k++) {
-        /* The next logical thread to call: drawn among those with calls left. */
-        unsigned pick = in.threads == 1 ? 0 : (unsigned)(ta_rng_next(&rng) % busy), t = 0;
-        for (;; t++)
-            if (left[t] > 0 && pick-- == 0)
-                break;
+    ta__input_rng = in.interleave ^ 0x9e3779b97f4a7c15ULL;
+    for (unsigned k = 0; k < in.calls; k++) {
+        /* This call's answers: the events up to the next call boundary. */
+        size_t first = at;
+        while (at < in.nevents && in.event[at] != TA_FUZZ_SID_NEXT_CALL)
+            at++;
+        size_t nanswers = at - first;
+        at++; /* past the boundary */
+        /* The thread that calls, drawn from the seed. */
+        unsigned t = in.threads == 1 ? 0 : (unsigned)(ta_rng_next(&rng) % in.threads);
         /* Its previous handshake finished: that id is now in the cache. */
-        if (inflight[t].len > 0 && ta__st.nlive < TA__MAX_CACHED)
-            ta__st.live[ta__st.nlive++] = inflight[t];
+        if (inflight[t].len > 0)
+            ta__live_add(&inflight[t]);
         inflight[t].len = 0;
         ta__sid_id got;
-        ta__one_call(&in, t, k, &got);
+        ta__one_call(&in, t, k, in.event + first, nanswers, &got);
         if (got.len >= TA__MIN_UNIQUE_LEN) {
             for (unsigned o = 0; o < in.threads; o++)
-                if (o != t && ta__id_eq(&inflight[o], got.fp, got.b, got.len))
+                if (o != t && ta__id_eq(&inflight[o], &got))
                     TA_FUZZ_FAIL("SID-DUPLICATE-CONCURRENT",
                                  "%s returned the id thread %u is still handshaking with "
                                  "(%u bytes): OpenSSL only sees it once that handshake ends",
                                  ta__cb_name, o, got.len);
         }
         inflight[t] = got;
-        if (--left[t] == 0)
-            busy--;
     }
     return 0;
 }

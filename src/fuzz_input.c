@@ -80,61 +80,81 @@ static void ta__put(ta__fuzz_out *o, uint8_t b)
 /* ------------------------------------------------------------ session-id input */
 
 /*
- * Layout: [flags] [offered_len-1] [threads/calls] [interleave: 8 bytes]
- *         [answer]...   flags bit0 = TLS 1.3; threads/calls: bits 0-1 threads-1,
- *         bits 2-5 calls-1. One byte per cache answer until the input ends.
+ * Layout: [flags] [offered_len-1] [threads-1] [interleave: 8 bytes] [event]...
+ *         flags bit0 = TLS 1.3; threads: bits 0-1; one event per byte (byte % 4):
+ *         free, taken, all-taken, next call. Decoding stops at the 64th call or
+ *         the 192nd event; what follows is ignored.
  */
-static const char *const ta__cache_names[TA_FUZZ_CACHE_COUNT] = {"free", "taken",
-                                                                 "all-taken"};
+static const char *const ta__cache_names[TA_FUZZ_SID_EVENT_COUNT] = {"free", "taken",
+                                                                     "all-taken", "|"};
 
 const char *ta_fuzz_cache_answer_name(unsigned a)
 {
-    return a < TA_FUZZ_CACHE_COUNT ? ta__cache_names[a] : "?";
+    return a < TA_FUZZ_SID_EVENT_COUNT ? ta__cache_names[a] : "?";
+}
+
+int ta_fuzz_sid_push(ta_fuzz_sid *s, ta_fuzz_sid_event e)
+{
+    if (s->nevents >= TA_FUZZ_SID_MAX_EVENTS
+        || (e == TA_FUZZ_SID_NEXT_CALL && s->calls >= TA_FUZZ_SID_MAX_CALLS))
+        return 0;
+    s->event[s->nevents++] = (uint8_t)(e % TA_FUZZ_SID_EVENT_COUNT);
+    s->calls += e == TA_FUZZ_SID_NEXT_CALL;
+    return 1;
 }
 
 void ta_fuzz_sid_decode(const uint8_t *data, size_t len, ta_fuzz_sid *out)
 {
     ta_fuzz_in in;
-    unsigned tc;
 
     memset(out, 0, sizeof(*out));
     ta_fuzz_in_init(&in, data, len);
     out->version = (ta_fuzz_u8(&in) & 1) ? TA_TLS13 : TA_TLS12;
     out->offered_len = 1 + ta_fuzz_u8(&in) % 32;
-    tc = ta_fuzz_u8(&in);
-    out->threads = 1 + (tc & 3);
-    out->calls = 1 + ((tc >> 2) & 15);
+    out->threads = 1 + (ta_fuzz_u8(&in) & 3);
     out->interleave = ta_fuzz_u64(&in);
-    while (ta_fuzz_in_left(&in) > 0 && out->nanswers < TA_FUZZ_SID_MAX_ANSWERS)
-        out->answer[out->nanswers++] = (uint8_t)ta_fuzz_pick(&in, TA_FUZZ_CACHE_COUNT);
+    out->calls = 1;
+    while (ta_fuzz_in_left(&in) > 0
+           && ta_fuzz_sid_push(out, (ta_fuzz_sid_event)(ta_fuzz_u8(&in) % TA_FUZZ_SID_EVENT_COUNT)))
+        ;
 }
 
 size_t ta_fuzz_sid_encode(const ta_fuzz_sid *s, uint8_t *buf, size_t cap)
 {
     ta__fuzz_out o = {buf, cap, 0};
     unsigned threads = s->threads >= 1 && s->threads <= 4 ? s->threads : 1;
-    unsigned calls = s->calls >= 1 && s->calls <= 16 ? s->calls : 1;
     unsigned len = s->offered_len >= 1 && s->offered_len <= 32 ? s->offered_len : 32;
 
     ta__put(&o, s->version == TA_TLS13 ? 1 : 0);
     ta__put(&o, (uint8_t)(len - 1));
-    ta__put(&o, (uint8_t)((threads - 1) | ((calls - 1) << 2)));
+    ta__put(&o, (uint8_t)(threads - 1));
     for (int i = 7; i >= 0; i--)
         ta__put(&o, (uint8_t)(s->interleave >> (8 * i)));
-    for (size_t i = 0; i < s->nanswers && i < TA_FUZZ_SID_MAX_ANSWERS; i++)
-        ta__put(&o, (uint8_t)(s->answer[i] % TA_FUZZ_CACHE_COUNT));
+    for (size_t i = 0; i < s->nevents && i < TA_FUZZ_SID_MAX_EVENTS; i++)
+        ta__put(&o, (uint8_t)(s->event[i] % TA_FUZZ_SID_EVENT_COUNT));
     return o.len;
 }
 
+/* One line; calls are separated by " | ", each shows its scripted answers. */
 void ta_fuzz_sid_print(const ta_fuzz_sid *s, FILE *out)
 {
-    fprintf(out, "%s offered=%u threads=%u calls=%u interleave=0x%016llx cache:",
-            ta_tls_name(s->version), s->offered_len, s->threads, s->calls,
-            (unsigned long long)s->interleave);
-    if (s->nanswers == 0)
-        fprintf(out, " always-free");
-    for (size_t i = 0; i < s->nanswers; i++)
-        fprintf(out, "%s%s", i ? "," : " ", ta_fuzz_cache_answer_name(s->answer[i]));
+    int first = 1;
+
+    fprintf(out, "%s offered=%u threads=%u interleave=0x%016llx calls=%u cache:",
+            ta_tls_name(s->version), s->offered_len, s->threads,
+            (unsigned long long)s->interleave, s->calls);
+    for (size_t i = 0; i <= s->nevents; i++) {
+        if (i == s->nevents || s->event[i] == TA_FUZZ_SID_NEXT_CALL) {
+            if (first)
+                fprintf(out, " free");
+            if (i < s->nevents)
+                fprintf(out, " |");
+            first = 1;
+            continue;
+        }
+        fprintf(out, "%s%s", first ? " " : ",", ta_fuzz_cache_answer_name(s->event[i]));
+        first = 0;
+    }
     fputc('\n', out);
 }
 

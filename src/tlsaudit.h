@@ -874,26 +874,36 @@ unsigned ta_fuzz_pick(ta_fuzz_in *in, unsigned n);
  * fewer when the input ends first. Returns the count, *out points at them. */
 size_t ta_fuzz_chunk(ta_fuzz_in *in, size_t max, const uint8_t **out);
 
-/* ---- session-id callback input (fuzz/sid_callback.c) */
+/* ---- session-id callback input (fuzz/sid_callback.c)
+ *
+ * A header (version, offered *id_len, threads, interleave seed), then one event
+ * per byte: an answer to the current call's next SSL_has_matching_session_id
+ * query, or "next call". So the work an input asks for grows with its length and
+ * short inputs stay cheap (libFuzzer starts short and grows them). */
 typedef enum {
     TA_FUZZ_CACHE_FREE = 0,  /* SSL_has_matching_session_id: 0 (id free) */
     TA_FUZZ_CACHE_TAKEN,     /* 1 for this query only */
     TA_FUZZ_CACHE_ALL_TAKEN, /* 1 for this and every later query of the call */
-    TA_FUZZ_CACHE_COUNT
-} ta_fuzz_cache_answer;
-#define TA_FUZZ_SID_MAX_ANSWERS 64
+    TA_FUZZ_SID_NEXT_CALL,   /* not an answer: the next call starts */
+    TA_FUZZ_SID_EVENT_COUNT
+} ta_fuzz_sid_event;
+#define TA_FUZZ_CACHE_COUNT TA_FUZZ_SID_NEXT_CALL /* the answers */
+#define TA_FUZZ_SID_MAX_CALLS 64
+#define TA_FUZZ_SID_MAX_EVENTS 192
 typedef struct ta_fuzz_sid {
     ta_tls version;        /* the SSL * handed to the callback */
     unsigned offered_len;  /* *id_len offered, 1..32 */
-    unsigned threads;      /* 1..4 concurrent callers */
-    unsigned calls;        /* 1..16 calls per thread */
-    uint64_t interleave;   /* seed of the thread interleaving and of the env */
-    size_t nanswers;       /* answers to the callback's cache queries, in order; */
-    uint8_t answer[TA_FUZZ_SID_MAX_ANSWERS]; /* past the last: FREE */
+    unsigned threads;      /* 1..4 logical server threads */
+    unsigned calls;        /* 1..64 calls in all: 1 + the NEXT_CALL events */
+    uint64_t interleave;   /* seed: which thread makes each call, the RAND bytes */
+    size_t nevents;        /* answers and call boundaries, in order; a call's */
+    uint8_t event[TA_FUZZ_SID_MAX_EVENTS]; /* queries past its answers: FREE */
 } ta_fuzz_sid;
 void ta_fuzz_sid_decode(const uint8_t *data, size_t len, ta_fuzz_sid *out);
 /* Bytes that decode to *in; returns the length needed (may exceed cap). */
 size_t ta_fuzz_sid_encode(const ta_fuzz_sid *in, uint8_t *out, size_t cap);
+/* Append an event; 0 when it does not fit (events full, or a 65th call). */
+int ta_fuzz_sid_push(ta_fuzz_sid *s, ta_fuzz_sid_event e);
 void ta_fuzz_sid_print(const ta_fuzz_sid *in, FILE *out);
 const char *ta_fuzz_cache_answer_name(unsigned a);
 

@@ -132,31 +132,42 @@ static void gen_sid_base(ta_fuzz_sid *s, ta_tls v)
     s->version = v;
     s->offered_len = 32;
     s->threads = 1;
-    s->calls = 4;
+    s->calls = 1;
     s->interleave = 0x5eed;
+}
+
+/* The first call's scripted answers, then calls - 1 more calls. */
+static void gen_sid_script(ta_fuzz_sid *s, unsigned calls, const uint8_t *answers, size_t n)
+{
+    s->nevents = 0;
+    s->calls = 1;
+    for (size_t i = 0; i < n; i++)
+        (void)ta_fuzz_sid_push(s, (ta_fuzz_sid_event)answers[i]);
+    for (unsigned k = 1; k < calls; k++)
+        (void)ta_fuzz_sid_push(s, TA_FUZZ_SID_NEXT_CALL);
 }
 
 /* Shape an input towards a rule the catalog says an entry breaks. */
 static void gen_sid_aim(ta_fuzz_sid *s, const char *rule)
 {
+    static const uint8_t collide[] = {TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN,
+                                      TA_FUZZ_CACHE_FREE};
+    static const uint8_t all_taken[] = {TA_FUZZ_CACHE_ALL_TAKEN};
+
+    gen_sid_script(s, 4, NULL, 0);
     if (strcmp(rule, "SID-OVERFLOW") == 0 || strcmp(rule, "SID-LEN-GROWN") == 0) {
         s->offered_len = 16; /* less than OpenSSL's 32: the contract allows it */
     } else if (strcmp(rule, "SID-DUPLICATE") == 0 || strcmp(rule, "SID-PREDICTABLE") == 0
                || strcmp(rule, "SID-BUCKET-COLLAPSE") == 0) {
-        s->calls = 16;
+        gen_sid_script(s, 16, NULL, 0);
     } else if (strcmp(rule, "SID-DUPLICATE-CONCURRENT") == 0) {
         s->threads = 4;
-        s->calls = 8;
+        gen_sid_script(s, 32, NULL, 0);
     } else if (strcmp(rule, "SID-COLLISION-ACCEPTED") == 0
                || strcmp(rule, "SID-NO-CACHE-CHECK") == 0) {
-        s->nanswers = 3;
-        s->answer[0] = TA_FUZZ_CACHE_TAKEN;
-        s->answer[1] = TA_FUZZ_CACHE_TAKEN;
-        s->answer[2] = TA_FUZZ_CACHE_FREE;
+        gen_sid_script(s, 4, collide, sizeof(collide));
     } else if (strcmp(rule, "SID-NO-TERMINATION") == 0) {
-        s->calls = 1;
-        s->nanswers = 1;
-        s->answer[0] = TA_FUZZ_CACHE_ALL_TAKEN;
+        gen_sid_script(s, 1, all_taken, sizeof(all_taken));
     } else if (strcmp(rule, "SID-SHORT-ID") == 0) {
         s->offered_len = 32;
     }
@@ -198,7 +209,7 @@ static int gen_sid(gen *g)
     static const struct {
         const char *name;
         ta_tls v;
-        unsigned offered, threads, calls, nanswers;
+        unsigned offered, threads, calls, nanswers; /* calls in all */
         uint8_t answers[4];
     } checks[] = {
         {"check-bounds-len1", TA_TLS13, 1, 1, 1, 0, {0}},
@@ -207,18 +218,16 @@ static int gen_sid(gen *g)
         {"check-taken", TA_TLS13, 32, 1, 2, 1, {TA_FUZZ_CACHE_ALL_TAKEN}},
         {"check-firstk", TA_TLS13, 32, 1, 2, 4,
          {TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_FREE}},
-        {"check-threads", TA_TLS13, 32, 4, 16, 0, {0}},
+        {"check-threads", TA_TLS13, 32, 4, 64, 0, {0}},
         {"check-e2e-tls12-noticket", TA_TLS12, 32, 1, 4, 0, {0}},
-        {"check-e2e-tls13", TA_TLS13, 32, 2, 4, 0, {0}},
+        {"check-e2e-tls13", TA_TLS13, 32, 2, 8, 0, {0}},
     };
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
         ta_fuzz_sid s;
         gen_sid_base(&s, checks[i].v);
         s.offered_len = checks[i].offered;
         s.threads = checks[i].threads;
-        s.calls = checks[i].calls;
-        s.nanswers = checks[i].nanswers;
-        memcpy(s.answer, checks[i].answers, checks[i].nanswers);
+        gen_sid_script(&s, checks[i].calls, checks[i].answers, checks[i].nanswers);
         if (gen_sid_write(g, checks[i].name, &s) != 0)
             return -1;
     }
