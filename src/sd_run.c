@@ -60,11 +60,6 @@ ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
         st = ta_ctx_new(e->env, (ta_tls)v, e->o.mode, &co, &e->ctx[v]);
     if (st == TA_OK && ta__sd_ex_index < 0)
         ta__sd_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    for (int v = 0; st == TA_OK && v < TA_TLS_COUNT; v++) {
-        /* TLS 1.3 traffic secrets, to forge the records OpenSSL will not send. */
-        SSL_CTX_set_keylog_callback(ta_ctx_server(e->ctx[v]), ta__sd_keylog);
-        SSL_CTX_set_keylog_callback(ta_ctx_client(e->ctx[v]), ta__sd_keylog);
-    }
     if (st != TA_OK) {
         ta_sd_engine_free(e);
         return st;
@@ -266,6 +261,15 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
         r.state = calloc(1, d->state_size);
         TA_ENSURE(r.state != NULL, TA_E_NOMEM, "driver state of %zu bytes", d->state_size);
     }
+    /* TLS 1.3 traffic secrets, to forge the records OpenSSL will not send ('a',
+     * 'z'), through the keylog callback; only then: OpenSSL 3.0 formats each
+     * keylog line byte by byte with sprintf, about 10 % of a PSK handshake. The
+     * engine runs one schedule at a time, so the context can carry the choice. */
+    int forges = 0;
+    for (size_t i = 0; s->tls == TA_TLS13 && i < s->n; i++)
+        forges |= s->act[i].op == 'a' || s->act[i].op == 'z';
+    SSL_CTX_set_keylog_callback(ta_ctx_server(e->ctx[s->tls]), forges ? ta__sd_keylog : NULL);
+    SSL_CTX_set_keylog_callback(ta_ctx_client(e->ctx[s->tls]), forges ? ta__sd_keylog : NULL);
     st = ta_pair_new(e->ctx[s->tls], &r.p);
     if (st != TA_OK)
         goto out;
