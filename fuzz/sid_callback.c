@@ -209,15 +209,15 @@ TA__NO_COV int __wrap_RAND_priv_bytes(unsigned char *buf, int num)
 }
 
 TA__NO_COV int __wrap_RAND_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
-                         unsigned int strength)
+                                    unsigned int strength)
 {
     (void)libctx;
     (void)strength;
     return ta__rand(buf, num);
 }
 
-TA__NO_COV int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
-                              unsigned int strength)
+TA__NO_COV int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf,
+                                         size_t num, unsigned int strength)
 {
     (void)libctx;
     (void)strength;
@@ -229,7 +229,7 @@ int __real_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
 
 /* The cache the code under test sees (see the top of the file). */
 TA__NO_COV int __wrap_SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id,
-                                       unsigned int id_len)
+                                                  unsigned int id_len)
 {
     int taken;
 
