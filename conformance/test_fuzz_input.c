@@ -252,6 +252,12 @@ static void sd_random_bytes_decode_canonically(void **state)
         format(&s1, f1, sizeof(f1));
         format(&s2, f2, sizeof(f2));
         assert_string_equal(f1, f2);
+        /* The printed form is the reproducer `tlsaudit shutdown --schedule` replays. */
+        ta_sd_schedule s3;
+        memset(&s3, 0, sizeof(s3));
+        assert_int_equal(ta_sd_schedule_parse(f1, &s3), TA_OK);
+        format(&s3, f2, sizeof(f2));
+        assert_string_equal(f1, f2);
     }
 }
 

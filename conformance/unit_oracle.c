@@ -165,34 +165,14 @@ static void schedule_roundtrip(void **state)
     }
 }
 
-static void schedule_from_bytes(void **state)
-{
-    uint8_t buf[300];
-    (void)state;
-    for (size_t len = 0; len < sizeof(buf); len += 7) {
-        ta_sd_schedule a, b;
-        char s1[2048], s2[2048];
-        for (size_t i = 0; i < len; i++)
-            buf[i] = (uint8_t)(i * 37 + len);
-        ta_sd_schedule_from_bytes(buf, len, &a);
-        assert_true(a.n <= TA_SD_MAX_ACTIONS);
-        ta_sd_schedule_format(&a, s1, sizeof(s1));
-        memset(&b, 0, sizeof(b));
-        assert_int_equal(ta_sd_schedule_parse(s1, &b), TA_OK);
-        ta_sd_schedule_format(&b, s2, sizeof(s2));
-        assert_string_equal(s1, s2);
-    }
-}
-
 int main(void)
 {
-    struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 4];
+    struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 3];
     size_t n = 0;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         tests[n++] = (struct CMUnitTest){cases[i].name, check_case, NULL, NULL, (void *)&cases[i]};
     tests[n++] = (struct CMUnitTest){"fatal/partial-record", fatal_partial, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"rule-table", rule_table, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"schedule-roundtrip", schedule_roundtrip, NULL, NULL, NULL};
-    tests[n++] = (struct CMUnitTest){"schedule-from-bytes", schedule_from_bytes, NULL, NULL, NULL};
     return _cmocka_run_group_tests("oracle", tests, n, NULL, NULL);
 }

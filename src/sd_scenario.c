@@ -308,37 +308,3 @@ size_t ta_sd_schedule_format(const ta_sd_schedule *s, char *buf, size_t cap)
     return len;
 }
 
-/* Fuzzer alphabet: every byte maps to an action. */
-void ta_sd_schedule_from_bytes(const uint8_t *data, size_t len, ta_sd_schedule *out)
-{
-    static const char ops[] = "sdckthrem<>x!wgazfi";
-    size_t i = 0;
-
-    memset(out, 0, sizeof(*out));
-    if (len == 0)
-        return;
-    uint8_t h = data[i++];
-    out->tls = (h & 1) ? TA_TLS13 : TA_TLS12;
-    out->role = (h & 2) ? TA_SERVER : TA_CLIENT;
-    out->flags = (unsigned)(h >> 2) & (TA_SD_F_IGNORE_EOF | TA_SD_F_IN_HANDSHAKE | TA_SD_F_TICKETS);
-    while (i < len && out->n < TA_SD_MAX_ACTIONS) {
-        char op = ops[data[i++] % (sizeof(ops) - 1)];
-        uint16_t arg = 0;
-        if (strchr(ta__sd_arg_ops, op) != NULL && i < len) {
-            arg = data[i++];
-            if (arg == 255)
-                arg = TA_SD_ALL_BYTES;
-        }
-        if (op == 'i') {
-            size_t n = i < len ? data[i++] % 64 : 0;
-            if (n > len - i)
-                n = len - i;
-            if (ta_sd_schedule_add(out, op, 0, data + i, n) != TA_OK)
-                break;
-            i += n;
-            continue;
-        }
-        if (ta_sd_schedule_add(out, op, arg, NULL, 0) != TA_OK)
-            break;
-    }
-}

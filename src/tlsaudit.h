@@ -650,9 +650,7 @@ size_t ta_sd_schedule_format(const ta_sd_schedule *s, char *buf, size_t cap);
 /* Append one action; TA_E_ARG when full or the pool overflows. */
 TA_MUST_CHECK ta_status ta_sd_schedule_add(ta_sd_schedule *s, char op, uint16_t arg,
                                            const void *bytes, size_t len);
-/* Every byte string decodes to one schedule (fuzzers): byte 0 picks version, role
- * and flags, each next byte an action (and an argument byte where it takes one). */
-void ta_sd_schedule_from_bytes(const uint8_t *data, size_t len, ta_sd_schedule *out);
+/* Fuzzers decode bytes into schedules with ta_fuzz_sd_decode (below). */
 
 /* ------------------------------------------------ scenarios and rules */
 
