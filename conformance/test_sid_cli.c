@@ -178,6 +178,9 @@ static void exit_2_with_one_clear_line(void **state)
         {"--builtin constant --only SID-NOPE", "unknown rule 'SID-NOPE'"},
         {"--builtin constant --ids many", "--ids takes a number"},
         {"--builtin constant --timeout -1", "--timeout"},
+        {"--builtin constant --handshakes 0", "--handshakes must be 1..64"},
+        {"--builtin constant --handshakes 65", "--handshakes must be 1..64"},
+        {"--builtin constant --bucket-n 1", "--bucket-n must be"},
         {"--builtin constant --frobnicate", "unknown option"},
         {"", "exactly one of"},
         {"--builtin constant --lib x.so --symbol f", "exactly one of"},
@@ -273,6 +276,30 @@ static void reproducer_reproduces_alone(void **state)
     free(js);
 }
 
+/* --handshakes and --bucket-n reach the run (the findings quote what was
+ * measured) and the reproducer, which then carries them. */
+static void handshakes_and_bucket_n_shape_the_run(void **state)
+{
+    char *js;
+    (void)state;
+    assert_int_equal(ta_t_sid("--builtin manpage-www18 --ids 2000 --bucket-n 300 --handshakes 3 "
+                              "--only SID-BUCKET-COLLAPSE,SID-NEVER-CALLED --quiet --json -"),
+                     0);
+    js = ta_t_slurp(ta_t_out);
+    if (strstr(js, "at 300 cached sessions") == NULL || strstr(js, "in 3 full handshakes") == NULL
+        || strstr(js, "--handshakes 3 --bucket-n 300") == NULL)
+        fail_msg("the options did not reach the report: %s", js);
+    free(js);
+    /* Defaults stay out of the reproducer. */
+    assert_int_equal(ta_t_sid("--builtin manpage-www18 --ids 2000 --only SID-BUCKET-COLLAPSE "
+                              "--quiet --json -"),
+                     0);
+    js = ta_t_slurp(ta_t_out);
+    assert_non_null(strstr(js, "at 2000 cached sessions"));
+    assert_null(strstr(js, "--bucket-n"));
+    free(js);
+}
+
 static int ta_t_setup(void **state)
 {
     (void)state;
@@ -308,6 +335,7 @@ int main(void)
         cmocka_unit_test(lib_symbol_audits_a_shared_object),
         cmocka_unit_test(json_shape),
         cmocka_unit_test(reproducer_reproduces_alone),
+        cmocka_unit_test(handshakes_and_bucket_n_shape_the_run),
     };
     return cmocka_run_group_tests(tests, ta_t_setup, ta_t_teardown);
 }

@@ -64,10 +64,16 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
     memcpy(f->subject, r->subject, sizeof(f->subject)); /* both 160 bytes */
     snprintf(f->message, sizeof(f->message), "%s", text);
     /* Everything that shapes the run, so the line reproduces the finding alone. */
+    ta_sid_opts def;
+    char extra[64] = "";
+    ta_sid_opts_default(&def);
+    if (r->o.handshakes != def.handshakes || r->o.bucket_n != def.bucket_n)
+        snprintf(extra, sizeof(extra), " --handshakes %d --bucket-n %zu", r->o.handshakes,
+                 r->o.bucket_n);
     snprintf(f->reproducer, sizeof(f->reproducer),
-             "tlsaudit sid %s --seed %llu --ids %zu --threads %u --timeout %g --only %s",
+             "tlsaudit sid %s --seed %llu --ids %zu --threads %u --timeout %g%s --only %s",
              r->target, (unsigned long long)r->o.seed, r->o.ids, r->o.threads,
-             r->o.timeout_s, info->id);
+             r->o.timeout_s, extra, info->id);
 }
 
 void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete)

@@ -23,6 +23,9 @@ void ta_cmd_sid_help(FILE *out)
             "  --threads T        concurrent callers (8)\n"
             "  --seed S           seed of our choices and the TLS environment (1)\n"
             "  --timeout SEC      a check that makes no progress this long is a hang (2)\n"
+            "  --handshakes N     full handshakes per end-to-end configuration (8, max 64)\n"
+            "  --bucket-n N       cached sessions for the SID-BUCKET-COLLAPSE measurement\n"
+            "                     (4096; at most --ids)\n"
             "  --only RULE[,RULE] report (and run the checks for) these rules only\n"
             "  --json FILE|-      write the JSON report (- for stdout)\n"
             "  --junit FILE       JUnit XML: a testcase per rule, failures with reproducers\n"
@@ -74,7 +77,8 @@ int ta_cmd_sid(int argc, char **argv)
                    || strcmp(a, "--junit") == 0 || strcmp(a, "--sarif") == 0
                    || strcmp(a, "--only") == 0 || strcmp(a, "--ids") == 0
                    || strcmp(a, "--threads") == 0 || strcmp(a, "--seed") == 0
-                   || strcmp(a, "--timeout") == 0) {
+                   || strcmp(a, "--timeout") == 0 || strcmp(a, "--handshakes") == 0
+                   || strcmp(a, "--bucket-n") == 0) {
             if (ta__need(argc, argv, i))
                 return TA_EXIT_USAGE;
             const char *val = argv[++i];
@@ -110,6 +114,16 @@ int ta_cmd_sid(int argc, char **argv)
                     if (v < 1 || v > 1024)
                         return ta_cli_usage_error("sid", "--threads must be 1..1024");
                     o.threads = (unsigned)v;
+                } else if (strcmp(a, "--handshakes") == 0) {
+                    /* sid_e2e.c keeps one session per handshake, up to 64. */
+                    if (v < 1 || v > 64)
+                        return ta_cli_usage_error("sid", "--handshakes must be 1..64");
+                    o.handshakes = (int)v;
+                } else if (strcmp(a, "--bucket-n") == 0) {
+                    /* Fewer than 2 sessions measure nothing (sid_analyze.c). */
+                    if (v < 2 || v > 100000000)
+                        return ta_cli_usage_error("sid", "--bucket-n must be 2..100000000");
+                    o.bucket_n = (size_t)v;
                 } else {
                     o.seed = v;
                 }
