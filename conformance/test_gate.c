@@ -84,6 +84,17 @@ static void test_unaccepted_error_fails_with_reproducer(void **state)
     assert_non_null(strstr(r.out, "gate: FAIL"));
 }
 
+/* handshakes= and bucket_n= reach the audit: its reproducer carries them. */
+static void test_sid_handshakes_and_bucket_n(void **state)
+{
+    (void)state;
+    const char *c = config("opts.conf",
+                           "sid builtin:accepts-collision ids=2000 handshakes=2 bucket_n=300\n");
+    ta_run_cli(&r, "gate --config '%s'", c);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "--handshakes 2 --bucket-n 300 --only SID-COLLISION-ACCEPTED"));
+}
+
 static void test_baseline_accepts_and_reports_stale(void **state)
 {
     (void)state;
@@ -129,6 +140,8 @@ static const bad_config bad_configs[] = {
     {"missing-lib", "sid lib:/nonexistent/cb.so:gen\n", "cannot read '/nonexistent/cb.so'"},
     {"bad-number", "sid builtin:constant ids=many\n", "ids=many is not a number"},
     {"bad-option", "shutdown builtin:drain depth=3\n", "unknown shutdown option 'depth'"},
+    {"bad-handshakes", "sid builtin:constant handshakes=0\n", "handshakes must be 1..64"},
+    {"bad-bucket-n", "sid builtin:constant bucket_n=1\n", "bucket_n must be 2..100000000"},
     {"empty", "# nothing\n", "nothing to check"},
     {"accept-empty-reason", "sid builtin:constant\naccept SID-DUPLICATE builtin:constant reason=\"\"\n",
      "2: accepting SID-DUPLICATE needs a non-empty reason"},
@@ -225,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_config_passes_and_writes_reports),
         cmocka_unit_test(test_unaccepted_error_fails_with_reproducer),
+        cmocka_unit_test(test_sid_handshakes_and_bucket_n),
         cmocka_unit_test(test_baseline_accepts_and_reports_stale),
         cmocka_unit_test(test_shutdown_lib_and_canary),
         cmocka_unit_test(test_config_errors_are_one_line_exit_2),

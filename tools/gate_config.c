@@ -4,7 +4,8 @@
  * One directive per line; '#' starts a comment; values with spaces go in double
  * quotes. See README.md, "Gating a pull request".
  *
- *   sid      builtin:NAME | lib:FILE:SYMBOL   [ids=N threads=N only=R,R timeout=S]
+ *   sid      builtin:NAME | lib:FILE:SYMBOL   [ids=N threads=N only=R,R timeout=S seed=S
+ *                                              handshakes=N bucket_n=N]
  *   shutdown builtin:NAME | lib:FILE:SYMBOL   [only=GLOB exhaustive=DEPTH]
  *   replay   DIRECTORY                        (a corpus directory; target from its name)
  *   fuzz     TARGET                           seconds=N

@@ -34,6 +34,20 @@ static int ta_gate_u64(const ta_gate_item *it, const char *key, uint64_t def, ui
     return 0;
 }
 
+/* ta_gate_u64, then a range check (lo..hi) with the same kind of message. */
+static int ta_gate_u64_in(const ta_gate_item *it, const char *key, uint64_t def, uint64_t lo,
+                          uint64_t hi, uint64_t *out, char *err, size_t errlen, const char *path)
+{
+    if (ta_gate_u64(it, key, def, out, err, errlen, path) != 0)
+        return -1;
+    if (*out < lo || *out > hi) {
+        snprintf(err, errlen, "%s:%d: %s must be %llu..%llu", path, it->line, key,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return -1;
+    }
+    return 0;
+}
+
 int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int strict,
                            ta_gate_subject *gs)
 {
@@ -49,9 +63,10 @@ int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int stric
     for (int i = 0; i < it->nopts; i++) {
         const char *k = it->opts[i].key;
         if (strcmp(k, "ids") && strcmp(k, "threads") && strcmp(k, "only") && strcmp(k, "timeout")
-            && strcmp(k, "seed")) {
+            && strcmp(k, "seed") && strcmp(k, "handshakes") && strcmp(k, "bucket_n")) {
             snprintf(gs->error, sizeof(gs->error), "%s:%d: unknown sid option '%s' (ids, "
-                     "threads, only, timeout, seed)", cfg->path, it->line, k);
+                     "threads, only, timeout, seed, handshakes, bucket_n)", cfg->path, it->line,
+                     k);
             return -1;
         }
     }
@@ -64,6 +79,15 @@ int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int stric
     if (ta_gate_u64(it, "seed", o.seed, &v, gs->error, sizeof(gs->error), cfg->path) != 0)
         return -1;
     o.seed = v;
+    /* The ranges of 'tlsaudit sid --handshakes / --bucket-n'. */
+    if (ta_gate_u64_in(it, "handshakes", (uint64_t)o.handshakes, 1, 64, &v, gs->error,
+                       sizeof(gs->error), cfg->path) != 0)
+        return -1;
+    o.handshakes = (int)v;
+    if (ta_gate_u64_in(it, "bucket_n", o.bucket_n, 2, 100000000, &v, gs->error,
+                       sizeof(gs->error), cfg->path) != 0)
+        return -1;
+    o.bucket_n = (size_t)v;
     if (ta_gate_opt_get(it, "timeout", NULL) != NULL)
         o.timeout_s = atof(ta_gate_opt_get(it, "timeout", "2"));
     if (only != NULL && ta_sid_rules_parse(only, &o.only) != TA_OK) {
