@@ -7,49 +7,18 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-static const char *bin(void)
-{
-    const char *b = getenv("TLSAUDIT_BIN");
-    return b ? b : "./tlsaudit";
-}
+#include "tlsaudit.h"
+#include "cli_run.h"
 
-/* Run "tlsaudit shutdown ARGS"; stdout into out (cap), stderr into err; exit code. */
-static int run(char *out, size_t cap, char *err, size_t ecap, const char *fmt, ...)
-{
-    char args[1500], cmd[2200], efile[] = "/tmp/ta_sd_cli_XXXXXX";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof(args), fmt, ap);
-    va_end(ap);
-    int fd = mkstemp(efile);
-    assert_true(fd >= 0);
-    close(fd);
-    snprintf(cmd, sizeof(cmd), "%s shutdown %s 2>%s", bin(), args, efile);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    char sink[4096];
-    while (fread(sink, 1, sizeof(sink), p) > 0)
-        ; /* drain the rest so the child never blocks on a full pipe */
-    int st = pclose(p);
-    FILE *e = fopen(efile, "r");
-    size_t m = e ? fread(err, 1, ecap - 1, e) : 0;
-    err[m] = '\0';
-    if (e)
-        fclose(e);
-    unlink(efile);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char out[1 << 20], err[8192];
+/* One run at a time; static because ta_run is large. */
+static ta_run r;
 
 static int count(const char *hay, const char *needle)
 {
@@ -76,11 +45,14 @@ static void json_str(const char *from, const char *key, char *val, size_t cap)
 static void exit_codes(void **state)
 {
     (void)state;
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin drain"), 0);
-    assert_non_null(strstr(out, "0 violations: conformant"));
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin unidirectional"), 0);
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin naive"), 1);
-    assert_non_null(strstr(out, "tls13/client/peer-data-then-reply/naive: SD-DATA-FAILS"));
+    ta_run_cli(&r, "shutdown --builtin drain");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "0 violations: conformant"));
+    ta_run_cli(&r, "shutdown --builtin unidirectional");
+    assert_int_equal(r.status, 0);
+    ta_run_cli(&r, "shutdown --builtin naive");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "tls13/client/peer-data-then-reply/naive: SD-DATA-FAILS"));
 }
 
 /* --mode: the same verdicts over a full certificate handshake and over
@@ -91,19 +63,20 @@ static void handshake_modes(void **state)
     char repro[400];
     (void)state;
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin drain --mode %s",
-                             modes[i]), 0);
-        assert_non_null(strstr(out, "0 violations: conformant"));
-        assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin naive --mode %s "
-                             "--only 'tls13/client/peer-data-then-reply/*' --json -", modes[i]),
-                         1);
-        json_str(out, "reproducer", repro, sizeof(repro));
+        ta_run_cli(&r, "shutdown --builtin drain --mode %s", modes[i]);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "0 violations: conformant"));
+        ta_run_cli(&r, "shutdown --builtin naive --mode %s "
+                       "--only 'tls13/client/peer-data-then-reply/*' --json -", modes[i]);
+        assert_int_equal(r.status, 1);
+        json_str(r.out, "reproducer", repro, sizeof(repro));
         char want[32];
         snprintf(want, sizeof(want), "--mode %s", modes[i]);
         assert_non_null(strstr(repro, want));
     }
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err), "--builtin drain --mode rsa"), 2);
-    assert_non_null(strstr(err, "--mode takes cert, psk or resume"));
+    ta_run_cli(&r, "shutdown --builtin drain --mode rsa");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--mode takes cert, psk or resume"));
 }
 
 static void usage_errors(void **state)
@@ -123,11 +96,11 @@ static void usage_errors(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        int rc = run(out, sizeof(out), err, sizeof(err), "%s", bad[i]);
-        if (rc != 2)
-            fail_msg("'%s' exited %d, not 2", bad[i], rc);
-        assert_int_equal(count(err, "\n"), 1); /* one clear line */
-        assert_non_null(strstr(err, "tlsaudit shutdown"));
+        ta_run_cli(&r, "shutdown %s", bad[i]);
+        if (r.status != 2)
+            fail_msg("'%s' exited %d, not 2", bad[i], r.status);
+        assert_int_equal(count(r.err, "\n"), 1); /* one clear line */
+        assert_non_null(strstr(r.err, "tlsaudit shutdown"));
     }
 }
 
@@ -135,92 +108,100 @@ static void json_and_replay(void **state)
 {
     char sched[256], repro[512], rule[64];
     (void)state;
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin naive --json - --only 'tls13/*/peer-data-then-reply/*'"), 1);
-    assert_non_null(strstr(out, "\"driver\":\"naive\""));
-    assert_non_null(strstr(out, "\"verdict\":\"violations\""));
-    assert_int_equal(count(out, "\"scenario\":\"peer-data-then-reply\""), 2);
-    assert_int_equal(count(out, "\"pass\":false"), 2);
-    json_str(out, "expected", rule, sizeof(rule));
+    ta_run_cli(&r, "shutdown --builtin naive --json - --only 'tls13/*/peer-data-then-reply/*'");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"driver\":\"naive\""));
+    assert_non_null(strstr(r.out, "\"verdict\":\"violations\""));
+    assert_int_equal(count(r.out, "\"scenario\":\"peer-data-then-reply\""), 2);
+    assert_int_equal(count(r.out, "\"pass\":false"), 2);
+    json_str(r.out, "expected", rule, sizeof(rule));
     assert_string_equal(rule, "clean");
-    json_str(out, "got", rule, sizeof(rule));
+    json_str(r.out, "got", rule, sizeof(rule));
     assert_string_equal(rule, "failed");
-    json_str(out, "rule", rule, sizeof(rule));
+    json_str(r.out, "rule", rule, sizeof(rule));
     assert_string_equal(rule, "SD-DATA-FAILS");
-    json_str(out, "schedule", sched, sizeof(sched));
-    json_str(out, "reproducer", repro, sizeof(repro));
+    json_str(r.out, "schedule", sched, sizeof(sched));
+    json_str(r.out, "reproducer", repro, sizeof(repro));
     assert_non_null(strstr(repro, "--only tls13/client/peer-data-then-reply/naive"));
     /* The printed schedule replays the violation, and drain passes it. */
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin naive --json - --schedule '%s'", sched), 1);
-    assert_non_null(strstr(out, "\"rule\":\"SD-DATA-FAILS\""));
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin drain --schedule '%s'", sched), 0);
+    ta_run_cli(&r, "shutdown --builtin naive --json - --schedule '%s'", sched);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"rule\":\"SD-DATA-FAILS\""));
+    ta_run_cli(&r, "shutdown --builtin drain --schedule '%s'", sched);
+    assert_int_equal(r.status, 0);
 }
 
 static void html_file(void **state)
 {
+    static char page[1 << 20]; /* the report file as written */
     char path[] = "/tmp/ta_sd_html_XXXXXX";
     (void)state;
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin eof-is-clean --quiet --html %s", path), 1);
+    ta_run_cli(&r, "shutdown --builtin eof-is-clean --quiet --html %s", path);
+    assert_int_equal(r.status, 1);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
-    size_t n = fread(out, 1, sizeof(out) - 1, f);
-    out[n] = '\0';
+    size_t n = fread(page, 1, sizeof(page) - 1, f);
+    page[n] = '\0';
     fclose(f);
     unlink(path);
-    assert_non_null(strstr(out, "<table"));
-    assert_int_equal(count(out, "<td class=\"fail\""), 12); /* 3 scenarios x 4 */
-    assert_non_null(strstr(out, "SD-TRUNCATION"));
+    assert_non_null(strstr(page, "<table"));
+    assert_int_equal(count(page, "<td class=\"fail\""), 12); /* 3 scenarios x 4 */
+    assert_non_null(strstr(page, "SD-TRUNCATION"));
 }
 
 static void exhaustive(void **state)
 {
     char sched[256];
     (void)state;
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin drain --exhaustive --depth 3 --json -"), 0);
-    assert_non_null(strstr(out, "\"explore\":{\"depth\":3"));
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin eof-is-clean --exhaustive --depth 3 --json -"), 1);
-    assert_non_null(strstr(out, "\"rule\":\"SD-TRUNCATION\""));
-    json_str(strstr(out, "\"rule\":\"SD-TRUNCATION\""), "schedule", sched, sizeof(sched));
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--builtin eof-is-clean --json - --schedule '%s'", sched), 1);
-    assert_non_null(strstr(out, "\"rule\":\"SD-TRUNCATION\""));
+    ta_run_cli(&r, "shutdown --builtin drain --exhaustive --depth 3 --json -");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"explore\":{\"depth\":3"));
+    ta_run_cli(&r, "shutdown --builtin eof-is-clean --exhaustive --depth 3 --json -");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"rule\":\"SD-TRUNCATION\""));
+    json_str(strstr(r.out, "\"rule\":\"SD-TRUNCATION\""), "schedule", sched, sizeof(sched));
+    ta_run_cli(&r, "shutdown --builtin eof-is-clean --json - --schedule '%s'", sched);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"rule\":\"SD-TRUNCATION\""));
 }
 
 static void lib_drivers(void **state)
 {
     (void)state;
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--lib %s --symbol sd_example_drain --only 'tls13/*'", TA_SD_EXAMPLES_SO), 0);
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--lib %s --symbol no_such_symbol", TA_SD_EXAMPLES_SO), 2);
+    ta_run_cli(&r, "shutdown --lib %s --symbol sd_example_drain --only 'tls13/*'",
+               TA_SD_EXAMPLES_SO);
+    assert_int_equal(r.status, 0);
+    ta_run_cli(&r, "shutdown --lib %s --symbol no_such_symbol", TA_SD_EXAMPLES_SO);
+    assert_int_equal(r.status, 2);
     /* A crash in every case that reads: each is a finding, the run goes on. */
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--lib %s --symbol sd_example_crash --json - --only "
-                         "'tls13/client/peer-replies/*,tls13/client/peer-eof/*'",
-                         TA_SD_EXAMPLES_SO), 1);
-    assert_int_equal(count(out, "\"rule\":\"SD-CRASH\""), 2);
-    assert_non_null(strstr(out, "crashed: ")); /* a signal, or ASan's exit */
-    assert_non_null(strstr(out, "--lib "));
+    ta_run_cli(&r, "shutdown --lib %s --symbol sd_example_crash --json - --only "
+                   "'tls13/client/peer-replies/*,tls13/client/peer-eof/*'",
+               TA_SD_EXAMPLES_SO);
+    assert_int_equal(r.status, 1);
+    assert_int_equal(count(r.out, "\"rule\":\"SD-CRASH\""), 2);
+    assert_non_null(strstr(r.out, "crashed: ")); /* a signal, or ASan's exit */
+    assert_non_null(strstr(r.out, "--lib "));
     /* A hang on cancel: only the cancel case is a finding, after the timeout. */
-    assert_int_equal(run(out, sizeof(out), err, sizeof(err),
-                         "--lib %s --symbol sd_example_hang --json - --timeout 1 --only "
-                         "'tls12/client/peer-silent-cancel/*,tls12/client/peer-replies/*'",
-                         TA_SD_EXAMPLES_SO), 1);
-    assert_int_equal(count(out, "\"rule\":\"SD-CRASH\""), 1);
-    assert_int_equal(count(out, "\"pass\":true"), 1);
-    assert_non_null(strstr(out, "hung"));
+    ta_run_cli(&r, "shutdown --lib %s --symbol sd_example_hang --json - --timeout 1 --only "
+                   "'tls12/client/peer-silent-cancel/*,tls12/client/peer-replies/*'",
+               TA_SD_EXAMPLES_SO);
+    assert_int_equal(r.status, 1);
+    assert_int_equal(count(r.out, "\"rule\":\"SD-CRASH\""), 1);
+    assert_int_equal(count(r.out, "\"pass\":true"), 1);
+    assert_non_null(strstr(r.out, "hung"));
 }
 
 int main(void)
 {
+    /* Run by hand without ctest: the CLI next to the working directory, as
+     * before (cli_run.h would skip every test when TLSAUDIT_BIN is unset). */
+    if (getenv("TLSAUDIT_BIN") == NULL && setenv("TLSAUDIT_BIN", "./tlsaudit", 0) != 0) {
+        fprintf(stderr, "test_shutdown_cli: cannot set TLSAUDIT_BIN\n");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exit_codes),      cmocka_unit_test(usage_errors),
         cmocka_unit_test(handshake_modes),

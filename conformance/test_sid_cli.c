@@ -8,32 +8,20 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-static char ta_t_dir[256];
-static char ta_t_out[300], ta_t_err[300];
+#include "tlsaudit.h"
+#include "cli_run.h"
 
-/* Run "$TLSAUDIT_BIN sid <args>"; stdout and stderr go to files. Returns the exit code. */
-static int ta_t_sid(const char *fmt, ...)
-{
-    char args[1024], cmd[2048];
-    va_list ap;
-    int st;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof(args), fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof(cmd), "'%s' sid %s >'%s' 2>'%s'", getenv("TLSAUDIT_BIN"), args,
-             ta_t_out, ta_t_err);
-    st = system(cmd);
-    assert_true(st != -1 && WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
+/* One run at a time; static because ta_run is large. */
+static ta_run r;
+static char ta_t_dir[256]; /* files the CLI writes with --json PATH */
 
+/* Files the CLI wrote, read whole. */
 static char *ta_t_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -50,6 +38,8 @@ static char *ta_t_slurp(const char *path)
     return buf;
 }
 
+/* Newline characters in s: the one-line check counts terminated lines only
+ * (ta_run_lines would also count an unterminated last one). */
 static int ta_t_lines(const char *s)
 {
     int n = 0;
@@ -144,23 +134,25 @@ static void ta_t_valid_json(const char *s)
 static void exit_0_for_a_correct_callback(void **state)
 {
     (void)state;
-    assert_int_equal(ta_t_sid("--builtin openssl-default --ids 500 --quiet"), 0);
+    ta_run_cli(&r, "sid --builtin openssl-default --ids 500 --quiet");
+    assert_int_equal(r.status, 0);
 }
 
 static void exit_1_for_an_error(void **state)
 {
     (void)state;
-    assert_int_equal(ta_t_sid("--builtin constant --ids 500"), 1);
-    char *out = ta_t_slurp(ta_t_out);
-    assert_non_null(strstr(out, "SID-DUPLICATE"));
-    free(out);
+    ta_run_cli(&r, "sid --builtin constant --ids 500");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "SID-DUPLICATE"));
 }
 
 static void warnings_fail_only_under_strict(void **state)
 {
     (void)state;
-    assert_int_equal(ta_t_sid("--builtin no-cache-check --ids 500 --quiet"), 0);
-    assert_int_equal(ta_t_sid("--builtin no-cache-check --ids 500 --quiet --strict"), 1);
+    ta_run_cli(&r, "sid --builtin no-cache-check --ids 500 --quiet");
+    assert_int_equal(r.status, 0);
+    ta_run_cli(&r, "sid --builtin no-cache-check --ids 500 --quiet --strict");
+    assert_int_equal(r.status, 1);
 }
 
 /* Bad input: exit 2 and exactly one line on stderr naming the problem. */
@@ -187,11 +179,9 @@ static void exit_2_with_one_clear_line(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int rc = ta_t_sid("%s", cases[i].args);
-        char *err = ta_t_slurp(ta_t_err);
-        if (rc != 2 || ta_t_lines(err) != 1 || strstr(err, cases[i].says) == NULL)
-            fail_msg("'%s': exit %d, stderr '%s'", cases[i].args, rc, err);
-        free(err);
+        ta_run_cli(&r, "sid %s", cases[i].args);
+        if (r.status != 2 || ta_t_lines(r.err) != 1 || strstr(r.err, cases[i].says) == NULL)
+            fail_msg("'%s': exit %d, stderr '%s'", cases[i].args, r.status, r.err);
     }
 }
 
@@ -200,25 +190,21 @@ static void exit_2_with_one_clear_line(void **state)
  * "taken" is caught (only our answers can make it collide). */
 static void lib_symbol_audits_a_shared_object(void **state)
 {
-    char *out;
     (void)state;
-    assert_int_equal(ta_t_sid("--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_good "
-                              "--ids 500 --json -"), 0);
-    out = ta_t_slurp(ta_t_out);
-    assert_null(strstr(out, "SID-NO-CACHE-CHECK\":\"found"));
-    assert_non_null(strstr(out, "\"SID-NO-CACHE-CHECK\":\"pass\""));
-    free(out);
-    assert_int_equal(ta_t_sid("--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_accepts_collision "
-                              "--ids 500 --quiet --json -"), 1);
-    out = ta_t_slurp(ta_t_out);
-    assert_non_null(strstr(out, "\"rule\":\"SID-COLLISION-ACCEPTED\""));
-    assert_non_null(strstr(out, "--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_accepts_collision"));
-    free(out);
-    assert_int_equal(ta_t_sid("--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_overflow "
-                              "--ids 500 --quiet --only SID-OVERFLOW --json -"), 1);
-    out = ta_t_slurp(ta_t_out);
-    assert_non_null(strstr(out, "first bad offset 32"));
-    free(out);
+    ta_run_cli(&r, "sid --lib " TA_SID_EXAMPLES_SO " --symbol sid_example_good "
+                   "--ids 500 --json -");
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.out, "SID-NO-CACHE-CHECK\":\"found"));
+    assert_non_null(strstr(r.out, "\"SID-NO-CACHE-CHECK\":\"pass\""));
+    ta_run_cli(&r, "sid --lib " TA_SID_EXAMPLES_SO " --symbol sid_example_accepts_collision "
+                   "--ids 500 --quiet --json -");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"rule\":\"SID-COLLISION-ACCEPTED\""));
+    assert_non_null(strstr(r.out, "--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_accepts_collision"));
+    ta_run_cli(&r, "sid --lib " TA_SID_EXAMPLES_SO " --symbol sid_example_overflow "
+                   "--ids 500 --quiet --only SID-OVERFLOW --json -");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "first bad offset 32"));
 }
 
 static void json_shape(void **state)
@@ -226,7 +212,8 @@ static void json_shape(void **state)
     char path[320], *js;
     (void)state;
     snprintf(path, sizeof(path), "%s/constant.json", ta_t_dir);
-    assert_int_equal(ta_t_sid("--builtin constant --ids 500 --quiet --json %s", path), 1);
+    ta_run_cli(&r, "sid --builtin constant --ids 500 --quiet --json %s", path);
+    assert_int_equal(r.status, 1);
     js = ta_t_slurp(path);
     ta_t_valid_json(js);
     assert_true(strncmp(js, "{\"subject\":\"constant\",\"verdict\":\"fail\",\"findings\":[{"
@@ -242,11 +229,10 @@ static void json_shape(void **state)
     }
     assert_true(findings >= 5);
     free(js);
-    assert_int_equal(ta_t_sid("--builtin host-tag --ids 500 --quiet --json -"), 0);
-    js = ta_t_slurp(ta_t_out);
-    ta_t_valid_json(js);
-    assert_non_null(strstr(js, "\"verdict\":\"pass\""));
-    free(js);
+    ta_run_cli(&r, "sid --builtin host-tag --ids 500 --quiet --json -");
+    assert_int_equal(r.status, 0);
+    ta_t_valid_json(r.out);
+    assert_non_null(strstr(r.out, "\"verdict\":\"pass\""));
 }
 
 /* A finding's reproducer, run as printed, reports that rule and nothing else. */
@@ -254,17 +240,17 @@ static void reproducer_reproduces_alone(void **state)
 {
     char *js, *p, *q, repro[600], path[320];
     (void)state;
-    assert_int_equal(ta_t_sid("--builtin len-grown --ids 300 --quiet --json -"), 1);
-    js = ta_t_slurp(ta_t_out);
-    p = strstr(js, "\"reproducer\":\"tlsaudit sid ");
+    ta_run_cli(&r, "sid --builtin len-grown --ids 300 --quiet --json -");
+    assert_int_equal(r.status, 1);
+    p = strstr(r.out, "\"reproducer\":\"tlsaudit sid ");
     assert_non_null(p);
     p += strlen("\"reproducer\":\"tlsaudit sid ");
     q = strchr(p, '"');
     assert_non_null(q);
     snprintf(repro, sizeof(repro), "%.*s", (int)(q - p), p);
-    free(js);
     snprintf(path, sizeof(path), "%s/repro.json", ta_t_dir);
-    assert_int_equal(ta_t_sid("%s --quiet --json %s", repro, path), 1);
+    ta_run_cli(&r, "sid %s --quiet --json %s", repro, path);
+    assert_int_equal(r.status, 1);
     js = ta_t_slurp(path);
     const char *only = strstr(repro, "--only ") + strlen("--only ");
     int n = 0;
@@ -280,24 +266,20 @@ static void reproducer_reproduces_alone(void **state)
  * measured) and the reproducer, which then carries them. */
 static void handshakes_and_bucket_n_shape_the_run(void **state)
 {
-    char *js;
     (void)state;
-    assert_int_equal(ta_t_sid("--builtin manpage-www18 --ids 2000 --bucket-n 300 --handshakes 3 "
-                              "--only SID-BUCKET-COLLAPSE,SID-NEVER-CALLED --quiet --json -"),
-                     0);
-    js = ta_t_slurp(ta_t_out);
-    if (strstr(js, "at 300 cached sessions") == NULL || strstr(js, "in 3 full handshakes") == NULL
-        || strstr(js, "--handshakes 3 --bucket-n 300") == NULL)
-        fail_msg("the options did not reach the report: %s", js);
-    free(js);
+    ta_run_cli(&r, "sid --builtin manpage-www18 --ids 2000 --bucket-n 300 --handshakes 3 "
+                   "--only SID-BUCKET-COLLAPSE,SID-NEVER-CALLED --quiet --json -");
+    assert_int_equal(r.status, 0);
+    if (strstr(r.out, "at 300 cached sessions") == NULL
+        || strstr(r.out, "in 3 full handshakes") == NULL
+        || strstr(r.out, "--handshakes 3 --bucket-n 300") == NULL)
+        fail_msg("the options did not reach the report: %s", r.out);
     /* Defaults stay out of the reproducer. */
-    assert_int_equal(ta_t_sid("--builtin manpage-www18 --ids 2000 --only SID-BUCKET-COLLAPSE "
-                              "--quiet --json -"),
-                     0);
-    js = ta_t_slurp(ta_t_out);
-    assert_non_null(strstr(js, "at 2000 cached sessions"));
-    assert_null(strstr(js, "--bucket-n"));
-    free(js);
+    ta_run_cli(&r, "sid --builtin manpage-www18 --ids 2000 --only SID-BUCKET-COLLAPSE "
+                   "--quiet --json -");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "at 2000 cached sessions"));
+    assert_null(strstr(r.out, "--bucket-n"));
 }
 
 static int ta_t_setup(void **state)
@@ -306,11 +288,7 @@ static int ta_t_setup(void **state)
     if (getenv("TLSAUDIT_BIN") == NULL)
         return -1;
     snprintf(ta_t_dir, sizeof(ta_t_dir), "/tmp/tlsaudit-sid-cli-XXXXXX");
-    if (mkdtemp(ta_t_dir) == NULL)
-        return -1;
-    snprintf(ta_t_out, sizeof(ta_t_out), "%s/out", ta_t_dir);
-    snprintf(ta_t_err, sizeof(ta_t_err), "%s/err", ta_t_dir);
-    return 0;
+    return mkdtemp(ta_t_dir) == NULL ? -1 : 0;
 }
 
 static int ta_t_teardown(void **state)
