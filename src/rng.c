@@ -43,9 +43,15 @@ void ta_rng_bytes(ta_rng *r, void *buf, size_t len)
         uint64_t v = ta_rng_next(r);
         size_t n = len < 8 ? len : 8;
         /* Least significant byte first on every host, so a seed replays the
-         * same bytes across machines (memcpy would follow host endianness). */
-        for (size_t i = 0; i < n; i++)
-            p[i] = (uint8_t)(v >> (8 * i));
+         * same bytes across machines: one store where that is the host's order
+         * (sid_callback's RAND calls go through here on every input). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n == 8)
+            memcpy(p, &v, 8);
+        else
+#endif
+            for (size_t i = 0; i < n; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
         p += n;
         len -= n;
     }
