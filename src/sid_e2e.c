@@ -57,15 +57,14 @@ static ta_status ta__e2e_settle(ta_pair *p, ta_tls v)
     return ta_pair_read(p, TA_CLIENT, b, sizeof(b), &n, TA_DEFAULT_STEPS);
 }
 
-#define TA__E2E_MAXH 64
-
 static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t server_opts)
 {
     ta_ctx_opts co = {.server_options = server_opts, .num_tickets = -1};
     ta__e2e_rec rec = {cx->cb, cx, 0, 0, {0}, TA__SID_MAX + 1};
     ta_ctx *ctx = NULL;
-    SSL_SESSION *sess[TA__E2E_MAXH] = {0};
-    int h_n = cx->o->handshakes < TA__E2E_MAXH ? cx->o->handshakes : TA__E2E_MAXH;
+    SSL_SESSION *sess[TA_SID_HANDSHAKES_MAX] = {0};
+    int h_n = cx->o->handshakes < TA_SID_HANDSHAKES_MAX ? cx->o->handshakes
+                                                       : TA_SID_HANDSHAKES_MAX;
     int fails = 0, first_fail = 0, mism = 0, resumed = 0, tried = 0;
     uint64_t full_calls = 0;
     char why[300] = "", mism_text[160] = "";

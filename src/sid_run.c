@@ -316,8 +316,8 @@ ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o,
         ta_sid_opts_default(&def);
         o = &def;
     }
-    TA_ENSURE(o->ids >= 1 && o->ids <= 100000000 && o->timeout_s > 0 && o->budget_s > 0
-                  && o->threads <= 1024 && o->handshakes >= 1,
+    TA_ENSURE(o->ids >= 1 && o->ids <= TA_SID_IDS_MAX && o->timeout_s > 0 && o->budget_s > 0
+                  && o->threads <= TA_SID_THREADS_MAX && o->handshakes >= 1,
               TA_E_ARG, "ta_sid_audit: options out of range");
     TA_GUARD(ta__sid_report_new(subject, o, &r));
     checks = ta__sid_checks(&n);

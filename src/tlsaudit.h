@@ -457,6 +457,13 @@ typedef struct ta_sid_opts {
 } ta_sid_opts;
 /* CLI defaults: 200,000 ids, 8 threads, seed 1, timeout 2 s, 8 handshakes. */
 void ta_sid_opts_default(ta_sid_opts *o);
+/* The ranges `tlsaudit sid` and the gate accept. ta_sid_audit keeps at most
+ * TA_SID_HANDSHAKES_MAX sessions per configuration; fewer than 2 cached sessions
+ * measure nothing. */
+#define TA_SID_IDS_MAX 100000000
+#define TA_SID_THREADS_MAX 1024
+#define TA_SID_HANDSHAKES_MAX 64
+#define TA_SID_BUCKET_MIN 2
 
 /* Per-rule outcome of one audit. */
 typedef enum {

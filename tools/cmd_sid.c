@@ -49,6 +49,15 @@ static void ta__sid_progress(void *arg, const char *check, uint64_t calls, uint6
         fprintf(stderr, "\r\033[Ktlsaudit sid: %-20s", check);
 }
 
+/* One message for every numeric bound: "--ids must be 1..100000000". */
+static int ta__range(const char *opt, uint64_t v, uint64_t lo, uint64_t hi)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    return ta_cli_usage_error("sid", "%s must be %llu..%llu", opt, (unsigned long long)lo,
+                              (unsigned long long)hi);
+}
+
 static int ta__need(int argc, char **argv, int i)
 {
     return i + 1 < argc ? 0 : ta_cli_usage_error("sid", "%s needs a value", argv[i]);
@@ -107,22 +116,20 @@ int ta_cmd_sid(int argc, char **argv)
                 if (ta_cli_parse_u64(val, &v) != 0)
                     return ta_cli_usage_error("sid", "%s takes a number, not '%s'", a, val);
                 if (strcmp(a, "--ids") == 0) {
-                    if (v < 1 || v > 100000000)
-                        return ta_cli_usage_error("sid", "--ids must be 1..100000000");
+                    if (ta__range(a, v, 1, TA_SID_IDS_MAX))
+                        return TA_EXIT_USAGE;
                     o.ids = (size_t)v;
                 } else if (strcmp(a, "--threads") == 0) {
-                    if (v < 1 || v > 1024)
-                        return ta_cli_usage_error("sid", "--threads must be 1..1024");
+                    if (ta__range(a, v, 1, TA_SID_THREADS_MAX))
+                        return TA_EXIT_USAGE;
                     o.threads = (unsigned)v;
                 } else if (strcmp(a, "--handshakes") == 0) {
-                    /* sid_e2e.c keeps one session per handshake, up to 64. */
-                    if (v < 1 || v > 64)
-                        return ta_cli_usage_error("sid", "--handshakes must be 1..64");
+                    if (ta__range(a, v, 1, TA_SID_HANDSHAKES_MAX))
+                        return TA_EXIT_USAGE;
                     o.handshakes = (int)v;
                 } else if (strcmp(a, "--bucket-n") == 0) {
-                    /* Fewer than 2 sessions measure nothing (sid_analyze.c). */
-                    if (v < 2 || v > 100000000)
-                        return ta_cli_usage_error("sid", "--bucket-n must be 2..100000000");
+                    if (ta__range(a, v, TA_SID_BUCKET_MIN, TA_SID_IDS_MAX))
+                        return TA_EXIT_USAGE;
                     o.bucket_n = (size_t)v;
                 } else {
                     o.seed = v;

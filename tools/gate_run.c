@@ -80,11 +80,13 @@ int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int stric
         return -1;
     o.seed = v;
     /* The ranges of 'tlsaudit sid --handshakes / --bucket-n'. */
-    if (ta_gate_u64_in(it, "handshakes", (uint64_t)o.handshakes, 1, 64, &v, gs->error,
+    if (ta_gate_u64_in(it, "handshakes", (uint64_t)o.handshakes, 1, TA_SID_HANDSHAKES_MAX, &v,
+                       gs->error,
                        sizeof(gs->error), cfg->path) != 0)
         return -1;
     o.handshakes = (int)v;
-    if (ta_gate_u64_in(it, "bucket_n", o.bucket_n, 2, 100000000, &v, gs->error,
+    if (ta_gate_u64_in(it, "bucket_n", o.bucket_n, TA_SID_BUCKET_MIN, TA_SID_IDS_MAX, &v,
+                       gs->error,
                        sizeof(gs->error), cfg->path) != 0)
         return -1;
     o.bucket_n = (size_t)v;
