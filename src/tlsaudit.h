@@ -298,6 +298,12 @@ typedef struct ta_finding {
  * written inside an object the caller opened (so it can add keys of its own). */
 void ta_json_finding_fields(ta_json *j, const ta_finding *f);
 
+/* Every audit ends in one of three verdicts. Fail closed: anything that kept a
+ * check from finishing (a crash, a cut-off, a set-up failure) is never a pass.
+ * Both fail and incomplete exit 1. */
+typedef enum { TA_VERDICT_PASS = 0, TA_VERDICT_FAIL, TA_VERDICT_INCOMPLETE } ta_verdict;
+const char *ta_verdict_name(ta_verdict v); /* "pass", "fail", "incomplete" */
+
 /* ---------------------------------------------------------------- reports (issue 6) */
 
 /* A rule as the reports describe it (SARIF reportingDescriptor). */
@@ -400,7 +406,9 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
     X(TA_SID_SHORT_ID, "SID-SHORT-ID", TA_SEV_WARNING,                                    \
       "ids shorter than 32 bytes: TLS 1.3 stateful tickets never resume")                \
     X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO,                               \
-      "an end-to-end configuration in which OpenSSL never calls the callback")
+      "an end-to-end configuration in which OpenSSL never calls the callback")            \
+    X(TA_SID_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                                  \
+      "a check could not finish (set-up failed, cut off at its budget): not a pass")
 
 typedef enum {
 #define TA__SID_ENUM(e, id, sev, help) e,
@@ -434,10 +442,6 @@ typedef struct ta_sid_builtin {
 } ta_sid_builtin;
 const ta_sid_builtin *ta_sid_catalog(size_t *out_count);
 const ta_sid_builtin *ta_sid_builtin_find(const char *name); /* NULL if unknown */
-/* dlopen(path) and take the callback named symbol; TA_E_LOAD with a one-line
- * message (unreadable file, not a shared object, missing symbol). The handle
- * stays open for the life of the process. */
-TA_MUST_CHECK ta_status ta_sid_cb_load(const char *path, const char *symbol, ta_sid_cb *out);
 
 typedef struct ta_sid_opts {
     size_t ids;          /* direct calls in the uniqueness and threads checks */
@@ -451,6 +455,13 @@ typedef struct ta_sid_opts {
     size_t bucket_n;     /* cached sessions for the SID-BUCKET-COLLAPSE measurement */
     const char *target;  /* CLI form of the subject for reproducers
                             ("--builtin NAME", "--lib F --symbol S"); NULL: --builtin subject */
+    /* A callback in a shared object: lib (a path; a name without a slash is taken
+     * relative to the current directory) and symbol (a function). It is loaded
+     * only in the check children, never in the calling process; ta_sid_audit's cb
+     * is then NULL. A load failure (unreadable file, missing symbol, a symbol that
+     * is not a function) is TA_E_LOAD with one line. */
+    const char *lib, *symbol;
+    unsigned mem_limit_mb; /* RLIMIT_AS of every child (default 4096; 0: none) */
     /* Called in the parent about every 100 ms while a check runs (may be NULL). */
     void (*progress)(void *arg, const char *check, uint64_t calls, uint64_t planned);
     void *progress_arg;
@@ -482,8 +493,10 @@ const char *ta_sid_report_subject(const ta_sid_report *r);
 /* One finding per rule found (evidence from several checks merged), table order. */
 size_t ta_sid_report_findings(const ta_sid_report *r, const ta_finding **out);
 ta_sid_result ta_sid_report_rule(const ta_sid_report *r, ta_sid_rule rule);
-/* 1 when an error was found (or a warning under strict). */
+/* 1 when the verdict is not a pass: an error was found (or a warning under
+ * strict), or the audit is incomplete. */
 int ta_sid_report_failed(const ta_sid_report *r);
+ta_verdict ta_sid_report_verdict(const ta_sid_report *r);
 /* Harness notes (checks cut short by the budget, ...); NULL past the end. */
 const char *ta_sid_report_note(const ta_sid_report *r, size_t i);
 /* {"subject", "verdict": "pass"|"fail", "findings": [{"rule", "severity", "message",
@@ -587,10 +600,6 @@ typedef struct ta_sd_driver {
  * eof-is-clean. */
 const ta_sd_driver *ta_sd_catalog(size_t *out_count);
 const ta_sd_driver *ta_sd_driver_find(const char *name); /* NULL if unknown */
-/* dlopen(path) and take the ta_sd_driver named symbol; TA_E_LOAD on failure. The
- * handle stays open for the life of the process. */
-TA_MUST_CHECK ta_status ta_sd_driver_load(const char *path, const char *symbol,
-                                          const ta_sd_driver **out);
 
 /* ------------------------------------------------ schedules */
 
@@ -704,7 +713,9 @@ TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls
     X(TA_SD_R_WRITE_AFTER, "SD-WRITE-AFTER", TA_SEV_ERROR, "SSL_write(3); asio answer", \
       "a write after the shutdown did not fail with SSL_R_PROTOCOL_IS_SHUTDOWN")        \
     X(TA_SD_R_CRASH, "SD-CRASH", TA_SEV_ERROR, "",                                       \
-      "the driver crashed or hung (isolated child)")                                   \
+      "the driver crashed, exited or hung (isolated child)")                           \
+    X(TA_SD_R_INCOMPLETE, "SD-INCOMPLETE", TA_SEV_ERROR, "",                             \
+      "a case could not be run (set-up failed, driver state too large): not a pass")   \
     X(TA_SD_R_IGNORE_EOF, "SD-IGNORE-EOF", TA_SEV_WARNING, "SSL_CTX_set_options(3)",    \
       "with SSL_OP_IGNORE_UNEXPECTED_EOF a truncation reads as a clean close")           \
     X(TA_SD_R_OSSL_KEYUPDATE, "SD-OSSL-KEYUPDATE", TA_SEV_WARNING, "RFC 8446 §6.1, §4.6.3", \
@@ -770,8 +781,7 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *out);
 typedef struct ta_sd_opts {
     uint64_t seed;        /* seeded environment (replayable transcripts) */
     const char *only;     /* glob(s) over case names, comma-separated; NULL: all */
-    int isolate;          /* run each case in a child process (user drivers) */
-    double timeout_s;     /* isolated case: a hang after this long is SD-CRASH */
+    double timeout_s;     /* a case with no answer after this long is SD-CRASH (hung) */
     int max_steps;        /* step calls per case (default 256) */
     int idle_max;         /* step calls without new input before SD-SPIN (default 16) */
     ta_mode mode;         /* handshake of every case: TA_MODE_PSK (default, fast),
@@ -779,7 +789,19 @@ typedef struct ta_sd_opts {
                              TA_MODE_RESUME; AES-128-GCM suites in every mode */
     const char *target;   /* CLI form of the driver for reproducers
                              ("--builtin drain", "--lib F --symbol S") */
+    /* A driver in a shared object: lib (a path, as in ta_sid_opts) and symbol (a
+     * 'const ta_sd_driver', a data object). Loaded only in the worker children;
+     * the driver argument of ta_sd_matrix/replay/explore is then NULL. Every
+     * case, built-in or loaded, runs in a worker child (src/runner.c). */
+    const char *lib, *symbol;
+    unsigned mem_limit_mb; /* RLIMIT_AS of every worker (default 4096; 0: none) */
+    int isolate;          /* TRANSITIONAL, going away: ignored once src/runner.c lands */
 } ta_sd_opts;
+/* TRANSITIONAL, going away with src/runner.c: the parent must not dlopen code
+ * under test. Use ta_sd_opts.lib/.symbol and ta_sid_opts.lib/.symbol. */
+TA_MUST_CHECK ta_status ta_sd_driver_load(const char *path, const char *symbol,
+                                          const ta_sd_driver **out);
+TA_MUST_CHECK ta_status ta_sid_cb_load(const char *path, const char *symbol, ta_sid_cb *out);
 void ta_sd_opts_default(ta_sd_opts *o);
 
 /* One case's result. Case names: "tls13/client/peer-eof/drain". */
@@ -838,7 +860,8 @@ TA_MUST_CHECK ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o
                                       ta_sd_explore_stats *out_stats);
 const char *ta_sd_report_driver(const ta_sd_report *r);
 size_t ta_sd_report_results(const ta_sd_report *r, const ta_sd_result **out);
-int ta_sd_report_failed(const ta_sd_report *r); /* 1 when any result failed */
+int ta_sd_report_failed(const ta_sd_report *r); /* 1 when the verdict is not a pass */
+ta_verdict ta_sd_report_verdict(const ta_sd_report *r);
 /* {"driver", "verdict": "conformant"|"violations", "results": [{"scenario", "tls",
  *  "role", "expected", "got", "pass", "detail", "reproducer", "name", "rule",
  *  "schedule"}]} (+ "explore": {...} after ta_sd_explore) */
@@ -851,6 +874,10 @@ void ta_sd_report_free(ta_sd_report *r);
 
 /* ---------------------------------------------------------------- audit -> report subjects */
 
+/* Both converters also fill where the code under test lives (symbol, object
+ * file, source line): the audit learnt it in its children, where the code was
+ * loaded, so the caller never needs to load it (ta_subject_locate is for code
+ * that is already in the process, such as the built-in catalog). */
 /* A check per rule (errors fail, warnings only when strict) and the findings. */
 TA_MUST_CHECK ta_status ta_sid_report_to_subject(const ta_sid_report *r, int strict,
                                                  ta_subject_report *out);
