@@ -107,3 +107,13 @@ const char *ta_severity_name(ta_severity s)
     static const char *const names[] = {"info", "warning", "error"};
     return (unsigned)s < 3 ? names[s] : "?";
 }
+
+const char *ta_verdict_name(ta_verdict v)
+{
+    switch (v) {
+    case TA_VERDICT_PASS: return "pass";
+    case TA_VERDICT_FAIL: return "fail";
+    case TA_VERDICT_INCOMPLETE: return "incomplete";
+    }
+    return "?";
+}

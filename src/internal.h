@@ -61,6 +61,19 @@ ta_status ta__buf_append(ta__buf *b, const void *src, size_t n);
 void ta__buf_consume(ta__buf *b, size_t n); /* drop n bytes from the front */
 void ta__buf_free(ta__buf *b);
 
+/* Where the code under test lives: learnt where it is loaded (a child, see
+ * runner.h), carried to the reports (report_subjects.c). */
+typedef struct ta__location {
+    char object[512];   /* "" when unknown */
+    unsigned long offset; /* of the symbol in the object */
+    char symbol[128];
+} ta__location;
+/* ta_subject_locate for code that is not in this process. */
+void ta__subject_locate_at(ta_subject_report *s, const ta__location *loc);
+/* The location an audit recorded (never NULL; object "" when unknown). */
+const ta__location *ta__sid_report_location(const ta_sid_report *r);
+const ta__location *ta__sd_report_location(const ta_sd_report *r);
+
 /* The seeded RAND provider (rng.c). */
 ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
 
@@ -68,9 +81,10 @@ ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **
 ta_status ta__sd_report_new(const char *driver, ta_sd_report **out);
 ta_status ta__sd_report_add(ta_sd_report *r, const ta_sd_result *res);
 void ta__sd_report_explore(ta_sd_report *r, const ta_sd_explore_stats *st, unsigned depth);
-/* One case, isolated in a child when o->isolate; scenario names the case. */
-ta_status ta__sd_case(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_opts *o,
-                      const ta_sd_schedule *s, const char *scenario, ta_sd_result *out);
+void ta__sd_report_locate(ta_sd_report *r, const ta__location *loc);
+/* Name a case's result (name, scenario, reproducer) after it ran. */
+void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *scenario,
+                        ta_sd_result *out);
 /* ta_sd_run_facts plus a hash of the end state and the number of actions that
  * changed nothing (the explorer prunes on both). */
 ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,

@@ -105,7 +105,8 @@ ta_status ta_sid_report_to_subject(const ta_sid_report *r, int strict, ta_subjec
             break;
         case TA_SID_INCOMPLETE:
             c->outcome = TA_CHECK_SKIP;
-            snprintf(c->message, sizeof(c->message), "check cut short (time budget)");
+            snprintf(c->message, sizeof(c->message), "its check did not finish (see "
+                     "SID-CRASH, SID-NO-TERMINATION or SID-INCOMPLETE)");
             break;
         default:
             c->outcome = TA_CHECK_SKIP;
@@ -118,6 +119,7 @@ ta_status ta_sid_report_to_subject(const ta_sid_report *r, int strict, ta_subjec
             snprintf(c->reproducer, sizeof(c->reproducer), "%s", hit->reproducer);
         }
     }
+    ta__subject_locate_at(out, ta__sid_report_location(r));
     return TA_OK;
 }
 
@@ -151,6 +153,7 @@ ta_status ta_sd_report_to_subject(const ta_sd_report *r, ta_subject_report *out)
         snprintf(f->message, sizeof(f->message), "%.127s: %.380s", res[i].name, c->message);
         snprintf(f->reproducer, sizeof(f->reproducer), "%s", res[i].reproducer);
     }
+    ta__subject_locate_at(out, ta__sd_report_location(r));
     return TA_OK;
 }
 
@@ -187,6 +190,16 @@ static void ta__source_line(ta_subject_report *s, unsigned long offset)
         }
     }
     pclose(p);
+}
+
+void ta__subject_locate_at(ta_subject_report *s, const ta__location *loc)
+{
+    if (loc->symbol[0] != '\0')
+        snprintf(s->symbol, sizeof(s->symbol), "%s", loc->symbol);
+    if (loc->object[0] == '\0')
+        return;
+    snprintf(s->object, sizeof(s->object), "%s", loc->object);
+    ta__source_line(s, loc->offset);
 }
 
 void ta_subject_locate(ta_subject_report *s, const void *addr, const char *symbol)

@@ -2,8 +2,8 @@
  * sd_explore.c - exhaustive mode: every interleaving of peer actions, deliveries
  * and cancel after the driver's start, up to a depth, for both versions and roles.
  *
- * OpenSSL objects cannot be snapshotted, so every schedule is replayed from a
- * fresh pair (PSK contexts keep that cheap). The search is breadth-first and
+ * Every schedule runs in a worker child (sd_worker.c), never here. OpenSSL
+ * objects cannot be snapshotted, so every schedule is replayed from a fresh pair (PSK contexts keep that cheap). The search is breadth-first and
  * prunes twice: an action that changed nothing (a delivery with nothing queued,
  * a second close_notify, ...) adds nothing new, and a schedule whose end state
  * (record views, delivery positions, shutdown flags, driver answer) was already
@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "sd_worker.h"
 
 static const char ta__sd_alphabet[] = "dcke<>x";
 
@@ -83,10 +84,27 @@ static double ta__sd_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One version and role. */
-static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
-                                    const ta_sd_opts *o, ta_tls v, ta_role role,
-                                    unsigned depth, ta_sd_report *rep,
+/* Report a violation (or the first schedule of a warning flag) once per rule,
+ * version and role; reply.res is already the worker's verdict. */
+static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply *reply,
+                             uint32_t *reported, ta_sd_report *rep, ta_sd_explore_stats *st)
+{
+    ta_sd_result *res = &reply->res;
+    if (res->pass && res->flag < 0)
+        return TA_OK;
+    st->violations += !res->pass;
+    uint32_t bit = res->pass ? 1u << ((16 + res->flag) & 31) : 1u << (res->rule & 15);
+    if (*reported & bit)
+        return TA_OK;
+    *reported |= bit;
+    ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", res);
+    return ta__sd_report_add(rep, res);
+}
+
+/* One version and role. Every schedule runs in the worker: a crash is reported
+ * with its schedule and ends that subtree; the worker is restarted. */
+static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v,
+                                    ta_role role, unsigned depth, ta_sd_report *rep,
                                     ta_sd_explore_stats *st, uint32_t *reported)
 {
     ta__sd_set seen = {0};
@@ -98,23 +116,24 @@ static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
     root.tls = v;
     root.role = role;
     s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
+    uint32_t *rep_bits = &reported[v * TA_ROLE_COUNT + role];
     if (s == TA_OK) {
         /* The start alone is a schedule too (a driver may already go wrong there). */
-        ta_sd_facts f;
-        ta_sd_result res;
-        uint64_t sig;
-        s = ta__sd_run_sig(e, d, &root, &f, &res, &sig, NULL);
+        ta__sd_reply reply;
+        s = ta__sd_worker_run(w, &root, &reply);
         if (s == TA_OK) {
             st->explored++;
-            st->distinct += ta__sd_set_add(&seen, sig) > 0;
-            if (!res.pass) {
+            if (!reply.crashed && !reply.incomplete)
+                st->distinct += ta__sd_set_add(&seen, reply.sig) > 0;
+            if (!reply.res.pass) {
+                /* The start alone failed: always reported. */
                 st->violations++;
-                reported[v * TA_ROLE_COUNT + role] |= 1u << (res.rule & 15);
-                s = ta__sd_case(e, d, o, &root, "schedule", &res);
-                if (s == TA_OK)
-                    s = ta__sd_report_add(rep, &res);
+                *rep_bits |= 1u << (reply.res.rule & 15);
+                ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", &reply.res);
+                s = ta__sd_report_add(rep, &reply.res);
             }
-            if (s == TA_OK && !TA_SD_IS_FINAL(f.got) && !f.spin)
+            if (s == TA_OK && !reply.crashed && !reply.incomplete && !TA_SD_IS_FINAL(reply.got)
+                && !reply.spin)
                 s = ta__sd_list_push(&cur, &root);
         }
     }
@@ -123,36 +142,29 @@ static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
         for (size_t i = 0; s == TA_OK && i < cur.n; i++) {
             for (const char *a = ta__sd_alphabet; s == TA_OK && *a != '\0'; a++) {
                 ta_sd_schedule cand = cur.v[i];
-                ta_sd_facts f;
-                ta_sd_result res;
-                uint64_t sig;
-                size_t noops;
+                ta__sd_reply reply;
                 if ((s = ta_sd_schedule_add(&cand, *a, 0, NULL, 0)) != TA_OK)
                     break;
-                s = ta__sd_run_sig(e, d, &cand, &f, &res, &sig, &noops);
-                if (s != TA_OK)
+                if ((s = ta__sd_worker_run(w, &cand, &reply)) != TA_OK)
                     break;
                 st->explored++;
-                if (noops > 0)
-                    continue; /* same as a shorter schedule */
-                if (!res.pass || res.flag >= 0) {
-                    /* Violations, and the first schedule of each warning flag. */
-                    st->violations += !res.pass;
-                    uint32_t bit = res.pass ? 1u << ((16 + res.flag) & 31) : 1u << (res.rule & 15);
-                    if (!(reported[v * TA_ROLE_COUNT + role] & bit)) {
-                        reported[v * TA_ROLE_COUNT + role] |= bit;
-                        s = ta__sd_case(e, d, o, &cand, "schedule", &res);
-                        if (s == TA_OK)
-                            s = ta__sd_report_add(rep, &res);
-                    }
+                if (reply.crashed || reply.incomplete) {
+                    /* Ended by the code under test (or not run): reported, not extended. */
+                    s = ta__sd_note(w, o, &reply, rep_bits, rep, st);
+                    continue;
                 }
-                int fresh = ta__sd_set_add(&seen, sig);
+                if (reply.noops > 0)
+                    continue; /* same as a shorter schedule */
+                /* Violations, and the first schedule of each warning flag. */
+                if ((s = ta__sd_note(w, o, &reply, rep_bits, rep, st)) != TA_OK)
+                    break;
+                int fresh = ta__sd_set_add(&seen, reply.sig);
                 TA_ENSURE(fresh >= 0, TA_E_NOMEM, "exhaustive state set");
                 if (fresh == 0)
                     continue;
                 st->distinct++;
                 /* A final verdict ends the subtree: the driver is never called again. */
-                if (!TA_SD_IS_FINAL(f.got) && !f.spin && s == TA_OK)
+                if (!TA_SD_IS_FINAL(reply.got) && !reply.spin)
                     s = ta__sd_list_push(&next, &cand);
             }
         }
@@ -169,30 +181,30 @@ static ta_status ta__sd_explore_one(ta_sd_engine *e, const ta_sd_driver *d,
 ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
                         ta_sd_report **out, ta_sd_explore_stats *out_stats)
 {
-    ta_sd_engine *e = NULL;
+    ta__sd_worker *w = NULL;
     ta_sd_report *rep = NULL;
     ta_sd_explore_stats st;
     uint32_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
-    ta_status s;
+    ta_status s = TA_OK;
+    int dead;
     const double t0 = ta__sd_now();
 
-    TA_ENSURE(d != NULL && o != NULL && out != NULL, TA_E_ARG, "ta_sd_explore: NULL argument");
+    TA_ENSURE(o != NULL && out != NULL, TA_E_ARG, "ta_sd_explore: NULL argument");
     TA_ENSURE(depth >= 1 && depth < TA_SD_MAX_ACTIONS, TA_E_ARG, "depth %u", depth);
     *out = NULL;
     memset(&st, 0, sizeof(st));
-    TA_GUARD(ta_sd_engine_new(o, &e));
-    s = ta__sd_report_new(d->name, &rep);
-    for (int v = 0; s == TA_OK && v < TA_TLS_COUNT; v++) {
+    TA_GUARD(ta__sd_begin(d, o, &w, &rep, &dead));
+    for (int v = 0; s == TA_OK && !dead && v < TA_TLS_COUNT; v++) {
         for (int r = 0; s == TA_OK && r < TA_ROLE_COUNT; r++) {
             char name[128];
             snprintf(name, sizeof(name), "%s/%s/schedule/%s", ta_tls_name((ta_tls)v),
-                     ta_role_name((ta_role)r), d->name);
+                     ta_role_name((ta_role)r), ta__sd_worker_name(w));
             if (!ta__sd_only_match(o->only, name))
                 continue;
-            s = ta__sd_explore_one(e, d, o, (ta_tls)v, (ta_role)r, depth, rep, &st, reported);
+            s = ta__sd_explore_one(w, o, (ta_tls)v, (ta_role)r, depth, rep, &st, reported);
         }
     }
-    ta_sd_engine_free(e);
+    ta__sd_worker_free(w);
     st.seconds = ta__sd_now() - t0;
     if (s != TA_OK) {
         ta_sd_report_free(rep);

@@ -14,7 +14,24 @@ struct ta_sd_report {
     int explored;
     unsigned depth;
     ta_sd_explore_stats st;
+    ta__location loc;
 };
+
+void ta__sd_report_locate(ta_sd_report *r, const ta__location *loc)
+{
+    r->loc = *loc;
+}
+
+const ta__location *ta__sd_report_location(const ta_sd_report *r)
+{
+    return &r->loc;
+}
+
+static const char *ta__sd_verdict_word(const ta_sd_report *r)
+{
+    static const char *const w[] = {"conformant", "violations", "incomplete"};
+    return w[ta_sd_report_verdict(r)];
+}
 
 ta_status ta__sd_report_new(const char *driver, ta_sd_report **out)
 {
@@ -64,12 +81,29 @@ size_t ta_sd_report_results(const ta_sd_report *r, const ta_sd_result **out)
     return r->n;
 }
 
+/* Fail closed: a case that could not be run (SD-INCOMPLETE) is never a pass. */
+ta_verdict ta_sd_report_verdict(const ta_sd_report *r)
+{
+    int incomplete = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->v[i].pass)
+            continue;
+        if (r->v[i].rule != TA_SD_R_INCOMPLETE)
+            return TA_VERDICT_FAIL;
+        incomplete = 1;
+    }
+    return incomplete ? TA_VERDICT_INCOMPLETE : TA_VERDICT_PASS;
+}
+
 int ta_sd_report_failed(const ta_sd_report *r)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (!r->v[i].pass)
-            return 1;
-    return 0;
+    return ta_sd_report_verdict(r) != TA_VERDICT_PASS;
+}
+
+static const char *ta__sd_shown_verdict(const ta_sd_report *r)
+{
+    static const char *const w[] = {"conformant", "NOT conformant", "INCOMPLETE (not a pass)"};
+    return w[ta_sd_report_verdict(r)];
 }
 
 static const char *ta__shown(ta_sd_answer a)
@@ -92,7 +126,7 @@ void ta_sd_report_json(const ta_sd_report *r, FILE *out)
     ta_json_key(&j, "driver");
     ta_json_string(&j, r->driver);
     ta_json_key(&j, "verdict");
-    ta_json_string(&j, ta_sd_report_failed(r) ? "violations" : "conformant");
+    ta_json_string(&j, ta__sd_verdict_word(r));
     ta_json_key(&j, "openssl");
     ta_json_string(&j, OpenSSL_version(OPENSSL_VERSION_STRING));
     if (r->explored) {
@@ -247,10 +281,9 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
     }
     if (r->explored)
         fprintf(out, "\n%zu violations reported (shortest schedule per rule, version and role): "
-                     "%s\n", fails, fails ? "NOT conformant" : "conformant");
+                     "%s\n", fails, ta__sd_shown_verdict(r));
     else
-        fprintf(out, "\n%zu cases, %zu violations: %s\n", r->n, fails,
-                fails ? "NOT conformant" : "conformant");
+        fprintf(out, "\n%zu cases, %zu violations: %s\n", r->n, fails, ta__sd_shown_verdict(r));
 }
 
 static void ta__html_text(FILE *out, const char *s)
@@ -283,7 +316,7 @@ void ta_sd_report_html(const ta_sd_report *r, FILE *out)
     ta__html_text(out, r->driver);
     fprintf(out, "</h1>\n<p>OpenSSL %s &mdash; %s</p>\n",
             OpenSSL_version(OPENSSL_VERSION_STRING),
-            ta_sd_report_failed(r) ? "violations" : "conformant");
+            ta__sd_verdict_word(r));
     fputs("<table><tr><th>scenario</th>", out);
     for (int c = 0; c < TA__NCOL; c++)
         fprintf(out, "<th>%s/%s</th>", ta_tls_name((ta_tls)(c / TA_ROLE_COUNT)),

@@ -30,6 +30,7 @@ void ta_sd_opts_default(ta_sd_opts *o)
     o->max_steps = 256;
     o->idle_max = 16;
     o->mode = TA_MODE_PSK;
+    o->mem_limit_mb = 4096;
 }
 
 ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
@@ -356,6 +357,9 @@ ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sc
 ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
                     ta_sd_result *out)
 {
-    TA_ENSURE(e != NULL && out != NULL, TA_E_ARG, "ta_sd_run: NULL argument");
-    return ta__sd_case(e, d, &e->o, s, "schedule", out);
+    TA_ENSURE(e != NULL && d != NULL && out != NULL, TA_E_ARG, "ta_sd_run: NULL argument");
+    ta_sd_facts f;
+    TA_GUARD(ta__sd_run_sig(e, d, s, &f, out, NULL, NULL));
+    ta__sd_name_result(&e->o, d->name, "schedule", out);
+    return TA_OK;
 }

@@ -146,8 +146,7 @@ SSL *ta__sid_new_ssl(ta__sid_cx *cx)
 {
     SSL *ssl = SSL_new(cx->sctx);
     if (ssl == NULL) {
-        fprintf(stderr, "tlsaudit: SSL_new failed in a check\n");
-        _exit(3);
+        ta__child_harness_fail("SSL_new failed in a check");
     }
     return ssl;
 }
@@ -156,8 +155,7 @@ static ta__sid_guard *ta__guard(size_t canary)
 {
     ta__sid_guard *g = NULL;
     if (ta__sid_guard_new(canary, &g) != TA_OK) {
-        fprintf(stderr, "tlsaudit: guarded buffer: %s\n", ta_last_error()->message);
-        _exit(3);
+        ta__child_harness_fail("guarded buffer: %s", ta_last_error()->message);
     }
     return g;
 }
@@ -175,7 +173,7 @@ void ta__sid_check_bounds(ta__sid_cx *cx)
     SSL *ssl = ta__sid_new_ssl(cx);
 
     if (ta__sid_set_init(&live, TA__SID_MAX * TA__BOUNDS_REPS) != TA_OK)
-        _exit(3);
+        TA__SID_SETUP_FAIL();
     ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
     cx->sh->planned = TA__SID_MAX * TA__BOUNDS_REPS;
     /* The contract lets OpenSSL offer any length 1..32 (it offers 32 today). */
@@ -295,7 +293,7 @@ void ta__sid_check_unique(ta__sid_cx *cx)
     char hex[2 * TA__SID_MAX + 1];
 
     if (st == NULL || ta__sid_set_init(&live, n) != TA_OK)
-        _exit(3);
+        TA__SID_SETUP_FAIL();
     /* "Every id you returned is still live": what a server cache looks like when
      * no session has expired yet. */
     ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
@@ -328,7 +326,7 @@ void ta__sid_check_unique(ta__sid_cx *cx)
         ok++;
         int r = ta__sid_set_add(&live, c.id, c.out_len);
         if (r < 0)
-            _exit(3);
+            TA__SID_SETUP_FAIL();
         if (r == 0 && dups++ == 0) {
             dup_call = i + 1;
             dup_len = c.out_len;

@@ -73,8 +73,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
     if (ta__e2e_idx < 0)
         ta__e2e_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     if (ta_ctx_new(cx->env, v, TA_MODE_CERT, &co, &ctx) != TA_OK) {
-        fprintf(stderr, "tlsaudit: %s: context: %s\n", name, ta_last_error()->message);
-        _exit(3);
+        ta__child_harness_fail("%s: context: %s", name, ta_last_error()->message);
     }
     SSL_CTX_set_ex_data(ta_ctx_server(ctx), ta__e2e_idx, &rec);
     SSL_CTX_set_generate_session_id(ta_ctx_server(ctx), ta__e2e_gen);
@@ -87,7 +86,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
         ta__sid_phase(cx, "%s: full handshake %d of %d", name, h + 1, h_n);
         ta__sid_beat(cx);
         if (ta_pair_new(ctx, &p) != TA_OK)
-            _exit(3);
+            TA__SID_SETUP_FAIL();
         st = ta_pair_handshake(p, TA_DEFAULT_STEPS);
         if (st == TA_OK)
             st = ta__e2e_settle(p, v);
@@ -120,7 +119,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
         ta__sid_beat(cx);
         tried++;
         if (ta_pair_new(ctx, &p) != TA_OK)
-            _exit(3);
+            TA__SID_SETUP_FAIL();
         if (SSL_set_session(ta_pair_ssl(p, TA_CLIENT), sess[h]) == 1
             && ta_pair_handshake(p, TA_DEFAULT_STEPS) == TA_OK
             && ta__e2e_settle(p, v) == TA_OK) {

@@ -17,6 +17,11 @@
 #define TA_SID_INTERNAL_H
 
 #include "internal.h"
+#include "runner.h"
+
+/* A check's own set-up failed (in the child): a record, never an exit status. */
+#define TA__SID_SETUP_FAIL() \
+    ta__child_harness_fail("%s:%d: %s", TA__FILE, __LINE__, ta_last_error()->message)
 
 #define TA__SID_MAX 32 /* SSL_MAX_SSL_SESSION_ID_LENGTH: what OpenSSL offers */
 #define TA__SID_BIT(rule) (1u << (rule))
@@ -94,7 +99,6 @@ typedef struct ta__sid_cx {
     ta_sid_cb cb;
     const ta_sid_opts *o;
     ta__sid_shared *sh;
-    int fd;      /* pipe to the parent */
     SSL_CTX *sctx; /* a server context: callbacks get SSL objects made from it */
     ta_env *env;
 } ta__sid_cx;
@@ -165,6 +169,8 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text);
 /* A check that can report rule ran to its end (covered) or was cut short. */
 void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete);
 void ta__sid_report_note(ta_sid_report *r, const char *fmt, ...) TA_PRINTF(2, 3);
+/* Where the callback lives (for SARIF). */
+void ta__sid_report_locate(ta_sid_report *r, const ta__location *loc);
 /* Compute per-rule results and the verdict once every check has run. */
 void ta__sid_report_finish(ta_sid_report *r);
 

@@ -19,8 +19,26 @@ struct ta_sid_report {
     ta_sid_result result[TA_SID_RULE_COUNT];
     char *notes[TA__NOTES];
     size_t nnotes;
-    int failed;
+    ta_verdict verdict;
+    ta__location loc;
 };
+
+/* What --only can never hide: a check that died, hung or could not finish
+ * checked nothing, whatever rule was asked for. */
+static int ta__sid_always(ta_sid_rule rule)
+{
+    return rule == TA_SID_CRASH || rule == TA_SID_NO_TERMINATION || rule == TA_SID_CHECK_INCOMPLETE;
+}
+
+void ta__sid_report_locate(ta_sid_report *r, const ta__location *loc)
+{
+    r->loc = *loc;
+}
+
+const ta__location *ta__sid_report_location(const ta_sid_report *r)
+{
+    return &r->loc;
+}
 
 ta_status ta__sid_report_new(const char *subject, const ta_sid_opts *o, ta_sid_report **out)
 {
@@ -44,7 +62,7 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
 
     if ((unsigned)rule >= TA_SID_RULE_COUNT)
         return;
-    if (r->o.only != 0 && !(r->o.only & TA__SID_BIT(rule)))
+    if (r->o.only != 0 && !(r->o.only & TA__SID_BIT(rule)) && !ta__sid_always(rule))
         return;
     if (r->found[rule]) {
         f = &r->findings[r->found[rule] - 1];
@@ -110,10 +128,10 @@ static int ta__finding_order(const void *a, const void *b)
 void ta__sid_report_finish(ta_sid_report *r)
 {
     qsort(r->findings, r->nfindings, sizeof(r->findings[0]), ta__finding_order);
-    r->failed = 0;
+    int failed = 0, incomplete = 0;
     for (int i = 0; i < TA_SID_RULE_COUNT; i++) {
         r->found[i] = 0;
-        if (r->o.only != 0 && !(r->o.only & TA__SID_BIT(i)))
+        if (r->o.only != 0 && !(r->o.only & TA__SID_BIT(i)) && !ta__sid_always((ta_sid_rule)i))
             r->result[i] = TA_SID_NOT_RUN;
         else if (r->cut[i])
             r->result[i] = TA_SID_INCOMPLETE;
@@ -126,10 +144,16 @@ void ta__sid_report_finish(ta_sid_report *r)
         int i = ta_sid_rule_from_name(r->findings[k].rule);
         r->found[i] = (int)k + 1;
         r->result[i] = TA_SID_FOUND;
-        if (r->findings[k].severity == TA_SEV_ERROR
-            || (r->o.strict && r->findings[k].severity == TA_SEV_WARNING))
-            r->failed = 1;
+        if (i == TA_SID_CHECK_INCOMPLETE)
+            incomplete = 1;
+        else if (r->findings[k].severity == TA_SEV_ERROR
+                 || (r->o.strict && r->findings[k].severity == TA_SEV_WARNING))
+            failed = 1;
     }
+    /* Fail closed: a rule whose check was cut short was not evaluated. */
+    for (int i = 0; i < TA_SID_RULE_COUNT; i++)
+        incomplete |= r->result[i] == TA_SID_INCOMPLETE;
+    r->verdict = failed ? TA_VERDICT_FAIL : incomplete ? TA_VERDICT_INCOMPLETE : TA_VERDICT_PASS;
 }
 
 const char *ta_sid_report_subject(const ta_sid_report *r)
@@ -151,7 +175,12 @@ ta_sid_result ta_sid_report_rule(const ta_sid_report *r, ta_sid_rule rule)
 
 int ta_sid_report_failed(const ta_sid_report *r)
 {
-    return r->failed;
+    return r->verdict != TA_VERDICT_PASS;
+}
+
+ta_verdict ta_sid_report_verdict(const ta_sid_report *r)
+{
+    return r->verdict;
 }
 
 const char *ta_sid_report_note(const ta_sid_report *r, size_t i)
@@ -169,7 +198,7 @@ void ta_sid_report_json(const ta_sid_report *r, FILE *out)
     ta_json_key(&j, "subject");
     ta_json_string(&j, r->subject);
     ta_json_key(&j, "verdict");
-    ta_json_string(&j, r->failed ? "fail" : "pass");
+    ta_json_string(&j, ta_verdict_name(r->verdict));
     ta_json_key(&j, "findings");
     ta_json_array(&j);
     for (size_t i = 0; i < r->nfindings; i++) {
@@ -196,7 +225,8 @@ void ta_sid_report_json(const ta_sid_report *r, FILE *out)
 
 void ta_sid_report_print(const ta_sid_report *r, FILE *out)
 {
-    fprintf(out, "%s: %s (%zu finding%s)\n", r->subject, r->failed ? "FAIL" : "pass",
+    static const char *const shown[] = {"pass", "FAIL", "INCOMPLETE"};
+    fprintf(out, "%s: %s (%zu finding%s)\n", r->subject, shown[r->verdict],
             r->nfindings, r->nfindings == 1 ? "" : "s");
     for (size_t i = 0; i < r->nfindings; i++) {
         const ta_finding *f = &r->findings[i];

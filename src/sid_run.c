@@ -1,36 +1,49 @@
 /*
- * sid_run.c - the audit: every check in its own child process.
+ * sid_run.c - the audit: every check in its own child process (runner.h).
  *
- * Code under test is hostile until proven otherwise. Each check forks; the child
- * runs it and sends findings through a pipe; the parent watches a shared
- * progress counter. A child that dies of a signal (or exits) is SID-CRASH with
- * the signal and call number; a child whose counter stops moving for the
- * timeout is killed and reported as SID-NO-TERMINATION. Either way the next
- * check runs. A hard budget per check bounds even a slow-but-moving callback.
+ * Code under test is hostile until proven otherwise. Each check runs in a child
+ * of the runner, which loads the callback there (the parent never does); the
+ * child sends findings as records and, after the check's last one, an
+ * end-of-check record. The parent also watches a shared progress counter. The
+ * check is complete only with that end record: a child that dies of a signal or
+ * exits (with any status) before it is SID-CRASH with the signal and call
+ * number; one whose counter stops moving for the timeout is killed and reported
+ * as SID-NO-TERMINATION; one cut off at the hard budget, or whose set-up failed,
+ * is SID-INCOMPLETE. Findings sent before the end are kept; the next check runs.
  */
+#define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
+#include "runner.h"
 #include "sid_internal.h"
 
-enum { TA__MSG_FINDING = 1, TA__MSG_SKIP = 2 };
+enum {
+    TA__MSG_FINDING = TA__REC_USER, /* a ta__sid_msg */
+    TA__MSG_SKIP,                   /* a ta__sid_msg: rule not evaluated by this check */
+    TA__MSG_HELLO,                  /* a ta__location: the callback is loaded */
+    TA__MSG_END                     /* the check ran to its end */
+};
 #define TA__SETUP_S 60.0
+#define TA__GRACE_S 2.0 /* for a child to exit after its end record */
 typedef struct ta__sid_msg {
-    int kind, rule;
+    int rule;
     char text[480];
-} ta__sid_msg; /* < PIPE_BUF: a write from any thread arrives whole */
+} ta__sid_msg;
+typedef union ta__sid_rec { /* room for any record the child sends */
+    ta__sid_msg m;
+    ta__location loc;
+    char text[512];
+} ta__sid_rec;
 
 void ta_sid_opts_default(ta_sid_opts *o)
 {
@@ -42,22 +55,18 @@ void ta_sid_opts_default(ta_sid_opts *o)
     o->budget_s = 300.0;
     o->handshakes = 8;
     o->bucket_n = 4096;
+    o->mem_limit_mb = 4096;
 }
 
 /* ------------------------------------------------------------ child side */
 
-static void ta__sid_send(ta__sid_cx *cx, int kind, ta_sid_rule rule, const char *text)
+static void ta__sid_send(unsigned kind, ta_sid_rule rule, const char *text)
 {
     ta__sid_msg m;
     memset(&m, 0, sizeof(m));
-    m.kind = kind;
     m.rule = (int)rule;
     snprintf(m.text, sizeof(m.text), "%s", text ? text : "");
-    for (;;) {
-        ssize_t w = write(cx->fd, &m, sizeof(m));
-        if (w >= 0 || errno != EINTR)
-            return;
-    }
+    (void)ta__child_put(kind, &m, sizeof(m));
 }
 
 void ta__sid_emit(ta__sid_cx *cx, ta_sid_rule rule, const char *fmt, ...)
@@ -67,12 +76,14 @@ void ta__sid_emit(ta__sid_cx *cx, ta_sid_rule rule, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    ta__sid_send(cx, TA__MSG_FINDING, rule, buf);
+    (void)cx;
+    ta__sid_send(TA__MSG_FINDING, rule, buf);
 }
 
 void ta__sid_skip(ta__sid_cx *cx, ta_sid_rule rule)
 {
-    ta__sid_send(cx, TA__MSG_SKIP, rule, NULL);
+    (void)cx;
+    ta__sid_send(TA__MSG_SKIP, rule, NULL);
 }
 
 void ta__sid_phase(ta__sid_cx *cx, const char *fmt, ...)
@@ -97,32 +108,48 @@ static void ta__sid_seed_default_rand(uint64_t seed)
     ERR_clear_error();
 }
 
-static void ta__sid_child(const ta__sid_check *ck, size_t index, ta_sid_cb cb,
-                          const ta_sid_opts *o, ta__sid_shared *sh, int fd)
+typedef struct ta__sid_job {
+    const ta__sid_check *ck;
+    size_t index;
+    ta_sid_cb cb;
+    const ta_sid_opts *o;
+    ta__sid_shared *sh;
+} ta__sid_job;
+
+static void ta__sid_child(ta__child *ch, void *arg)
 {
-    ta__sid_cx cx = {cb, o, sh, fd, NULL, NULL};
+    const ta__sid_job *job = arg;
+    const ta_sid_opts *o = job->o;
+    ta__sid_cx cx = {job->cb, o, job->sh, NULL, NULL};
     ta_ctx *ctx = NULL;
     uint64_t seed = o->seed;
 
-    /* The code under test must die of its own signals: drop any handler we
-     * inherited (a test framework's, a sanitizer's), so the parent sees them. */
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGSYS, SIGTRAP};
-    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-        signal(fatal[i], SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
-    ta__sid_seed_default_rand(o->seed ^ (0x9e3779b97f4a7c15ULL * (index + 1)));
+    (void)ch;
+    /* Seeded first, so that a loaded object's constructors draw replayable bytes too. */
+    ta__sid_seed_default_rand(o->seed ^ (0x9e3779b97f4a7c15ULL * (job->index + 1)));
+    if (o->lib != NULL) {
+        ta__location loc;
+        void *p;
+        if (ta__load_symbol(o->lib, o->symbol, 1, &p, &loc) != TA_OK) {
+            const char *m = ta_last_error()->message;
+            (void)ta__child_put(TA__REC_LOAD_ERROR, m, strlen(m));
+            ta__child_exit();
+        }
+        *(void **)&cx.cb = p;
+        (void)ta__child_put(TA__MSG_HELLO, &loc, sizeof(loc));
+    }
     /* A real server SSL for direct calls: callbacks call SSL_get_version,
      * SSL_get_SSL_CTX, ... on it. */
     if (ta_env_new(&seed, &cx.env) != TA_OK
-        || ta_ctx_new(cx.env, TA_TLS12, TA_MODE_CERT, NULL, &ctx) != TA_OK) {
-        fprintf(stderr, "tlsaudit: check set-up: %s\n", ta_last_error()->message);
-        _exit(3);
-    }
+        || ta_ctx_new(cx.env, TA_TLS12, TA_MODE_CERT, NULL, &ctx) != TA_OK)
+        ta__child_harness_fail("check set-up: %s", ta_last_error()->message);
     cx.sctx = ta_ctx_server(ctx);
-    sh->ready = 1;
-    ck->run(&cx);
-    /* No atexit handlers, no OpenSSL teardown: the parent only needs the pipe. */
-    _exit(0);
+    job->sh->ready = 1;
+    job->ck->run(&cx);
+    /* The end record: only now is the check complete. No atexit handlers, no
+     * OpenSSL teardown: the parent needs nothing else. */
+    (void)ta__child_put(TA__MSG_END, NULL, 0);
+    ta__child_exit();
 }
 
 /* ------------------------------------------------------------ parent side */
@@ -134,106 +161,73 @@ static double ta__mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *ta__signame(int sig)
+/* "; it wrote 123 bytes to stdout/stderr, first: ..." (or nothing). */
+static void ta__sid_output(const ta__child_end *end, char *out, size_t cap)
 {
-    switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGSYS: return "SIGSYS";
-    default: return "signal";
-    }
+    char esc[200];
+    out[0] = '\0';
+    if (end->output_total == 0)
+        return;
+    ta__escape(end->output, strlen(end->output), esc, sizeof(esc));
+    snprintf(out, cap, "; it wrote %llu bytes to stdout/stderr, first: \"%s\"",
+             (unsigned long long)end->output_total, esc);
 }
 
-typedef struct ta__sid_rx {
-    ta__sid_msg m;
-    size_t have;
-    uint32_t skipped;
-} ta__sid_rx;
-
-/* Read what the child sent; returns 0 at EOF. */
-static int ta__sid_drain(int fd, ta__sid_rx *rx, ta_sid_report *r, const char *check)
-{
-    char text[600];
-    for (;;) {
-        ssize_t n = read(fd, (char *)&rx->m + rx->have, sizeof(rx->m) - rx->have);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return 1; /* EAGAIN: nothing more now */
-        if (n == 0)
-            return 0;
-        rx->have += (size_t)n;
-        if (rx->have < sizeof(rx->m))
-            continue;
-        rx->have = 0;
-        rx->m.text[sizeof(rx->m.text) - 1] = '\0';
-        if ((unsigned)rx->m.rule >= TA_SID_RULE_COUNT)
-            continue;
-        if (rx->m.kind == TA__MSG_SKIP) {
-            rx->skipped |= TA__SID_BIT(rx->m.rule);
-        } else {
-            snprintf(text, sizeof(text), "[%s] %s", check, rx->m.text);
-            ta__sid_report_add(r, (ta_sid_rule)rx->m.rule, text);
-        }
-    }
-}
-
+/* Runs one check. Returns TA_E_LOAD (the message in the error record) when the
+ * code under test cannot be loaded: the audit stops there, a usage error. */
 static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid_cb cb,
                                    const ta_sid_opts *o, ta_sid_report *r)
 {
     ta__sid_shared *sh;
-    ta__sid_rx rx;
-    int fds[2], status = 0, hang = 0, over = 0, eof = 0;
+    ta__child *ch = NULL;
+    ta__child_end end;
+    ta__sid_rec rec;
+    ta__sid_msg m;
+    uint32_t skipped = 0;
+    int hang = 0, over = 0, done = 0, gone = 0, harness = 0, load_error = 0;
     uint64_t last_calls = 0;
     double start, last_move, last_tick = 0;
-    char phase[sizeof(sh->phase)], text[600];
-    pid_t pid;
+    char phase[sizeof(sh->phase)], text[600], why[480] = "", out[300];
+    ta__sid_job job = {ck, index, cb, o, NULL};
+    const ta__child_opts co = {o->mem_limit_mb,
+                               (unsigned)(o->budget_s + TA__SETUP_S) + 10};
 
-    memset(&rx, 0, sizeof(rx));
     sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     TA_ENSURE(sh != MAP_FAILED, TA_E_CHILD, "mmap of the progress page failed");
     memset(sh, 0, sizeof(*sh));
-    if (pipe(fds) != 0) {
+    job.sh = sh;
+    if (ta__child_start(&co, ta__sid_child, &job, &ch) != TA_OK) {
         munmap(sh, sizeof(*sh));
-        TA_BAIL(TA_E_CHILD, "pipe: %s", strerror(errno));
-    }
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        munmap(sh, sizeof(*sh));
-        TA_BAIL(TA_E_CHILD, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        ta__sid_child(ck, index, cb, o, sh, fds[1]);
-    }
-    close(fds[1]);
-    {
-        int fl = fcntl(fds[0], F_GETFL);
-        (void)fcntl(fds[0], F_SETFL, fl | O_NONBLOCK);
+        return TA_E_CHILD;
     }
     start = last_move = ta__mono();
-    for (;;) {
-        struct pollfd pfd = {fds[0], POLLIN, 0};
-        double now;
-        if (!eof) {
-            (void)poll(&pfd, 1, 50);
-            eof = !ta__sid_drain(fds[0], &rx, r, ck->name);
-        } else {
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
+    while (!done && !gone && !harness && !load_error) {
+        unsigned type;
+        size_t len;
+        int rc = ta__child_recv(ch, 50, &type, &rec, sizeof(rec), &len);
+        m = rec.m;
+        if (rc < 0)
+            gone = 1;
+        else if (rc > 0 && type == TA__MSG_END)
+            done = 1;
+        else if (rc > 0 && type == TA__MSG_HELLO && len == sizeof(ta__location)) {
+            ta__location loc = rec.loc;
+            loc.object[sizeof(loc.object) - 1] = loc.symbol[sizeof(loc.symbol) - 1] = '\0';
+            ta__sid_report_locate(r, &loc);
+        } else if (rc > 0 && (type == TA__REC_HARNESS || type == TA__REC_LOAD_ERROR)) {
+            ta__escape(rec.text, len, why, sizeof(why));
+            harness = type == TA__REC_HARNESS;
+            load_error = type == TA__REC_LOAD_ERROR;
+        } else if (rc > 0 && len == sizeof(m) && (unsigned)m.rule < TA_SID_RULE_COUNT) {
+            m.text[sizeof(m.text) - 1] = '\0';
+            if (type == TA__MSG_SKIP) {
+                skipped |= TA__SID_BIT(m.rule);
+            } else if (type == TA__MSG_FINDING) {
+                snprintf(text, sizeof(text), "[%s] %s", ck->name, m.text);
+                ta__sid_report_add(r, (ta_sid_rule)m.rule, text);
+            }
         }
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            break;
-        now = ta__mono();
+        double now = ta__mono();
         /* Our own set-up (keys, contexts) is not the callback's time: the stall
          * clock starts once the child is ready, bounded by TA__SETUP_S meanwhile. */
         if (!sh->ready && now - start < TA__SETUP_S)
@@ -246,54 +240,66 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
             last_tick = now;
             o->progress(o->progress_arg, ck->name, sh->calls, sh->planned);
         }
+        if (done || gone || harness || load_error)
+            break;
         hang = now - last_move > o->timeout_s;
         over = now - start > o->budget_s;
-        if (hang || over) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-            break;
-        }
-    }
-    while (!eof && ta__sid_drain(fds[0], &rx, r, ck->name) != 0) {
-        /* The child is gone: read to EOF (no writer is left, so this ends). */
-        struct pollfd pfd = {fds[0], POLLIN, 0};
-        if (poll(&pfd, 1, 100) <= 0)
+        if (hang || over)
             break;
     }
-    close(fds[0]);
+    /* After its end record a child only has to exit; one that lost its channel
+     * gets a moment, so that we see how it ended; one that hangs is killed. */
+    ta__child_finish(ch, hang || over ? 0.0 : TA__GRACE_S, &end);
     memcpy(phase, (const char *)sh->phase, sizeof(phase));
     phase[sizeof(phase) - 1] = '\0';
+    ta__sid_output(&end, out, sizeof(out));
+    const unsigned long long calls = (unsigned long long)sh->calls;
 
-    const int complete = !hang && !over && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (hang) {
-        snprintf(text, sizeof(text),
-                 "[%s] no return for %.1f s (timeout) at call %llu while: %s", ck->name,
-                 o->timeout_s, (unsigned long long)sh->calls, phase);
+    if (load_error) {
+        munmap(sh, sizeof(*sh));
+        TA_BAIL(TA_E_LOAD, "%s", why);
+    }
+    if (done) {
+        if (out[0] != '\0')
+            ta__sid_report_note(r, "check '%s'%s", ck->name, out);
+    } else if (hang) {
+        snprintf(text, sizeof(text), "[%s] no return for %.1f s (timeout) at call %llu "
+                 "while: %s%s", ck->name, o->timeout_s, calls, phase, out);
         ta__sid_report_add(r, TA_SID_NO_TERMINATION, text);
     } else if (over) {
-        ta__sid_report_note(r, "check '%s' stopped at the %.0f s budget after %llu calls",
-                            ck->name, o->budget_s, (unsigned long long)sh->calls);
-    } else if (WIFSIGNALED(status)) {
-        snprintf(text, sizeof(text), "[%s] the process died of %s (signal %d) at call %llu "
-                 "while: %s", ck->name, ta__signame(WTERMSIG(status)), WTERMSIG(status),
-                 (unsigned long long)sh->calls, phase);
-        ta__sid_report_add(r, TA_SID_CRASH, text);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
-        ta__sid_report_note(r, "check '%s' could not be set up (harness error, see stderr)",
-                            ck->name);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        snprintf(text, sizeof(text), "[%s] the process exited with status %d at call %llu "
-                 "while: %s", ck->name, WEXITSTATUS(status), (unsigned long long)sh->calls,
-                 phase);
+        snprintf(text, sizeof(text), "[%s] cut off at the %.0f s budget after %llu calls "
+                 "while: %s (findings until then are kept)%s", ck->name, o->budget_s, calls,
+                 phase, out);
+        ta__sid_report_add(r, TA_SID_CHECK_INCOMPLETE, text);
+    } else if (harness) {
+        snprintf(text, sizeof(text), "[%s] could not be set up: %s", ck->name, why);
+        ta__sid_report_add(r, TA_SID_CHECK_INCOMPLETE, text);
+    } else {
+        /* Gone without its end record: the code under test ended it. */
+        char how[160];
+        const char *tail = "";
+        if (end.violation)
+            snprintf(how, sizeof(how), "sent the harness something that is not one of its "
+                     "records (the code under test wrote to its channel)");
+        else if (end.signaled && !end.killed)
+            snprintf(how, sizeof(how), "died of SIG%s (%s, signal %d)",
+                     sigabbrev_np(end.signal) ? sigabbrev_np(end.signal) : "?",
+                     strsignal(end.signal), end.signal);
+        else if (end.exited) {
+            snprintf(how, sizeof(how), "exited with status %d", end.status);
+            tail = ", before the check's end (exit() or _exit() in the code under test),";
+        } else
+            snprintf(how, sizeof(how), "closed the harness's channel and was killed");
+        snprintf(text, sizeof(text), "[%s] the process %s at call %llu%s while: %s%s", ck->name,
+                 how, calls, tail, sh->ready ? phase : "loading the object (constructors)", out);
         ta__sid_report_add(r, TA_SID_CRASH, text);
     }
     for (int i = 0; i < TA_SID_RULE_COUNT; i++) {
         uint32_t bit = TA__SID_BIT(i);
-        if (i == TA_SID_CRASH || i == TA_SID_NO_TERMINATION)
+        if (i == TA_SID_CRASH || i == TA_SID_NO_TERMINATION || i == TA_SID_CHECK_INCOMPLETE)
             ta__sid_report_cover(r, (ta_sid_rule)i, 1);
-        else if ((ck->rules & bit) && !(rx.skipped & bit))
-            ta__sid_report_cover(r, (ta_sid_rule)i, complete);
+        else if ((ck->rules & bit) && !(skipped & bit))
+            ta__sid_report_cover(r, (ta_sid_rule)i, done);
     }
     if (o->progress != NULL)
         o->progress(o->progress_arg, ck->name, sh->calls, sh->planned);
@@ -310,16 +316,30 @@ ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o,
     size_t n;
     const uint32_t anywhere = TA__SID_BIT(TA_SID_CRASH) | TA__SID_BIT(TA_SID_NO_TERMINATION);
 
-    TA_ENSURE(cb != NULL && out != NULL, TA_E_ARG, "ta_sid_audit: NULL argument");
+    TA_ENSURE(out != NULL, TA_E_ARG, "ta_sid_audit: NULL argument");
     *out = NULL;
     if (o == NULL) {
         ta_sid_opts_default(&def);
         o = &def;
     }
+    TA_ENSURE((cb != NULL) != (o->lib != NULL) && (o->lib == NULL) == (o->symbol == NULL),
+              TA_E_ARG, "ta_sid_audit: give either cb or lib and symbol");
+    if (o->lib != NULL) {
+        /* Only a quick look in this process: the object is loaded in the children. */
+        char full[1024];
+        snprintf(full, sizeof(full), "%s%s", strchr(o->lib, '/') ? "" : "./", o->lib);
+        TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD,
+                  "cannot read '%s': no such file or no permission", o->lib);
+    }
     TA_ENSURE(o->ids >= 1 && o->ids <= TA_SID_IDS_MAX && o->timeout_s > 0 && o->budget_s > 0
                   && o->threads <= TA_SID_THREADS_MAX && o->handshakes >= 1,
               TA_E_ARG, "ta_sid_audit: options out of range");
     TA_GUARD(ta__sid_report_new(subject, o, &r));
+    if (cb != NULL) {
+        ta__location loc;
+        if (ta__locate(*(void **)&cb, &loc))
+            ta__sid_report_locate(r, &loc);
+    }
     checks = ta__sid_checks(&n);
     for (size_t i = 0; i < n; i++) {
         /* A check runs when it can report a selected rule; a crash or a hang can

@@ -407,7 +407,7 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
       "ids shorter than 32 bytes: TLS 1.3 stateful tickets never resume")                \
     X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO,                               \
       "an end-to-end configuration in which OpenSSL never calls the callback")            \
-    X(TA_SID_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                                  \
+    X(TA_SID_CHECK_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                                  \
       "a check could not finish (set-up failed, cut off at its budget): not a pass")
 
 typedef enum {
@@ -827,8 +827,10 @@ typedef struct ta_sd_result {
 typedef struct ta_sd_engine ta_sd_engine;
 TA_MUST_CHECK ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out);
 void ta_sd_engine_free(ta_sd_engine *e);
-/* Run one schedule with the driver and judge it (in a child process when the
- * engine's opts.isolate is set). Harness failures are ta_status errors; findings
+/* Run one schedule with the driver IN THIS PROCESS and judge it: the engine's
+ * primitive, for fuzz targets and tests that catch crashes themselves. Audits
+ * of code under test use ta_sd_matrix / ta_sd_replay / ta_sd_explore, which run
+ * every case in a worker child. Harness failures are ta_status errors; findings
  * are results (scenario "schedule", reproducer with --schedule). */
 TA_MUST_CHECK ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d,
                                   const ta_sd_schedule *s, ta_sd_result *out);
@@ -840,7 +842,9 @@ TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
 
 /* A set of results (matrix or exploration). */
 typedef struct ta_sd_report ta_sd_report;
-/* Every scenario x version x local role that applies (and matches o->only). */
+/* Every scenario x version x local role that applies (and matches o->only),
+ * each case in a worker child (a crash, exit or hang is SD-CRASH). d is a
+ * driver of this process (the catalog), or NULL with o->lib and o->symbol. */
 TA_MUST_CHECK ta_status ta_sd_matrix(const ta_sd_driver *d, const ta_sd_opts *o,
                                      ta_sd_report **out);
 /* Replay one schedule string (as printed by reports). */

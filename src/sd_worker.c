@@ -1,0 +1,319 @@
+/*
+ * sd_worker.c - shutdown cases in a worker child (runner.h).
+ *
+ * The named matrix, schedule replay and exhaustive mode never step a driver in
+ * the calling process, built-in or loaded: a worker child loads it (for a
+ * shared object, only there), builds its own engine and runs one case per
+ * request, answering with the case's result: the end-of-case record. A worker
+ * that dies, exits, hangs past the timeout or breaks the protocol ends its case
+ * as SD-CRASH with what was seen; the next case gets a fresh worker. A case
+ * that our own harness could not set up (no memory for the driver's state,
+ * ...) is SD-INCOMPLETE: it never passes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner.h"
+#include "sd_worker.h"
+
+enum { TA__SD_HELLO = TA__REC_USER, TA__SD_CASE, TA__SD_REPLY };
+#define TA__SD_SETUP_S 60.0 /* our engine's set-up (keys in cert mode), not the driver's */
+
+typedef struct ta__sd_hello {
+    char name[64];
+    unsigned flags;
+    ta__location loc;
+} ta__sd_hello;
+
+typedef struct ta__sd_wire_reply {
+    int status; /* TA_OK, or our harness's failure (message in msg) */
+    ta_sd_result res;
+    ta_sd_answer got;
+    int spin;
+    uint64_t sig;
+    size_t noops;
+    char msg[256];
+} ta__sd_wire_reply;
+
+struct ta__sd_worker {
+    const ta_sd_driver *d; /* built-in: in our catalog; NULL for a lib */
+    ta_sd_opts o;
+    ta__child *ch;         /* NULL: none running */
+    ta__sd_hello hello;
+    int have_hello;
+    char load_crash[300];  /* the object could not even be loaded: how it ended */
+    uint64_t restarts;
+};
+
+/* ------------------------------------------------------------ the child */
+
+static void ta__sd_worker_main(ta__child *ch, void *arg)
+{
+    ta__sd_worker *w = arg;
+    ta_sd_driver loaded;
+    const ta_sd_driver *d = w->d;
+    ta_sd_engine *e = NULL;
+    ta__sd_hello hello;
+    static char name[64];
+
+    (void)ch;
+    memset(&hello, 0, sizeof(hello));
+    if (d == NULL) {
+        if (ta__load_driver(w->o.lib, w->o.symbol, &loaded, name, sizeof(name), &hello.loc)
+            != TA_OK) {
+            const char *m = ta_last_error()->message;
+            (void)ta__child_put(TA__REC_LOAD_ERROR, m, strlen(m));
+            ta__child_exit();
+        }
+        d = &loaded;
+    } else {
+        (void)ta__locate(*(void *const *)&d->step, &hello.loc);
+    }
+    snprintf(hello.name, sizeof(hello.name), "%s", d->name);
+    hello.flags = d->flags;
+    if (ta_sd_engine_new(&w->o, &e) != TA_OK)
+        ta__child_harness_fail("shutdown engine: %s", ta_last_error()->message);
+    if (ta__child_put(TA__SD_HELLO, &hello, sizeof(hello)) != 0)
+        ta__child_exit();
+    for (;;) {
+        static ta_sd_schedule s;
+        static ta__sd_wire_reply r;
+        ta_sd_facts f;
+        unsigned type;
+        size_t len;
+        if (ta__child_get(&type, &s, sizeof(s), &len) != 0 || type != TA__SD_CASE
+            || len != sizeof(s))
+            ta__child_exit();
+        memset(&r, 0, sizeof(r));
+        r.status = ta__sd_run_sig(e, d, &s, &f, &r.res, &r.sig, &r.noops);
+        if (r.status != TA_OK)
+            snprintf(r.msg, sizeof(r.msg), "%s", ta_last_error()->message);
+        r.got = f.got;
+        r.spin = f.spin;
+        if (ta__child_put(TA__SD_REPLY, &r, sizeof(r)) != 0)
+            ta__child_exit();
+    }
+}
+
+/* ------------------------------------------------------------ the parent */
+
+/* A case the code under test ended: the oracle's verdict on a crash. */
+static void ta__sd_crash_result(const ta__sd_worker *w, const ta_sd_schedule *s,
+                                const char *what, ta_sd_result *out)
+{
+    ta_sd_facts f;
+    ta_sd_verdict v;
+
+    memset(&f, 0, sizeof(f));
+    f.driver_flags = w->hello.flags;
+    f.sched_flags = s->flags;
+    f.handshake_done = 1;
+    f.write_probe = -1;
+    snprintf(f.crash, sizeof(f.crash), "%s", what);
+    ta_sd_oracle(&f, &v);
+    memset(out, 0, sizeof(*out));
+    out->tls = s->tls;
+    out->role = s->role;
+    out->expected = v.expected;
+    out->got = TA_SD_FAILED;
+    out->pass = 0;
+    out->rule = v.rule;
+    out->flag = -1;
+    snprintf(out->detail, sizeof(out->detail), "%s", v.detail);
+    ta_sd_schedule_format(s, out->schedule, sizeof(out->schedule));
+}
+
+/* How a child ended, in words, with the start of what it printed. */
+static void ta__sd_describe_end(const ta__child_end *end, int timed_out, double timeout_s,
+                                char *out, size_t cap)
+{
+    char esc[120] = "";
+    if (end->output_total > 0)
+        ta__escape(end->output, strlen(end->output), esc, sizeof(esc));
+    if (timed_out)
+        snprintf(out, cap, "hung: no answer within %.1f s", timeout_s);
+    else if (end->violation)
+        snprintf(out, cap, "crashed: wrote into the harness's channel (not a record)");
+    else if (end->signaled && !end->killed)
+        snprintf(out, cap, "crashed: signal %d (%s)", end->signal, strsignal(end->signal));
+    else if (end->exited)
+        snprintf(out, cap, "crashed: exit status %d inside a step (exit() or _exit())",
+                 end->status);
+    else
+        snprintf(out, cap, "crashed: closed the harness's channel");
+    if (end->output_total > 0) {
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "; output (%llu bytes): \"%s\"",
+                 (unsigned long long)end->output_total, esc);
+    }
+}
+
+static void ta__sd_worker_stop(ta__sd_worker *w, double grace, ta__child_end *end)
+{
+    ta__child_finish(w->ch, grace, end);
+    w->ch = NULL;
+}
+
+/* Start a worker and wait for its hello. 0: ready; -1: TA_E_LOAD or a harness
+ * failure (error record set); 1: it died before it was ready (load_crash). */
+static int ta__sd_worker_spawn(ta__sd_worker *w)
+{
+    const ta__child_opts co = {w->o.mem_limit_mb, 0};
+    const double wait_s = TA__SD_SETUP_S + w->o.timeout_s;
+    ta__sd_hello h;
+    char msg[sizeof(ta__sd_hello) + 512];
+    unsigned type;
+    size_t len;
+    ta__child_end end;
+
+    if (ta__child_start(&co, ta__sd_worker_main, w, &w->ch) != TA_OK)
+        return -1;
+    w->restarts++;
+    int rc = ta__child_recv(w->ch, (int)(wait_s * 1000), &type, msg, sizeof(msg), &len);
+    if (rc > 0 && type == TA__SD_HELLO && len == sizeof(h)) {
+        memcpy(&h, msg, sizeof(h));
+        h.name[sizeof(h.name) - 1] = '\0';
+        h.loc.object[sizeof(h.loc.object) - 1] = h.loc.symbol[sizeof(h.loc.symbol) - 1] = '\0';
+        if (!w->have_hello) {
+            /* A loaded driver's name is its author's bytes: shown escaped. */
+            ta__escape(h.name, strlen(h.name), w->hello.name, sizeof(w->hello.name));
+            w->hello.flags = h.flags;
+            w->hello.loc = h.loc;
+            w->have_hello = 1;
+        }
+        return 0;
+    }
+    if (rc > 0 && (type == TA__REC_LOAD_ERROR || type == TA__REC_HARNESS)) {
+        char esc[400];
+        ta__escape(msg, len, esc, sizeof(esc));
+        ta__sd_worker_stop(w, 0, NULL);
+        TA_BAIL(type == TA__REC_LOAD_ERROR ? TA_E_LOAD : TA_E_CHILD, "%s", esc);
+    }
+    ta__sd_worker_stop(w, rc < 0 ? 2.0 : 0.0, &end);
+    ta__sd_describe_end(&end, rc == 0, wait_s, w->load_crash, sizeof(w->load_crash));
+    return 1;
+}
+
+ta_status ta__sd_worker_new(const ta_sd_driver *d, const ta_sd_opts *o, ta__sd_worker **out)
+{
+    ta__sd_worker *w;
+
+    TA_ENSURE(o != NULL && out != NULL && (d != NULL) != (o->lib != NULL)
+                  && (o->lib == NULL) == (o->symbol == NULL),
+              TA_E_ARG, "give either a driver or lib and symbol");
+    TA_ENSURE(d == NULL || d->step != NULL, TA_E_ARG, "driver without a step function");
+    *out = NULL;
+    if (o->lib != NULL) {
+        /* Only a quick look in this process: the object is loaded in the workers. */
+        char full[1024];
+        snprintf(full, sizeof(full), "%s%s", strchr(o->lib, '/') ? "" : "./", o->lib);
+        TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD,
+                  "cannot read '%s': no such file or no permission", o->lib);
+    }
+    w = calloc(1, sizeof(*w));
+    TA_ENSURE(w != NULL, TA_E_NOMEM, "worker");
+    w->d = d;
+    w->o = *o;
+    if (w->o.timeout_s <= 0)
+        w->o.timeout_s = 5.0;
+    if (ta__sd_worker_spawn(w) < 0) {
+        free(w);
+        return ta_last_error()->code;
+    }
+    if (!w->have_hello) /* it died loading: the name we can vouch for is the symbol */
+        ta__escape(o->symbol, strlen(o->symbol), w->hello.name, sizeof(w->hello.name));
+    *out = w;
+    return TA_OK;
+}
+
+const char *ta__sd_worker_name(const ta__sd_worker *w)
+{
+    return w->hello.name;
+}
+
+const ta__location *ta__sd_worker_location(const ta__sd_worker *w)
+{
+    return &w->hello.loc;
+}
+
+const char *ta__sd_worker_load_crash(const ta__sd_worker *w)
+{
+    return w->load_crash[0] != '\0' ? w->load_crash : NULL;
+}
+
+ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_reply *out)
+{
+    static ta__sd_wire_reply r;
+    ta__child_end end;
+    char what[sizeof(((ta_sd_facts *)0)->crash)];
+    unsigned type;
+    size_t len;
+
+    memset(out, 0, sizeof(*out));
+    if (w->ch == NULL) {
+        w->load_crash[0] = '\0';
+        int rc = ta__sd_worker_spawn(w);
+        if (rc < 0)
+            return ta_last_error()->code;
+        if (rc > 0) { /* it no longer even loads: this case crashed */
+            ta__sd_crash_result(w, s, w->load_crash, &out->res);
+            out->crashed = 1;
+            return TA_OK;
+        }
+    }
+    int rc = ta__child_send(w->ch, TA__SD_CASE, s, sizeof(*s));
+    if (rc == 0)
+        rc = ta__child_recv(w->ch, (int)(w->o.timeout_s * 1000), &type, &r, sizeof(r), &len);
+    else
+        rc = -1;
+    if (rc > 0 && type == TA__SD_REPLY && len == sizeof(r)) {
+        if (r.status != TA_OK) {
+            /* Our harness could not run the case: never a pass. */
+            memset(&out->res, 0, sizeof(out->res));
+            out->res.tls = s->tls;
+            out->res.role = s->role;
+            out->res.expected = TA_SD_PENDING_READ;
+            out->res.got = TA_SD_PENDING_READ;
+            out->res.rule = TA_SD_R_INCOMPLETE;
+            out->res.flag = -1;
+            r.msg[sizeof(r.msg) - 1] = '\0';
+            char esc[200];
+            ta__escape(r.msg, strlen(r.msg), esc, sizeof(esc));
+            snprintf(out->res.detail, sizeof(out->res.detail), "the case could not be run: %s",
+                     esc);
+            ta_sd_schedule_format(s, out->res.schedule, sizeof(out->res.schedule));
+            out->incomplete = 1;
+            return TA_OK;
+        }
+        out->res = r.res;
+        out->res.detail[sizeof(out->res.detail) - 1] = '\0';
+        out->res.schedule[sizeof(out->res.schedule) - 1] = '\0';
+        out->got = r.got;
+        out->spin = r.spin;
+        out->sig = r.sig;
+        out->noops = r.noops;
+        return TA_OK;
+    }
+    /* No reply: the code under test ended this worker (or hung in it). */
+    ta__sd_worker_stop(w, rc < 0 ? 2.0 : 0.0, &end);
+    ta__sd_describe_end(&end, rc == 0, w->o.timeout_s, what, sizeof(what));
+    ta__sd_crash_result(w, s, what, &out->res);
+    out->crashed = 1;
+    return TA_OK;
+}
+
+uint64_t ta__sd_worker_starts(const ta__sd_worker *w)
+{
+    return w->restarts;
+}
+
+void ta__sd_worker_free(ta__sd_worker *w)
+{
+    if (w == NULL)
+        return;
+    if (w->ch != NULL)
+        ta__sd_worker_stop(w, 1.0, NULL);
+    free(w);
+}

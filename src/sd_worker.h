@@ -1,0 +1,50 @@
+/*
+ * sd_worker.h - shutdown cases in a worker child (sd_worker.c); used by the
+ * matrix, replay and exhaustive mode. Private to src/sd_*.c.
+ */
+#ifndef TA_SD_WORKER_H
+#define TA_SD_WORKER_H
+
+#include "internal.h"
+
+typedef struct ta__sd_worker ta__sd_worker;
+
+/* What one case gave: always a result (res); crashed / incomplete say whether
+ * the code under test ended it (SD-CRASH) or our harness could not run it
+ * (SD-INCOMPLETE). got, spin, sig and noops are the explorer's (0 unless the
+ * case ran to its end). */
+typedef struct ta__sd_reply {
+    ta_sd_result res;
+    int crashed, incomplete;
+    ta_sd_answer got;
+    int spin;
+    uint64_t sig;
+    size_t noops;
+} ta__sd_reply;
+
+/* A worker for driver d (built in) or o->lib/o->symbol (loaded in the worker
+ * only); it is started at once. TA_E_LOAD with one line when the object cannot
+ * be loaded; an object whose loading kills the worker gives a worker whose
+ * load_crash says how (every case then crashes). */
+TA_MUST_CHECK ta_status ta__sd_worker_new(const ta_sd_driver *d, const ta_sd_opts *o,
+                                          ta__sd_worker **out);
+/* The driver's name (escaped), where it lives, and how loading crashed (NULL: it
+ * did not). */
+const char *ta__sd_worker_name(const ta__sd_worker *w);
+const ta__location *ta__sd_worker_location(const ta__sd_worker *w);
+const char *ta__sd_worker_load_crash(const ta__sd_worker *w);
+/* Run one case (a fresh worker first when the last one died). Fails only on our
+ * own errors (fork, a harness failure while starting). */
+TA_MUST_CHECK ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s,
+                                          ta__sd_reply *out);
+/* Workers started so far (1 + restarts after crashes). */
+uint64_t ta__sd_worker_starts(const ta__sd_worker *w);
+void ta__sd_worker_free(ta__sd_worker *w);
+
+/* A worker and a report named after the driver it loaded (sd_matrix.c). When
+ * loading the object killed the worker, the report holds that one crash and
+ * *dead is 1. */
+TA_MUST_CHECK ta_status ta__sd_begin(const ta_sd_driver *d, const ta_sd_opts *o,
+                                     ta__sd_worker **w, ta_sd_report **rep, int *dead);
+
+#endif
