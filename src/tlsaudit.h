@@ -407,7 +407,7 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
       "ids shorter than 32 bytes: TLS 1.3 stateful tickets never resume")                \
     X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO,                               \
       "an end-to-end configuration in which OpenSSL never calls the callback")            \
-    X(TA_SID_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                                  \
+    X(TA_SID_R_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                                  \
       "a check could not finish (set-up failed, cut off at its budget): not a pass")
 
 typedef enum {
