@@ -162,13 +162,10 @@ static void exit_2_with_one_clear_line(void **state)
         const char *args, *says;
     } cases[] = {
         {"--lib /nonexistent/cb.so --symbol f", "cannot read"},
-        {"--lib " TA_SID_EXAMPLES_SO " --symbol no_such_symbol", "no symbol 'no_such_symbol'"},
-        {"--lib ${TLSAUDIT_SOURCE_DIR}/tools/examples/sid_examples.c --symbol f",
-         "cannot load"},
         {"--lib " TA_SID_EXAMPLES_SO, "--symbol"},
         {"--builtin no-such-callback", "no built-in callback"},
         {"--builtin constant --only SID-NOPE", "unknown rule 'SID-NOPE'"},
-        {"--builtin constant --ids many", "--ids takes a number"},
+        {"--builtin constant --ids many", "--ids takes a decimal number"},
         {"--builtin constant --timeout -1", "--timeout"},
         {"--builtin constant --handshakes 0", "--handshakes must be 1..64"},
         {"--builtin constant --handshakes 65", "--handshakes must be 1..64"},
@@ -176,6 +173,24 @@ static void exit_2_with_one_clear_line(void **state)
         {"--builtin constant --frobnicate", "unknown option"},
         {"", "exactly one of"},
         {"--builtin constant --lib x.so --symbol f", "exactly one of"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ta_run_cli(&r, "sid %s", cases[i].args);
+        if (r.status != 2 || ta_t_lines(r.err) != 1 || strstr(r.err, cases[i].says) == NULL)
+            fail_msg("'%s': exit %d, stderr '%s'", cases[i].args, r.status, r.err);
+    }
+}
+
+/* Load errors of --lib come from the children that load it (src/ since issue
+ * 10): still one line and exit 2. Fails until the src/ runner lands. */
+static void lib_load_errors_are_one_line(void **state)
+{
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        {"--lib " TA_SID_EXAMPLES_SO " --symbol no_such_symbol", "no_such_symbol"},
+        {"--lib ${TLSAUDIT_SOURCE_DIR}/tools/examples/sid_examples.c --symbol f", "load"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -310,6 +325,7 @@ int main(void)
         cmocka_unit_test(exit_1_for_an_error),
         cmocka_unit_test(warnings_fail_only_under_strict),
         cmocka_unit_test(exit_2_with_one_clear_line),
+        cmocka_unit_test(lib_load_errors_are_one_line),
         cmocka_unit_test(lib_symbol_audits_a_shared_object),
         cmocka_unit_test(json_shape),
         cmocka_unit_test(reproducer_reproduces_alone),

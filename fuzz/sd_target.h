@@ -47,7 +47,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         return 0;
     ta_sd_opts_default(&o);
     o.seed = 1;    /* the seeded env: same input, same transcript */
-    o.isolate = 0; /* the engine itself catches crashes (sanitizers, signals) */
     if (mode != NULL && mode[0] != '\0') {
         int m = ta_mode_from_name(mode);
         if (m < 0) {

@@ -232,22 +232,3 @@ const ta_sd_driver *ta_sd_driver_find(const char *name)
     return NULL;
 }
 
-/* ------------------------------------------------------------ loading */
-
-#include <dlfcn.h>
-
-ta_status ta_sd_driver_load(const char *path, const char *symbol, const ta_sd_driver **out)
-{
-    TA_ENSURE(path != NULL && symbol != NULL && out != NULL, TA_E_ARG,
-              "ta_sd_driver_load: NULL argument");
-    *out = NULL;
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    TA_ENSURE(h != NULL, TA_E_LOAD, "cannot load %s: %s", path, dlerror());
-    const ta_sd_driver *d = dlsym(h, symbol);
-    TA_ENSURE(d != NULL, TA_E_LOAD, "%s has no symbol '%s' (a const ta_sd_driver)", path,
-              symbol);
-    TA_ENSURE(d->step != NULL && d->name != NULL, TA_E_LOAD,
-              "'%s' in %s is not a ta_sd_driver (no name or step function)", symbol, path);
-    *out = d; /* the handle stays open: the driver lives as long as the process */
-    return TA_OK;
-}

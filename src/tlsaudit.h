@@ -407,7 +407,7 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
       "ids shorter than 32 bytes: TLS 1.3 stateful tickets never resume")                \
     X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO,                               \
       "an end-to-end configuration in which OpenSSL never calls the callback")            \
-    X(TA_SID_CHECK_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                                  \
+    X(TA_SID_CHECK_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR,                            \
       "a check could not finish (set-up failed, cut off at its budget): not a pass")
 
 typedef enum {
@@ -543,8 +543,8 @@ uint64_t ta_sid_cache_queries(void);
  *     TA_SD_FAILED       protocol error (fatal alert, garbage, in handshake...)
  * TA_SD_CANCEL is delivered only while the driver is pending; it must answer a
  * final verdict (normally TA_SD_CANCELLED) to it. A driver must never block:
- * memory BIOs never do, and a step that never returns is a hang (user drivers
- * run in a child process with a timeout; see ta_sd_opts.isolate).
+ * memory BIOs never do, and a step that never returns is a hang (every audit
+ * runs drivers in a worker child with a timeout; see ta_sd_opts.timeout_s).
  * Busy-looping is answering PENDING_WRITE (or PENDING_READ at EOF) again and
  * again without new input: bounded and reported as SD-SPIN.
  *
@@ -795,13 +795,7 @@ typedef struct ta_sd_opts {
      * case, built-in or loaded, runs in a worker child (src/runner.c). */
     const char *lib, *symbol;
     unsigned mem_limit_mb; /* RLIMIT_AS of every worker (default 4096; 0: none) */
-    int isolate;          /* TRANSITIONAL, going away: ignored once src/runner.c lands */
 } ta_sd_opts;
-/* TRANSITIONAL, going away with src/runner.c: the parent must not dlopen code
- * under test. Use ta_sd_opts.lib/.symbol and ta_sid_opts.lib/.symbol. */
-TA_MUST_CHECK ta_status ta_sd_driver_load(const char *path, const char *symbol,
-                                          const ta_sd_driver **out);
-TA_MUST_CHECK ta_status ta_sid_cb_load(const char *path, const char *symbol, ta_sid_cb *out);
 void ta_sd_opts_default(ta_sd_opts *o);
 
 /* One case's result. Case names: "tls13/client/peer-eof/drain". */

@@ -7,21 +7,13 @@
  * the conformant drivers clean, each faulty callback exactly its rules, each
  * canary caught by exactly its scenarios. Exit 0 when all are as documented.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 void ta_cmd_demo_help(FILE *out)
 {
-    fprintf(out,
-            "usage: tlsaudit demo [--ids N] [--seed S] [--skip-sid] [--skip-shutdown]\n"
-            "Audits the built-in session-id callbacks and shutdown drivers and prints\n"
-            "one table each. Exit 0 when every result is the documented one (faulty\n"
-            "examples found, correct ones clean), 1 otherwise.\n"
-            "  --ids N   direct calls per uniqueness check (default 20000; the sid\n"
-            "            command's default is 200000)\n"
-            "  --seed S  seed of every run (default 1)\n");
+    ta_opt_help(out, &ta_demo_optset);
 }
 
 /* 1 when rule id appears in the comma-separated list. */
@@ -175,28 +167,15 @@ static int ta_demo_shutdown(uint64_t seed)
 
 int ta_cmd_demo(int argc, char **argv)
 {
-    uint64_t ids = 20000, seed = 1;
-    int skip_sid = 0, skip_sd = 0, unexpected = 0;
+    ta_optvals v;
+    int unexpected = 0;
 
-    for (int i = 1; i < argc; i++) {
-        if ((strcmp(argv[i], "--ids") == 0 || strcmp(argv[i], "--seed") == 0)
-            && i + 1 < argc) {
-            uint64_t *dst = argv[i][2] == 'i' ? &ids : &seed;
-            if (ta_cli_parse_u64(argv[i + 1], dst) != 0 || (dst == &ids && ids == 0))
-                return ta_cli_usage_error("demo", "%s takes a positive number, not '%s'",
-                                          argv[i], argv[i + 1]);
-            i++;
-        } else if (strcmp(argv[i], "--skip-sid") == 0) {
-            skip_sid = 1;
-        } else if (strcmp(argv[i], "--skip-shutdown") == 0) {
-            skip_sd = 1;
-        } else {
-            return ta_cli_usage_error("demo", "unknown option '%s'", argv[i]);
-        }
-    }
-    if (!skip_sid)
+    if (ta_cli_parse(&ta_demo_optset, argc, argv, &v) != 0)
+        return TA_EXIT_USAGE;
+    uint64_t ids = ta_opt_get(&v, "--ids")->u, seed = ta_opt_get(&v, "--seed")->u;
+    if (!ta_opt_get(&v, "--skip-sid")->given)
         unexpected += ta_demo_sid(ids, seed);
-    if (!skip_sd)
+    if (!ta_opt_get(&v, "--skip-shutdown")->given)
         unexpected += ta_demo_shutdown(seed);
     if (unexpected)
         printf("demo: %d result(s) differ from the documented ones\n", unexpected);

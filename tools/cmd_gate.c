@@ -20,22 +20,24 @@
 
 void ta_cmd_gate_help(FILE *out)
 {
-    fprintf(out,
-            "usage: tlsaudit gate --config FILE [--junit F] [--sarif F] [--json F]\n"
-            "                     [--strict] [--quiet]\n"
-            "Runs the audits listed in FILE and exits 0 only when every finding is\n"
-            "accepted by the file's baseline. Report paths given here override the\n"
-            "file's 'report' lines.\n"
-            "  --strict  warnings and stale baseline entries fail the gate too\n"
-            "config lines (one per line, '#' comments):\n"
-            "  sid      builtin:NAME | lib:FILE:SYMBOL   [ids=N threads=N only=R,R timeout=S]\n"
-            "  shutdown builtin:NAME | lib:FILE:SYMBOL   [only=GLOB exhaustive=DEPTH]\n"
-            "  replay   CORPUS-DIR                       [target=NAME]\n"
-            "  fuzz     TARGET seconds=N                 [engine=libfuzzer|afl]\n"
-            "  accept   RULE SUBJECT reason=\"why\"        (RULE may be a glob: SD-*)\n"
-            "  report   junit|sarif|json FILE\n");
+    char rng[128];
+    ta_opt_help(out, &ta_gate_optset);
+    fprintf(out, "\ngate keys (KEY=VALUE on a line of that kind; the same types and ranges\n"
+                 "as the options they stand for):\n");
+    for (int k = TA_GATE_SID; k <= TA_GATE_FUZZ; k++) {
+        const ta_optset *set = ta_gate_line_optset(k);
+        for (size_t i = 0; i < set->n; i++) {
+            const ta_opt *o = &set->opts[i];
+            if (o->gate_key == NULL)
+                continue;
+            ta_opt_range_text(o, 1, rng, sizeof(rng));
+            fprintf(out, "  %-8s %-11s %s%s%s (%s)\n", set->name, o->gate_key,
+                    o->name ? "as " : "", o->name ? o->name : o->help, o->name ? "" : "", rng);
+        }
+    }
+    fprintf(out, "\nexit: 0 pass, 1 open findings (or stale entries under --strict), 2 config,\n"
+                 "      usage or load error\n");
 }
-
 
 static double ta_gate_now(void)
 {
@@ -96,7 +98,7 @@ static void ta_gate_json(FILE *out, const ta_gate_config *cfg, const ta_gate_sub
             ta_json_object(&j);
             ta_json_finding_fields(&j, f);
             ta_json_key(&j, "accepted");
-            if (k < 512 && gs[i].accepted[k])
+            if (gs[i].accepted[k])
                 ta_json_string(&j, cfg->accepts[gs[i].accepted[k] - 1].reason);
             else
                 ta_json_null(&j);
@@ -124,54 +126,93 @@ static void ta_gate_json(FILE *out, const ta_gate_config *cfg, const ta_gate_sub
     ta_json_end_object(&j);
 }
 
+typedef struct ta__gate_doc {
+    const ta_gate_config *cfg;
+    const ta_gate_subject *gs;
+    size_t n;
+    int failed;
+    double secs;
+} ta__gate_doc;
+
+static void ta__gate_json(FILE *f, const void *arg)
+{
+    const ta__gate_doc *d = arg;
+    ta_gate_json(f, d->cfg, d->gs, d->n, d->failed, d->secs);
+}
+
 /* Write the reports; -1 (and a line on stderr) when a file cannot be written. */
 static int ta_gate_write(const char *junit, const char *sarif, const char *json,
                          const ta_gate_config *cfg, const ta_gate_subject *gs, size_t n,
                          int failed, double secs)
 {
-    ta_subject_report reps[n ? n : 1];
-    FILE *f;
+    ta__gate_doc doc = {cfg, gs, n, failed, secs};
+    ta_subject_report *reps = calloc(n ? n : 1, sizeof(*reps));
+    int rc;
 
+    if (reps == NULL) {
+        fprintf(stderr, "tlsaudit gate: out of memory writing the reports\n");
+        return -1;
+    }
     for (size_t i = 0; i < n; i++)
         reps[i] = gs[i].rep;
-    if (ta_cli_write_reports("gate", reps, n, junit && junit[0] ? junit : NULL,
-                             sarif && sarif[0] ? sarif : NULL) != 0)
-        return -1;
-    if (json == NULL || json[0] == '\0')
-        return 0;
-    if ((f = ta_cli_report_open("gate", "json", json)) == NULL)
-        return -1;
-    ta_gate_json(f, cfg, gs, n, failed, secs);
-    return ta_cli_report_close("gate", json, f);
+    rc = ta_cli_write_reports("gate", reps, n, junit, sarif);
+    free(reps);
+    if (rc == 0 && json != NULL)
+        rc = ta_cli_report_write("gate", "json", json, ta__gate_json, &doc);
+    return rc;
+}
+
+static void ta_gate_free(ta_gate_config *cfg, ta_gate_subject *gs)
+{
+    for (size_t i = 0; gs != NULL && i < cfg->nitems; i++) {
+        ta_subject_report_clear(&gs[i].rep);
+        free(gs[i].accepted);
+    }
+    free(gs);
+    ta_gate_config_free(cfg);
 }
 
 int ta_cmd_gate(int argc, char **argv)
 {
-    const char *config = NULL, *junit = NULL, *sarif = NULL, *json = NULL;
-    int strict = 0, quiet = 0, failed = 0, usage = 0;
+    ta_optvals v;
+    const char *config, *junit, *sarif, *json;
+    int strict, quiet, failed = 0, usage = 0;
     ta_gate_config cfg;
-    char err[700];
+    char err[2400], esc[4800], e1[400], e2[400], e3[700];
     double t0 = ta_gate_now();
+    FILE *tty = stdout;
 
-    for (int i = 1; i < argc; i++) {
-        const char **dst = NULL;
-        if (strcmp(argv[i], "--config") == 0) dst = &config;
-        else if (strcmp(argv[i], "--junit") == 0) dst = &junit;
-        else if (strcmp(argv[i], "--sarif") == 0) dst = &sarif;
-        else if (strcmp(argv[i], "--json") == 0) dst = &json;
-        else if (strcmp(argv[i], "--strict") == 0) { strict = 1; continue; }
-        else if (strcmp(argv[i], "--quiet") == 0) { quiet = 1; continue; }
-        else
-            return ta_cli_usage_error("gate", "unknown option '%s'", argv[i]);
-        if (i + 1 >= argc)
-            return ta_cli_usage_error("gate", "%s needs a value", argv[i]);
-        *dst = argv[++i];
-    }
+    if (ta_cli_parse(&ta_gate_optset, argc, argv, &v) != 0)
+        return TA_EXIT_USAGE;
+    config = ta_opt_get(&v, "--config")->s;
+    strict = ta_opt_get(&v, "--strict")->given;
+    quiet = ta_opt_get(&v, "--quiet")->given;
     if (config == NULL)
         return ta_cli_usage_error("gate", "--config FILE is required");
-    if (ta_gate_config_load(config, &cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "tlsaudit gate: %s\n", err);
+    /* The whole file is checked before anything runs. */
+    if (ta_gate_config_load(config, argv[-1], &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsaudit gate: %s\n", ta_cli_escape(err, esc, sizeof(esc)));
         return TA_EXIT_USAGE;
+    }
+    junit = ta_opt_get(&v, "--junit")->given ? ta_opt_get(&v, "--junit")->s : cfg.junit;
+    sarif = ta_opt_get(&v, "--sarif")->given ? ta_opt_get(&v, "--sarif")->s : cfg.sarif;
+    json = ta_opt_get(&v, "--json")->given ? ta_opt_get(&v, "--json")->s : cfg.json;
+    {
+        const char *reports[] = {junit, sarif, json};
+        size_t nlibs = 0;
+        const char **libs = calloc(cfg.nitems + 1, sizeof(*libs));
+        for (size_t i = 0; libs != NULL && i < cfg.nitems; i++)
+            if (cfg.items[i].lib != NULL)
+                libs[nlibs++] = cfg.items[i].lib;
+        int bad = libs == NULL || ta_cli_reports_check("gate", reports, 3, libs, nlibs) != 0;
+        free(libs);
+        if (bad) {
+            ta_gate_config_free(&cfg);
+            return TA_EXIT_USAGE;
+        }
+        /* A report on stdout is all that goes there: the table moves to stderr. */
+        if (ta_cli_reports_stdout(reports, 3))
+            tty = stderr;
     }
     ta_gate_subject *gs = calloc(cfg.nitems, sizeof(*gs));
     if (gs == NULL) {
@@ -185,24 +226,27 @@ int ta_cmd_gate(int argc, char **argv)
         int rc;
         gs[i].item = it;
         if (!quiet)
-            fprintf(stderr, "gate: %s %s ...\n", ta_gate_kind_name(it->kind), it->subject);
+            fprintf(stderr, "gate: %s %s ...\n", ta_gate_kind_name(it->kind),
+                    ta_cli_escape(it->subject, e1, sizeof(e1)));
         if (it->kind == TA_GATE_SID)
             rc = ta_gate_run_sid(&cfg, it, strict, &gs[i]);
         else if (it->kind == TA_GATE_SHUTDOWN)
             rc = ta_gate_run_shutdown(&cfg, it, &gs[i]);
         else
-            rc = ta_gate_run_program(&cfg, it, argv[-1], &gs[i]);
+            rc = ta_gate_run_program(&cfg, it, &gs[i]);
         gs[i].seconds = ta_gate_now() - t;
+        if (rc == 0 && gs[i].rep.nfindings > 0
+            && (gs[i].accepted = calloc(gs[i].rep.nfindings, sizeof(int))) == NULL) {
+            snprintf(gs[i].error, sizeof(gs[i].error), "out of memory");
+            rc = -1;
+        }
         if (rc != 0) {
-            fprintf(stderr, "tlsaudit gate: %s\n", gs[i].error);
+            fprintf(stderr, "tlsaudit gate: %s\n", ta_cli_escape(gs[i].error, esc, sizeof(esc)));
             usage = 1;
         }
     }
     if (usage) {
-        for (size_t i = 0; i < cfg.nitems; i++)
-            ta_subject_report_clear(&gs[i].rep);
-        free(gs);
-        ta_gate_config_free(&cfg);
+        ta_gate_free(&cfg, gs);
         return TA_EXIT_USAGE;
     }
 
@@ -214,8 +258,7 @@ int ta_cmd_gate(int argc, char **argv)
             if (a >= 0) {
                 size_t c = gs[i].rep.check_of[k];
                 cfg.accepts[a].matched = 1;
-                if (k < 512)
-                    gs[i].accepted[k] = a + 1;
+                gs[i].accepted[k] = a + 1;
                 accepted++;
                 /* The failed check shows as skipped, with the baseline's reason. */
                 if (c < gs[i].rep.nchecks && gs[i].rep.checks[c].outcome == TA_CHECK_FAIL) {
@@ -229,38 +272,41 @@ int ta_cmd_gate(int argc, char **argv)
             }
         }
         open_findings += bad;
-        printf("%-4s %-9s %-44s %3zu checks %3zu findings (%zu open) %6.1fs\n",
-               bad ? "FAIL" : "ok", ta_gate_kind_name(gs[i].item->kind), gs[i].item->subject,
-               gs[i].rep.nchecks, nf, bad, gs[i].seconds);
+        /* Subjects, messages and reproducers come from the config and from code
+         * under test: escaped for the terminal. */
+        fprintf(tty, "%-4s %-9s %-44s %3zu checks %3zu findings (%zu open) %6.1fs\n",
+                bad ? "FAIL" : "ok", ta_gate_kind_name(gs[i].item->kind),
+                ta_cli_escape(gs[i].item->subject, e1, sizeof(e1)), gs[i].rep.nchecks, nf, bad,
+                gs[i].seconds);
         for (size_t k = 0; k < nf && !quiet; k++) {
             const ta_finding *f = &gs[i].rep.findings[k];
-            if (k < 512 && gs[i].accepted[k])
-                printf("       accepted %-20s %.100s\n", f->rule,
-                       cfg.accepts[gs[i].accepted[k] - 1].reason);
+            if (gs[i].accepted[k])
+                fprintf(tty, "       accepted %-20s %.100s\n", ta_cli_escape(f->rule, e1, sizeof(e1)),
+                        ta_cli_escape(cfg.accepts[gs[i].accepted[k] - 1].reason, e2, sizeof(e2)));
             else
-                printf("       %-7s  %-20s %.160s\n       reproduce: %s\n",
-                       ta_severity_name(f->severity), f->rule, f->message, f->reproducer);
+                fprintf(tty, "       %-7s  %-20s %.160s\n       reproduce: %s\n",
+                        ta_severity_name(f->severity), ta_cli_escape(f->rule, e1, sizeof(e1)),
+                        ta_cli_escape(f->message, e2, sizeof(e2)),
+                        ta_cli_escape(f->reproducer, e3, sizeof(e3)));
         }
     }
     for (size_t i = 0; i < cfg.naccepts; i++) {
         if (cfg.accepts[i].matched)
             continue;
         stale++;
-        printf("stale baseline entry %s:%d: accept %s %s matched no finding; remove it\n",
-               cfg.path, cfg.accepts[i].line, cfg.accepts[i].rule, cfg.accepts[i].subject);
+        fprintf(tty, "stale baseline entry %s:%d: accept %s %s matched no finding; remove it\n",
+                ta_cli_escape(cfg.path, e1, sizeof(e1)), cfg.accepts[i].line,
+                ta_cli_escape(cfg.accepts[i].rule, e2, sizeof(e2)),
+                ta_cli_escape(cfg.accepts[i].subject, e3, sizeof(e3)));
     }
     failed = open_findings > 0 || (strict && stale > 0);
     double secs = ta_gate_now() - t0;
-    printf("gate: %s: %zu open finding(s), %zu accepted, %zu stale baseline entr%s, %.1fs\n",
-           failed ? "FAIL" : "pass", open_findings, accepted, stale, stale == 1 ? "y" : "ies",
-           secs);
-    if (ta_gate_write(junit ? junit : cfg.junit, sarif ? sarif : cfg.sarif,
-                      json ? json : cfg.json, &cfg, gs, cfg.nitems, failed, secs) != 0)
+    fprintf(tty, "gate: %s: %zu open finding(s), %zu accepted, %zu stale baseline entr%s, %.1fs\n",
+            failed ? "FAIL" : "pass", open_findings, accepted, stale, stale == 1 ? "y" : "ies",
+            secs);
+    if (ta_gate_write(junit, sarif, json, &cfg, gs, cfg.nitems, failed, secs) != 0)
         usage = 1;
-    for (size_t i = 0; i < cfg.nitems; i++)
-        ta_subject_report_clear(&gs[i].rep);
-    free(gs);
-    ta_gate_config_free(&cfg);
+    ta_gate_free(&cfg, gs);
     if (usage)
         return TA_EXIT_USAGE;
     return failed ? TA_EXIT_FINDINGS : TA_EXIT_OK;

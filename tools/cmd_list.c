@@ -5,13 +5,7 @@
 
 void ta_cmd_list_help(FILE *out)
 {
-    fprintf(out,
-            "usage: tlsaudit list [callbacks | drivers | rules | scenarios]\n"
-            "Without an argument, lists everything:\n"
-            "  callbacks  built-in session-id callbacks (tlsaudit sid --builtin NAME)\n"
-            "  drivers    built-in shutdown drivers (tlsaudit shutdown --builtin NAME)\n"
-            "  rules      rule ids of both audits, with severity and requirement\n"
-            "  scenarios  named shutdown scenarios\n");
+    ta_opt_help(out, &ta_list_optset);
 }
 
 static void ta_list_callbacks(void)
@@ -80,6 +74,8 @@ int ta_cmd_list(int argc, char **argv)
 
     if (argc > 2)
         return ta_cli_usage_error("list", "takes at most one argument, got '%s'", argv[2]);
+    if (argc == 2 && argv[1][0] == '-')
+        return ta_cli_usage_error("list", "unknown option '%s'", argv[1]);
     for (size_t i = 0; i < nparts; i++) {
         if (argc == 2 && strcmp(argv[1], parts[i].name) != 0)
             continue;

@@ -5,12 +5,7 @@
 
 void ta_cmd_selfcheck_help(FILE *out)
 {
-    fprintf(out,
-            "usage: tlsaudit selfcheck [--seed S]\n"
-            "Runs a handshake, one message each way and a bidirectional close over the\n"
-            "memory-BIO pair for TLS 1.2 and 1.3 in the cert, psk and resume modes, and\n"
-            "checks that resume mode really resumed.\n"
-            "  --seed S   seeded (replayable) randomness instead of the OS's\n");
+    ta_opt_help(out, &ta_selfcheck_optset);
 }
 
 /* One case: handshake, "ping" c->s, "pong" s->c, client-initiated close. */
@@ -50,21 +45,15 @@ static const char *ta_selfcheck_case(ta_env *env, ta_tls v, ta_mode m)
 
 int ta_cmd_selfcheck(int argc, char **argv)
 {
-    uint64_t seed = 0;
-    int seeded = 0, failures = 0;
+    ta_optvals v;
+    int failures = 0;
     ta_env *env = NULL;
     char ebuf[300];
 
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            if (ta_cli_parse_u64(argv[++i], &seed) != 0)
-                return ta_cli_usage_error("selfcheck", "--seed takes a number, not '%s'",
-                                          argv[i]);
-            seeded = 1;
-        } else {
-            return ta_cli_usage_error("selfcheck", "unknown option '%s'", argv[i]);
-        }
-    }
+    if (ta_cli_parse(&ta_selfcheck_optset, argc, argv, &v) != 0)
+        return TA_EXIT_USAGE;
+    uint64_t seed = ta_opt_get(&v, "--seed")->u;
+    int seeded = ta_opt_get(&v, "--seed")->given;
     if (ta_env_new(seeded ? &seed : NULL, &env) != TA_OK) {
         fprintf(stderr, "tlsaudit selfcheck: %s\n", ta_error_format(ebuf, sizeof(ebuf)));
         return TA_EXIT_USAGE;

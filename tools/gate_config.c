@@ -1,57 +1,74 @@
 /*
- * gate_config.c - parse the 'tlsaudit gate' configuration.
+ * gate_config.c - parse and check the 'tlsaudit gate' configuration.
  *
  * One directive per line; '#' starts a comment; values with spaces go in double
  * quotes. See README.md, "Gating a pull request".
  *
- *   sid      builtin:NAME | lib:FILE:SYMBOL   [ids=N threads=N only=R,R timeout=S seed=S
- *                                              handshakes=N bucket_n=N]
- *   shutdown builtin:NAME | lib:FILE:SYMBOL   [only=GLOB exhaustive=DEPTH]
- *   replay   DIRECTORY                        (a corpus directory; target from its name)
- *   fuzz     TARGET                           seconds=N
+ *   sid      builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]
+ *   shutdown builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]
+ *   replay   DIRECTORY                        [KEY=VALUE...]
+ *   fuzz     TARGET                           [KEY=VALUE...]
  *   accept   RULE SUBJECT                     reason="why this finding is accepted"
  *   report   junit|sarif|json FILE
+ *
+ * The keys of each kind, their types and ranges are the gate keys of its option
+ * table (cli_tables.c), the same the CLI's options use. The file comes from the
+ * pull request under test, so it is an adversary: lines, words and values are
+ * sized to the input, and the whole file is checked before anything runs.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "gate_config.h"
 
 static const char *const ta_gate_kinds[] = {"sid", "shutdown", "replay", "fuzz"};
+#define TA_GATE_NKINDS (sizeof(ta_gate_kinds) / sizeof(ta_gate_kinds[0]))
 
 const char *ta_gate_kind_name(ta_gate_kind k)
 {
-    return (unsigned)k < 4 ? ta_gate_kinds[k] : "?";
+    return (unsigned)k < TA_GATE_NKINDS ? ta_gate_kinds[k] : "?";
 }
 
-/* Split a line into words; quotes group, key="a b" stays one word without quotes. */
-static int ta_gate_split(char *line, char **words, int max, const char **why)
-{
-    int n = 0;
-    char *p = line, *w;
+typedef struct ta__words {
+    char **w;
+    size_t n, cap;
+} ta__words;
 
+/* Split a line into words in place; quotes group, key="a b" stays one word
+ * without its quotes. NULL on success, else what is wrong. */
+static const char *ta_gate_split(char *line, ta__words *ws)
+{
+    char *p = line;
+
+    ws->n = 0;
     while (*p) {
         while (*p == ' ' || *p == '\t')
             p++;
         if (*p == '\0' || *p == '#')
             break;
-        if (n == max) {
-            *why = "too many words on one line";
-            return -1;
+        if (ws->n == ws->cap) {
+            size_t cap = ws->cap ? ws->cap * 2 : 8;
+            char **v = realloc(ws->w, cap * sizeof(*v));
+            if (v == NULL)
+                return "out of memory";
+            ws->w = v;
+            ws->cap = cap;
         }
-        w = p;
-        words[n++] = w;
+        ws->w[ws->n++] = p;
         char *o = p;
         while (*p && *p != ' ' && *p != '\t') {
             if (*p == '"') {
                 p++;
                 while (*p && *p != '"')
                     *o++ = *p++;
-                if (*p != '"') {
-                    *why = "unterminated double quote";
-                    return -1;
-                }
+                if (*p != '"')
+                    return "unterminated double quote";
                 p++;
             } else {
                 *o++ = *p++;
@@ -61,175 +78,316 @@ static int ta_gate_split(char *line, char **words, int max, const char **why)
             p++;
         *o = '\0';
     }
-    return n;
+    return NULL;
 }
 
-static int ta_gate_copy(char *dst, size_t cap, const char *src)
+/* Append one element to a growing array; -1 when out of memory. */
+static int ta_gate_grow(void **arr, size_t *n, size_t *cap, size_t size)
 {
-    size_t n = strlen(src);
-    if (n >= cap)
-        return -1;
-    memcpy(dst, src, n + 1);
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        void *v = realloc(*arr, c * size);
+        if (v == NULL)
+            return -1;
+        *arr = v;
+        *cap = c;
+    }
+    memset((char *)*arr + *n * size, 0, size);
+    (*n)++;
     return 0;
 }
 
-static int ta_gate_subject_ok(const char *s)
+/* "ids, threads, ..." : the gate keys of set. */
+static void ta_gate_keys(const ta_optset *set, char *buf, size_t cap)
 {
-    if (strncmp(s, "builtin:", 8) == 0)
-        return s[8] != '\0';
-    if (strncmp(s, "lib:", 4) == 0) {
-        const char *colon = strrchr(s + 4, ':');
-        return colon != NULL && colon > s + 4 && colon[1] != '\0';
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->opts[i].gate_key == NULL)
+            continue;
+        int k = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", set->opts[i].gate_key);
+        if (k < 0 || (size_t)k >= cap - len)
+            break;
+        len += (size_t)k;
+    }
+}
+
+typedef struct ta__gate_ctx {
+    const char *path, *self;
+    int line;
+    char *err;
+    size_t errlen;
+} ta__gate_ctx;
+
+static int ta_gate_err(ta__gate_ctx *c, const char *fmt, ...) TA_PRINTF(2, 3);
+static int ta_gate_err(ta__gate_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    int n = c->line > 0 ? snprintf(c->err, c->errlen, "%s:%d: ", c->path, c->line)
+                        : snprintf(c->err, c->errlen, "%s: ", c->path);
+    if (n < 0 || (size_t)n >= c->errlen)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* KEY=VALUE words of an item, against its kind's table. */
+static int ta_gate_item_opts(ta__gate_ctx *c, ta_gate_item *it, char **words, size_t n)
+{
+    const ta_optset *set = ta_gate_line_optset((int)it->kind);
+    char keys[400], why[200];
+
+    ta_optvals_defaults(set, 1, &it->vals);
+    for (size_t i = 0; i < n; i++) {
+        char *eq = strchr(words[i], '=');
+        if (eq == NULL || eq == words[i])
+            return ta_gate_err(c, "'%s' is not KEY=VALUE", words[i]);
+        *eq = '\0';
+        int k = ta_opt_key_index(set, words[i]);
+        if (k < 0) {
+            ta_gate_keys(set, keys, sizeof(keys));
+            return ta_gate_err(c, "key '%s' is not an option of %s lines; options: %s",
+                               words[i], set->name, keys);
+        }
+        const ta_opt *o = &set->opts[k];
+        if (it->vals.v[k].given)
+            return ta_gate_err(c, "key '%s' is given twice", o->gate_key);
+        if (ta_opt_value(o, eq + 1, &it->vals.v[k], why, sizeof(why)) != 0)
+            return ta_gate_err(c, "%s %s, not '%s'", o->gate_key, why, eq + 1);
+        if ((it->vals.v[k].s = strdup(eq + 1)) == NULL)
+            return ta_gate_err(c, "out of memory");
+        it->vals.v[k].given = 1;
     }
     return 0;
 }
 
-#define TA_GATE_FAIL(...)                                                     \
-    do {                                                                      \
-        snprintf(err, errlen, __VA_ARGS__);                                   \
-        goto fail;                                                            \
-    } while (0)
-
-int ta_gate_config_load(const char *path, ta_gate_config *cfg, char *err, size_t errlen)
+/* builtin:NAME or lib:FILE:SYMBOL, checked; lib files must be readable now. */
+static int ta_gate_item_subject(ta__gate_ctx *c, ta_gate_item *it)
 {
+    const char *s = it->subject;
+    int sid = it->kind == TA_GATE_SID;
+
+    if (strncmp(s, "builtin:", 8) == 0) {
+        if (sid ? ta_sid_builtin_find(s + 8) == NULL : ta_sd_driver_find(s + 8) == NULL)
+            return ta_gate_err(c, "no built-in %s '%s' (see 'tlsaudit list %s')",
+                               sid ? "callback" : "driver", s + 8, sid ? "callbacks" : "drivers");
+        return 0;
+    }
+    const char *colon = strncmp(s, "lib:", 4) == 0 ? strrchr(s + 4, ':') : NULL;
+    if (colon == NULL || colon == s + 4 || colon[1] == '\0')
+        return ta_gate_err(c, "subject '%s' is neither builtin:NAME nor lib:FILE:SYMBOL", s);
+    size_t flen = (size_t)(colon - (s + 4));
+    char file[flen + 1], buf[flen + 3];
+    memcpy(file, s + 4, flen);
+    file[flen] = '\0';
+    const char *path = ta_cli_lib_path(file, buf, sizeof(buf));
+    if ((it->lib = strdup(path)) == NULL || (it->symbol = strdup(colon + 1)) == NULL)
+        return ta_gate_err(c, "out of memory");
+    if (access(it->lib, R_OK) != 0)
+        return ta_gate_err(c, "cannot read '%s' (%s)", it->lib, strerror(errno));
+    return 0;
+}
+
+/* What the options mean together, and the programs replay and fuzz lines run. */
+static int ta_gate_item_check(ta__gate_ctx *c, ta_gate_item *it)
+{
+    char why[400];
+
+    if (it->kind == TA_GATE_SID) {
+        ta_sid_opts o;
+        ta_sid_opts_default(&o);
+        if (ta_cli_sid_apply(&it->vals, 1, &o, why, sizeof(why)) != 0)
+            return ta_gate_err(c, "%s", why);
+        return 0;
+    }
+    if (it->kind == TA_GATE_SHUTDOWN) {
+        const ta_optval *only = ta_opt_get(&it->vals, "--only");
+        const char *driver = it->lib ? NULL : it->subject + 8;
+        if (only->given
+            && !ta_cli_sd_only_matches(only->s, driver, ta_opt_get(&it->vals, "--depth")->given))
+            return ta_gate_err(c, "only=%s matches no case of %s", only->s, it->subject);
+        return 0;
+    }
+    if (strchr(it->subject, '\'') != NULL)
+        return ta_gate_err(c, "quotes are not allowed in '%s'", it->subject);
+    if (it->kind == TA_GATE_FUZZ) {
+        if (strspn(it->subject, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(it->subject))
+            return ta_gate_err(c, "fuzz target '%s' is not a target name (letters, digits, "
+                               "'_', '-')", it->subject);
+        if (access("tools/fuzz", X_OK) != 0)
+            return ta_gate_err(c, "fuzz lines need tlsaudit's source tree (tools/fuzz) as the "
+                               "current directory");
+        return 0;
+    }
+    /* replay: corpus/<target>[/regressions]; the target is the directory's name. */
+    struct stat st;
+    if (stat(it->subject, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ta_gate_err(c, "'%s' is not a corpus directory", it->subject);
+    const char *t = ta_opt_get_key(&it->vals, "target")->s;
+    size_t len = strlen(it->subject);
+    char dir[len + 1];
+    memcpy(dir, it->subject, len + 1);
+    while (len > 1 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    if (t == NULL) {
+        char *base = strrchr(dir, '/');
+        base = base ? base + 1 : dir;
+        if (strcmp(base, "regressions") == 0 && base > dir + 1) {
+            base[-1] = '\0';
+            char *b2 = strrchr(dir, '/');
+            t = b2 ? b2 + 1 : dir;
+        } else {
+            t = base;
+        }
+    }
+    if (strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(t))
+        return ta_gate_err(c, "replay target '%s' is not a target name; set target=NAME", t);
+    const char *slash = strrchr(c->self, '/');
+    int dl = slash ? (int)(slash - c->self + 1) : 0;
+    size_t plen = (size_t)dl + strlen(t) + 16;
+    if ((it->program = malloc(plen)) == NULL)
+        return ta_gate_err(c, "out of memory");
+    snprintf(it->program, plen, "%.*sfuzz/%s-replay", dl, c->self, t);
+    if (access(it->program, X_OK) != 0)
+        return ta_gate_err(c, "no replay program for target '%s' (looked for %s); set "
+                           "target=NAME", t, it->program);
+    return 0;
+}
+
+static int ta_gate_line(ta__gate_ctx *c, ta_gate_config *cfg, char **w, size_t n,
+                        size_t *cap_items, size_t *cap_acc)
+{
+    if (strcmp(w[0], "report") == 0) {
+        char **dst = NULL;
+        if (n != 3)
+            return ta_gate_err(c, "'report' takes a format and a file: report junit out.xml");
+        if (strcmp(w[1], "junit") == 0) dst = &cfg->junit;
+        else if (strcmp(w[1], "sarif") == 0) dst = &cfg->sarif;
+        else if (strcmp(w[1], "json") == 0) dst = &cfg->json;
+        else
+            return ta_gate_err(c, "unknown report format '%s'; use junit, sarif or json", w[1]);
+        if (*dst != NULL)
+            return ta_gate_err(c, "a second 'report %s' line", w[1]);
+        if ((*dst = strdup(w[2])) == NULL)
+            return ta_gate_err(c, "out of memory");
+        return 0;
+    }
+    if (strcmp(w[0], "accept") == 0) {
+        const char *reason = NULL;
+        if (n < 4)
+            return ta_gate_err(c, "'accept' needs RULE SUBJECT reason=\"...\"");
+        for (size_t i = 3; i < n; i++) {
+            if (strncmp(w[i], "reason=", 7) != 0)
+                return ta_gate_err(c, "unknown accept option '%s'; only reason=\"...\"", w[i]);
+            if (reason != NULL)
+                return ta_gate_err(c, "key 'reason' is given twice");
+            reason = w[i] + 7;
+        }
+        if (reason[0] == '\0')
+            return ta_gate_err(c, "accepting %s needs a non-empty reason=\"...\"", w[1]);
+        if (ta_gate_grow((void **)&cfg->accepts, &cfg->naccepts, cap_acc,
+                         sizeof(*cfg->accepts)) != 0)
+            return ta_gate_err(c, "out of memory");
+        ta_gate_accept *a = &cfg->accepts[cfg->naccepts - 1];
+        a->line = c->line;
+        if ((a->rule = strdup(w[1])) == NULL || (a->subject = strdup(w[2])) == NULL
+            || (a->reason = strdup(reason)) == NULL)
+            return ta_gate_err(c, "out of memory");
+        return 0;
+    }
+    int kind = -1;
+    for (size_t k = 0; k < TA_GATE_NKINDS; k++)
+        if (strcmp(w[0], ta_gate_kinds[k]) == 0)
+            kind = (int)k;
+    if (kind < 0)
+        return ta_gate_err(c, "unknown directive '%s'; use sid, shutdown, replay, fuzz, accept "
+                           "or report", w[0]);
+    if (n < 2)
+        return ta_gate_err(c, "'%s' needs a subject", w[0]);
+    if (ta_gate_grow((void **)&cfg->items, &cfg->nitems, cap_items, sizeof(*cfg->items)) != 0)
+        return ta_gate_err(c, "out of memory");
+    ta_gate_item *it = &cfg->items[cfg->nitems - 1];
+    it->kind = (ta_gate_kind)kind;
+    it->line = c->line;
+    if ((it->subject = strdup(w[1])) == NULL)
+        return ta_gate_err(c, "out of memory");
+    if (ta_gate_item_opts(c, it, w + 2, n - 2) != 0)
+        return -1;
+    if ((kind == TA_GATE_SID || kind == TA_GATE_SHUTDOWN) && ta_gate_item_subject(c, it) != 0)
+        return -1;
+    return ta_gate_item_check(c, it);
+}
+
+int ta_gate_config_load(const char *path, const char *self, ta_gate_config *cfg, char *err,
+                        size_t errlen)
+{
+    ta__gate_ctx c = {path, self, 0, err, errlen};
+    ta__words ws = {0};
+    char *line = NULL;
+    size_t linecap = 0, cap_items = 0, cap_acc = 0;
+    ssize_t len;
+    int rc = 0;
     FILE *f;
-    char line[4096];
-    int lineno = 0;
-    size_t cap_items = 0, cap_acc = 0;
 
     memset(cfg, 0, sizeof(*cfg));
-    snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open the gate config; check the path", path);
-        return -1;
-    }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *words[4 + TA_GATE_MAX_OPTS];
-        const char *why = NULL;
-        int n;
-
-        lineno++;
-        if (strchr(line, '\n') == NULL && !feof(f))
-            TA_GATE_FAIL("%s:%d: line longer than %zu characters", path, lineno,
-                         sizeof(line) - 1);
-        line[strcspn(line, "\r\n")] = '\0';
-        n = ta_gate_split(line, words, (int)(sizeof(words) / sizeof(words[0])), &why);
-        if (n < 0)
-            TA_GATE_FAIL("%s:%d: %s", path, lineno, why);
-        if (n == 0)
-            continue;
-
-        if (strcmp(words[0], "report") == 0) {
-            char *dst = NULL;
-            if (n != 3)
-                TA_GATE_FAIL("%s:%d: 'report' takes a format and a file: report junit out.xml",
-                             path, lineno);
-            if (strcmp(words[1], "junit") == 0) dst = cfg->junit;
-            else if (strcmp(words[1], "sarif") == 0) dst = cfg->sarif;
-            else if (strcmp(words[1], "json") == 0) dst = cfg->json;
-            else
-                TA_GATE_FAIL("%s:%d: unknown report format '%s'; use junit, sarif or json",
-                             path, lineno, words[1]);
-            if (ta_gate_copy(dst, 512, words[2]) != 0)
-                TA_GATE_FAIL("%s:%d: report path too long", path, lineno);
-            continue;
-        }
-        if (strcmp(words[0], "accept") == 0) {
-            ta_gate_accept *a;
-            const char *reason = NULL;
-            if (n < 4)
-                TA_GATE_FAIL("%s:%d: 'accept' needs RULE SUBJECT reason=\"...\"", path, lineno);
-            for (int i = 3; i < n; i++) {
-                if (strncmp(words[i], "reason=", 7) == 0)
-                    reason = words[i] + 7;
-                else
-                    TA_GATE_FAIL("%s:%d: unknown accept option '%s'; only reason=\"...\"",
-                                 path, lineno, words[i]);
-            }
-            if (reason == NULL || reason[0] == '\0')
-                TA_GATE_FAIL("%s:%d: accepting %s needs a non-empty reason=\"...\"", path,
-                             lineno, words[1]);
-            if (cfg->naccepts == cap_acc) {
-                cap_acc = cap_acc ? cap_acc * 2 : 8;
-                void *v = realloc(cfg->accepts, cap_acc * sizeof(*cfg->accepts));
-                if (v == NULL)
-                    TA_GATE_FAIL("%s:%d: out of memory", path, lineno);
-                cfg->accepts = v;
-            }
-            a = &cfg->accepts[cfg->naccepts++];
-            memset(a, 0, sizeof(*a));
-            a->line = lineno;
-            if (ta_gate_copy(a->rule, sizeof(a->rule), words[1]) != 0
-                || ta_gate_copy(a->subject, sizeof(a->subject), words[2]) != 0
-                || ta_gate_copy(a->reason, sizeof(a->reason), reason) != 0)
-                TA_GATE_FAIL("%s:%d: accept entry too long", path, lineno);
-            continue;
-        }
-
-        int kind = -1;
-        for (int k = 0; k < 4; k++)
-            if (strcmp(words[0], ta_gate_kinds[k]) == 0)
-                kind = k;
-        if (kind < 0)
-            TA_GATE_FAIL("%s:%d: unknown directive '%s'; use sid, shutdown, replay, fuzz, "
-                         "accept or report", path, lineno, words[0]);
-        if (n < 2)
-            TA_GATE_FAIL("%s:%d: '%s' needs a subject", path, lineno, words[0]);
-        if ((kind == TA_GATE_SID || kind == TA_GATE_SHUTDOWN) && !ta_gate_subject_ok(words[1]))
-            TA_GATE_FAIL("%s:%d: subject '%s' is neither builtin:NAME nor lib:FILE:SYMBOL",
-                         path, lineno, words[1]);
-        if (cfg->nitems == cap_items) {
-            cap_items = cap_items ? cap_items * 2 : 8;
-            void *v = realloc(cfg->items, cap_items * sizeof(*cfg->items));
-            if (v == NULL)
-                TA_GATE_FAIL("%s:%d: out of memory", path, lineno);
-            cfg->items = v;
-        }
-        ta_gate_item *it = &cfg->items[cfg->nitems++];
-        memset(it, 0, sizeof(*it));
-        it->kind = (ta_gate_kind)kind;
-        it->line = lineno;
-        if (ta_gate_copy(it->subject, sizeof(it->subject), words[1]) != 0)
-            TA_GATE_FAIL("%s:%d: subject too long", path, lineno);
-        for (int i = 2; i < n; i++) {
-            char *eq = strchr(words[i], '=');
-            if (eq == NULL || eq == words[i])
-                TA_GATE_FAIL("%s:%d: '%s' is not key=value", path, lineno, words[i]);
-            *eq = '\0';
-            ta_gate_opt *o = &it->opts[it->nopts++];
-            if (ta_gate_copy(o->key, sizeof(o->key), words[i]) != 0
-                || ta_gate_copy(o->val, sizeof(o->val), eq + 1) != 0)
-                TA_GATE_FAIL("%s:%d: option '%s' too long", path, lineno, words[i]);
-        }
-    }
-    fclose(f);
-    if (cfg->nitems == 0) {
-        snprintf(err, errlen, "%s: nothing to check; add at least one sid, shutdown, replay "
-                 "or fuzz line", path);
+    if ((cfg->path = strdup(path)) == NULL)
+        return ta_gate_err(&c, "out of memory");
+    if ((f = fopen(path, "r")) == NULL) {
+        ta_gate_err(&c, "cannot open the gate config (%s); check the path", strerror(errno));
         ta_gate_config_free(cfg);
         return -1;
     }
-    return 0;
-fail:
+    while (rc == 0 && (len = getline(&line, &linecap, f)) >= 0) {
+        const char *why;
+        c.line++;
+        if (memchr(line, '\0', (size_t)len) != NULL) {
+            rc = ta_gate_err(&c, "a NUL byte; the config is text");
+            break;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if ((why = ta_gate_split(line, &ws)) != NULL)
+            rc = ta_gate_err(&c, "%s", why);
+        else if (ws.n > 0)
+            rc = ta_gate_line(&c, cfg, ws.w, ws.n, &cap_items, &cap_acc);
+    }
+    if (rc == 0 && ferror(f))
+        rc = ta_gate_err(&c, "read error");
     fclose(f);
-    ta_gate_config_free(cfg);
-    return -1;
+    free(line);
+    free(ws.w);
+    c.line = 0;
+    if (rc == 0 && cfg->nitems == 0)
+        rc = ta_gate_err(&c, "nothing to check; add at least one sid, shutdown, replay or "
+                         "fuzz line");
+    if (rc != 0)
+        ta_gate_config_free(cfg);
+    return rc;
 }
 
 void ta_gate_config_free(ta_gate_config *cfg)
 {
+    for (size_t i = 0; i < cfg->nitems; i++) {
+        ta_gate_item *it = &cfg->items[i];
+        for (size_t k = 0; k < TA_OPTS_MAX; k++)
+            if (it->vals.v[k].given)
+                free((char *)it->vals.v[k].s);
+        free(it->subject);
+        free(it->lib);
+        free(it->symbol);
+        free(it->program);
+    }
+    for (size_t i = 0; i < cfg->naccepts; i++) {
+        free(cfg->accepts[i].rule);
+        free(cfg->accepts[i].subject);
+        free(cfg->accepts[i].reason);
+    }
     free(cfg->items);
     free(cfg->accepts);
-    cfg->items = NULL;
-    cfg->accepts = NULL;
-    cfg->nitems = cfg->naccepts = 0;
-}
-
-const char *ta_gate_opt_get(const ta_gate_item *it, const char *key, const char *def)
-{
-    for (int i = 0; i < it->nopts; i++)
-        if (strcmp(it->opts[i].key, key) == 0)
-            return it->opts[i].val;
-    return def;
+    free(cfg->path);
+    free(cfg->junit);
+    free(cfg->sarif);
+    free(cfg->json);
+    memset(cfg, 0, sizeof(*cfg));
 }

@@ -1,5 +1,4 @@
 /* tlsaudit.c - the command line: one table of subcommands. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,23 +34,32 @@ static void ta_usage(FILE *out)
 int ta_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "tlsaudit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    char msg[1024], esc[2048];
+
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "; see 'tlsaudit%s%s --help'\n", cmd ? " " : "", cmd ? cmd : "");
+    /* The message quotes what the user (or a gate config) gave: one line, always. */
+    fprintf(stderr, "tlsaudit%s%s: %s; see 'tlsaudit%s%s --help'\n", cmd ? " " : "",
+            cmd ? cmd : "", ta_cli_escape(msg, esc, sizeof(esc)), cmd ? " " : "",
+            cmd ? cmd : "");
     return TA_EXIT_USAGE;
 }
 
 int ta_cli_parse_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    if (s == NULL || *s == '\0' || *s == '-')
+    uint64_t v = 0;
+
+    if (s == NULL || *s == '\0')
         return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno != 0 || *end != '\0')
-        return -1;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
     *out = v;
     return 0;
 }
@@ -83,6 +91,8 @@ int main(int argc, char **argv)
         }
         return ta_cmds[i].run(argc - 1, argv + 1);
     }
+    if (strcmp(argv[1], "man") == 0) /* hidden: the build writes tlsaudit.1 with it */
+        return ta_cmd_man(argc - 1, argv + 1);
     if (argv[1][0] == '-')
         return ta_cli_usage_error(NULL, "unknown option '%s'", argv[1]);
     return ta_cli_usage_error(NULL, "unknown command '%s'", argv[1]);
