@@ -93,7 +93,9 @@ const char *ta_error_format(char *buf, size_t len)
         snprintf(buf, len, "no error");
         return buf;
     }
-    if (e->ossl_reason[0] != '\0')
+    if (e->code == TA_E_LOAD) /* the user's object, said in one line: no source location */
+        snprintf(buf, len, "%s", e->message);
+    else if (e->ossl_reason[0] != '\0')
         snprintf(buf, len, "%s:%d: %s (OpenSSL: %s)", e->file ? e->file : "?",
                  e->line, e->message, e->ossl_reason);
     else

@@ -445,6 +445,27 @@ ta_status ta__load_symbol(const char *path, const char *symbol, int want_functio
     return TA_OK;
 }
 
+/* 1 when addr lies in an executable segment of a loaded object (a static step
+ * function has no dynamic symbol to ask about). */
+static int ta__code_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    const uintptr_t a = *(const uintptr_t *)arg;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && a >= lo && a < lo + ph->p_memsz)
+            return 1;
+    }
+    return 0;
+}
+
+static int ta__is_code(const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    return addr != NULL && dl_iterate_phdr(ta__code_cb, &a) == 1;
+}
+
 ta_status ta__load_driver(const char *path, const char *symbol, ta_sd_driver *out,
                           char *name, size_t name_cap, ta__location *loc)
 {
@@ -454,8 +475,7 @@ ta_status ta__load_driver(const char *path, const char *symbol, ta_sd_driver *ou
     TA_GUARD(ta__load_symbol(path, symbol, 0, &p, loc));
     TA_ENSURE(ta__readable(p, &d, sizeof(d)), TA_E_LOAD,
               "'%s' in '%s' is smaller than a ta_sd_driver", symbol, path);
-    TA_ENSURE(d.step != NULL && ta__symbol_kind(*(void **)&d.step, NULL) == STT_FUNC,
-              TA_E_LOAD, "the step of driver '%s' in '%s' is not a function", symbol, path);
+    TA_ENSURE(ta__is_code(*(void **)&d.step), TA_E_LOAD, "the step of driver '%s' in '%s' is not a function", symbol, path);
     /* The name: at most name_cap - 1 readable bytes, else the symbol. */
     memset(name, 0, name_cap);
     size_t n = 0;
