@@ -168,6 +168,10 @@ static void sid_runaway_memory_is_stopped(void **state)
     (void)state;
 #if defined(__SANITIZE_ADDRESS__)
     skip(); /* RLIMIT_AS cannot apply under AddressSanitizer (its shadow memory) */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    skip();
+#endif
 #endif
     sid_fails_with("hostile_memhog", "SID-CRASH", "--mem-limit 512");
 }

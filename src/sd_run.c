@@ -258,6 +258,9 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
     r.peer_role = s->role == TA_CLIENT ? TA_SERVER : TA_CLIENT;
     r.to_local = ta_dir_from(r.peer_role);
     r.to_peer = ta_dir_from(s->role);
+    TA_ENSURE(d->state_size <= TA_SD_STATE_MAX, TA_E_NOMEM,
+              "the driver asks for %zu bytes of state per case (at most %zu)", d->state_size,
+              TA_SD_STATE_MAX);
     if (d->state_size > 0) {
         r.state = calloc(1, d->state_size);
         TA_ENSURE(r.state != NULL, TA_E_NOMEM, "driver state of %zu bytes", d->state_size);

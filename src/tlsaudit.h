@@ -584,10 +584,12 @@ typedef ta_sd_answer (*ta_sd_step_fn)(SSL *ssl, ta_sd_event ev, void *state);
                                      is its expected verdict where others get "clean" */
 #define TA_SD_CANARY 0x2u         /* deliberately broken (built-in canaries) */
 
+#define TA_SD_STATE_MAX ((size_t)64 << 20) /* 64 MiB of state per case */
 typedef struct ta_sd_driver {
     const char *name;    /* "drain" */
     const char *summary; /* one line */
-    size_t state_size;   /* bytes of zeroed per-case state handed to step (may be 0) */
+    size_t state_size;   /* bytes of zeroed per-case state handed to step (may be 0,
+                            at most TA_SD_STATE_MAX; more: the case is SD-INCOMPLETE) */
     ta_sd_step_fn step;
     unsigned flags;      /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY */
     /* Canaries: comma-separated scenarios that must catch it ("" otherwise).
