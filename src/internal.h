@@ -90,8 +90,6 @@ void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *sce
 ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
                          ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig,
                          size_t *out_noops);
-/* 1 when name matches one of the comma-separated globs (NULL/"" matches all). */
-int ta__sd_only_match(const char *globs, const char *name);
 /* An authentic record of `type` in the peer's name (sd_forge.c); 0 when its keys
  * or sequence number cannot be known. */
 int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex,

@@ -199,7 +199,7 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
             char name[128];
             snprintf(name, sizeof(name), "%s/%s/schedule/%s", ta_tls_name((ta_tls)v),
                      ta_role_name((ta_role)r), ta__sd_worker_name(w));
-            if (!ta__sd_only_match(o->only, name))
+            if (!ta_sd_only_match(o->only, name))
                 continue;
             s = ta__sd_explore_one(w, o, (ta_tls)v, (ta_role)r, depth, rep, &st, reported);
         }

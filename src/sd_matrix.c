@@ -18,7 +18,7 @@
 #include "internal.h"
 #include "sd_worker.h"
 
-int ta__sd_only_match(const char *globs, const char *name)
+int ta_sd_only_match(const char *globs, const char *name)
 {
     char buf[512], *save = NULL;
 
@@ -136,7 +136,7 @@ ta_status ta_sd_matrix(const ta_sd_driver *d, const ta_sd_opts *o, ta_sd_report 
                     continue;
                 snprintf(name, sizeof(name), "%s/%s/%s/%s", ta_tls_name((ta_tls)v),
                          ta_role_name((ta_role)r), sc[i].name, ta__sd_worker_name(w));
-                if (!ta__sd_only_match(o->only, name))
+                if (!ta_sd_only_match(o->only, name))
                     continue;
                 st = ta_sd_scenario_schedule(&sc[i], (ta_tls)v, (ta_role)r, &s);
                 if (st == TA_OK)

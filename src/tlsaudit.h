@@ -838,6 +838,10 @@ TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
 
 /* A set of results (matrix or exploration). */
 typedef struct ta_sd_report ta_sd_report;
+/* 1 when a case name matches one of the comma-separated globs of ta_sd_opts.only
+ * (NULL or "" match all): the whole name, or, for a glob without '/', any one
+ * of its components ("peer-eof", "tls13", "drain"). */
+int ta_sd_only_match(const char *globs, const char *name);
 /* Every scenario x version x local role that applies (and matches o->only),
  * each case in a worker child (a crash, exit or hang is SD-CRASH). d is a
  * driver of this process (the catalog), or NULL with o->lib and o->symbol. */

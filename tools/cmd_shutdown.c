@@ -36,25 +36,6 @@ int ta_cli_sd_apply(const ta_optvals *v, int gate, ta_sd_opts *o, char *why, siz
     return 0;
 }
 
-/* One glob against one case name, as the library matches --only: the whole name,
- * or (a glob without '/') any one of its components. */
-static int ta__sd_glob(const char *g, const char *name)
-{
-    char comp[160];
-    if (fnmatch(g, name, 0) == 0)
-        return 1;
-    if (strchr(g, '/') != NULL)
-        return 0;
-    for (const char *p = name; *p;) {
-        size_t n = strcspn(p, "/");
-        snprintf(comp, sizeof(comp), "%.*s", (int)n, p);
-        if (fnmatch(g, comp, 0) == 0)
-            return 1;
-        p += n + (p[n] == '/');
-    }
-    return 0;
-}
-
 int ta_cli_sd_only_matches(const char *globs, const char *driver, int exhaustive)
 {
     size_t ns;
@@ -82,7 +63,7 @@ int ta_cli_sd_only_matches(const char *globs, const char *driver, int exhaustive
                     size_t base = strlen(name);
                     if (driver != NULL) {
                         snprintf(name + base, sizeof(name) - base, "%s", driver);
-                        if (ta__sd_glob(g, name))
+                        if (ta_sd_only_match(g, name))
                             return 1;
                         continue;
                     }
