@@ -60,7 +60,8 @@ if [ -f "$SRC/openssl/Configure" ]; then
 fi
 
 # ---- libtlsaudit, instrumented like the targets
-cc_flags=(-std=gnu11 -I"$project/src" -I"$project/fuzz" "${ssl_cflags[@]}")
+cc_flags=(-std=gnu11 -I"$project/src/include" -I"$project/src/core" -I"$project/src/sid"
+          -I"$project/src/shutdown" -I"$project/fuzz" "${ssl_cflags[@]}")
 # OSS-Fuzz's CFLAGS carry their own -O level; a bare contract gets -O1 -g.
 [[ " $CFLAGS " == *" -O"* ]] || cc_flags+=(-O1 -g)
 # The harness's own files in src/ get no coverage (fuzz/harness.ignore says why).
@@ -68,7 +69,7 @@ lib_flags=()
 [[ " $CFLAGS " == *fuzzer-no-link* || " $CFLAGS " == *-fsanitize-coverage=* ]] \
   && lib_flags=(-fsanitize-coverage-ignorelist="$project/fuzz/harness.ignore")
 objs=() jobs=0
-for c in "$project"/src/*.c; do
+for c in "$project"/src/*/*.c; do
   o=$work/obj/src_$(basename "$c" .c).o
   # shellcheck disable=SC2086 # CFLAGS is a list of flags
   $CC $CFLAGS "${cc_flags[@]}" "${lib_flags[@]}" -c "$c" -o "$o" &

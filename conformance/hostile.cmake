@@ -11,7 +11,7 @@ foreach(mode CTOR_EXIT0 CTOR_SEGV CTOR_CHDIR DTOR_EXIT0)
 endforeach()
 foreach(obj IN LISTS TA_HOSTILE_OBJECTS)
   target_link_libraries(${obj} PRIVATE OpenSSL::SSL OpenSSL::Crypto)
-  target_include_directories(${obj} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(${obj} PRIVATE ${PROJECT_SOURCE_DIR}/src/include)
   set_target_properties(${obj} PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY
                                                       ${CMAKE_BINARY_DIR}/hostile)
 endforeach()

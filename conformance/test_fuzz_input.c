@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 #define RANDOM_INPUTS 3000
 

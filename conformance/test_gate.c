@@ -67,7 +67,7 @@ static void test_example_config_passes_and_writes_reports(void **state)
     x = slurp(sarif);
     assert_non_null(strstr(x, "\"version\":\"2.1.0\""));
     assert_non_null(strstr(x, "\"ruleId\":\"SID-BUCKET-COLLAPSE\""));
-    assert_non_null(strstr(x, "\"uri\":\"src/sid_catalog.c\""));
+    assert_non_null(strstr(x, "\"uri\":\"src/sid/sid_catalog.c\""));
     x = slurp(json);
     assert_non_null(strstr(x, "\"verdict\":\"pass\""));
     assert_non_null(strstr(x, "\"stale\":[]"));

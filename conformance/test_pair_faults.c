@@ -103,7 +103,7 @@ static void test_eof_pump(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(ta_last_error()->code, TA_E_OSSL);
     assert_non_null(strstr(ta_last_error()->message, "read on the server"));
-    assert_string_equal(ta_last_error()->file, "src/pump.c");
+    assert_string_equal(ta_last_error()->file, "src/core/pump.c");
     /* the record carries OpenSSL's error like every TA_E_OSSL */
     assert_int_equal(ERR_GET_LIB(ta_last_error()->ossl_err), ERR_LIB_SSL);
     assert_string_equal(ta_last_error()->ossl_reason,
@@ -189,7 +189,7 @@ static void assert_bound_record(const char *what, int steps)
     assert_non_null(strstr(e->message, what));
     snprintf(want, sizeof(want), "after %d steps", steps);
     assert_non_null(strstr(e->message, want));
-    assert_string_equal(e->file, "src/pump.c");
+    assert_string_equal(e->file, "src/core/pump.c");
     assert_true(e->line > 0);
     assert_int_equal(e->ossl_err, 0);
 }

@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 /* Fail the test with the library's last-error record when expr is not TA_OK. */
 #define FX_OK(expr)                                                               \

@@ -23,11 +23,13 @@ static char ta_t_log[320];
 /* ------------------------------------------------------------ the report */
 
 static const ta_rule_info ta_t_rules[] = {
-    {"SID-DUPLICATE", TA_SEV_ERROR, "an id returned again while still live",
-     "SSL_CTX_set_generate_session_id(3)"},
-    {"SD-TRUNCATION", TA_SEV_ERROR, "EOF without close_notify reported as a clean close",
-     "RFC 8446 §6.1"},
-    {"SID-SHORT-ID", TA_SEV_WARNING, "ids shorter than 32 bytes", ""},
+    {.id = "SID-DUPLICATE", .severity = TA_SEV_ERROR,
+     .help = "an id returned again while still live",
+     .source = "SSL_CTX_set_generate_session_id(3)"},
+    {.id = "SD-TRUNCATION", .severity = TA_SEV_ERROR,
+     .help = "EOF without close_notify reported as a clean close", .source = "RFC 8446 §6.1"},
+    {.id = "SID-SHORT-ID", .severity = TA_SEV_WARNING, .help = "ids shorter than 32 bytes",
+     .source = ""},
 };
 
 static ta_check ta_t_sid_checks[] = {

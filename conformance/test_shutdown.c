@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 typedef struct {
     const char *driver;

@@ -135,10 +135,10 @@ static void test_library_errors(void **state)
 
     assert_int_equal(ta_ctx_new(NULL, TA_TLS13, TA_MODE_CERT, NULL, &ctx), TA_E_ARG);
     assert_int_equal(ta_last_error()->code, TA_E_ARG);
-    assert_string_equal(ta_last_error()->file, "src/ctx.c");
+    assert_string_equal(ta_last_error()->file, "src/core/ctx.c");
     assert_true(ta_last_error()->line > 0);
     assert_int_equal(ta_env_new(NULL, NULL), TA_E_ARG);
-    assert_string_equal(ta_last_error()->file, "src/env.c");
+    assert_string_equal(ta_last_error()->file, "src/core/env.c");
 }
 
 /* The record is per thread: another thread's failure does not touch ours. */

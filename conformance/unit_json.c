@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 /* A writer into memory. */
 typedef struct mem {

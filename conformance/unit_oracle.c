@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 enum { P = TA_SD_PENDING_READ, CL = TA_SD_CLEAN, SE = TA_SD_SENT, TR = TA_SD_TRUNCATED,
        CA = TA_SD_CANCELLED, FA = TA_SD_FAILED };

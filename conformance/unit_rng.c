@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 typedef struct kat {
     uint64_t seed;

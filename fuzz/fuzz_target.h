@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Optional: the expensive set-up, run once before the first input (and, under

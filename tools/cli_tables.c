@@ -6,6 +6,7 @@
  */
 #include "cli_opts.h"
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 #define TA_N(a) (sizeof(a) / sizeof((a)[0]))
 #define TA_MEM_LIMIT_MAX 1048576 /* MB: 1 TiB */

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "gate_config.h"
+#include "tlsaudit/unstable.h" /* the JSON writer */
 
 void ta_cmd_gate_help(FILE *out)
 {

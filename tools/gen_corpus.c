@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h"
 
 typedef struct gen {
     const char *root;

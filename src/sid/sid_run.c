@@ -27,72 +27,15 @@
 #include "runner.h"
 #include "sid_internal.h"
 
-enum {
-    TA__MSG_FINDING = TA__REC_USER, /* a ta__sid_msg */
-    TA__MSG_SKIP,                   /* a ta__sid_msg: rule not evaluated by this check */
-    TA__MSG_HELLO,                  /* a ta__location: the callback is loaded */
-    TA__MSG_END                     /* the check ran to its end */
-};
 #define TA__SETUP_S 60.0
 #define TA__GRACE_S 2.0 /* for a child to exit after its end record */
-typedef struct ta__sid_msg {
-    int rule;
-    char text[480];
-} ta__sid_msg;
 typedef union ta__sid_rec { /* room for any record the child sends */
     ta__sid_msg m;
     ta__location loc;
     char text[512];
 } ta__sid_rec;
 
-void ta_sid_opts_default(ta_sid_opts *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->ids = 200000;
-    o->threads = 8;
-    o->seed = 1;
-    o->timeout_s = 2.0;
-    o->budget_s = 300.0;
-    o->handshakes = 8;
-    o->bucket_n = 4096;
-    o->mem_limit_mb = 4096;
-}
-
 /* ------------------------------------------------------------ child side */
-
-static void ta__sid_send(unsigned kind, ta_sid_rule rule, const char *text)
-{
-    ta__sid_msg m;
-    memset(&m, 0, sizeof(m));
-    m.rule = (int)rule;
-    snprintf(m.text, sizeof(m.text), "%s", text ? text : "");
-    (void)ta__child_put(kind, &m, sizeof(m));
-}
-
-void ta__sid_emit(ta__sid_cx *cx, ta_sid_rule rule, const char *fmt, ...)
-{
-    char buf[480];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    (void)cx;
-    ta__sid_send(TA__MSG_FINDING, rule, buf);
-}
-
-void ta__sid_skip(ta__sid_cx *cx, ta_sid_rule rule)
-{
-    (void)cx;
-    ta__sid_send(TA__MSG_SKIP, rule, NULL);
-}
-
-void ta__sid_phase(ta__sid_cx *cx, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf((char *)cx->sh->phase, sizeof(cx->sh->phase), fmt, ap);
-    va_end(ap);
-}
 
 /* Make the callback's own RAND_bytes replayable: the default library context of
  * this child draws from the seeded generator (rng.c), so --seed reproduces the

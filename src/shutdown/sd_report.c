@@ -62,6 +62,32 @@ void ta__sd_report_explore(ta_sd_report *r, const ta_sd_explore_stats *st, unsig
     r->st = *st;
 }
 
+void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *scenario,
+                        ta_sd_result *out)
+{
+    char target[160], env[64] = "";
+
+    snprintf(out->scenario, sizeof(out->scenario), "%s", scenario);
+    snprintf(out->name, sizeof(out->name), "%s/%s/%s/%s", ta_tls_name(out->tls),
+             ta_role_name(out->role), scenario, driver);
+    if (o->target != NULL)
+        snprintf(target, sizeof(target), "%s", o->target);
+    else
+        snprintf(target, sizeof(target), "--builtin %s", driver);
+    /* What else the run depended on, when not the CLI's defaults. */
+    if (o->mode != TA_MODE_PSK)
+        snprintf(env, sizeof(env), " --mode %s", ta_mode_name(o->mode));
+    if (o->seed != 1)
+        snprintf(env + strlen(env), sizeof(env) - strlen(env), " --seed %llu",
+                 (unsigned long long)o->seed);
+    if (strcmp(scenario, "schedule") == 0)
+        snprintf(out->reproducer, sizeof(out->reproducer),
+                 "tlsaudit shutdown %s%s --schedule '%.200s'", target, env, out->schedule);
+    else
+        snprintf(out->reproducer, sizeof(out->reproducer), "tlsaudit shutdown %s%s --only %s",
+                 target, env, out->name);
+}
+
 void ta_sd_report_free(ta_sd_report *r)
 {
     if (r == NULL)

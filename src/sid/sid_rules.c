@@ -1,16 +1,11 @@
-/* sid_rules.c - the session-id auditor's rule table (TA_SID_RULE_TABLE in tlsaudit.h). */
+/* sid_rules.c - the session-id auditor's rules: its view of the one rule table
+ * (report/rules.c; rows: TA_SID_RULE_TABLE in tlsaudit/sid.h), names, --only. */
 #include <string.h>
 
 #include "sid_internal.h"
 
-static const ta_sid_rule_info ta__sid_rule_info[] = {
-#define TA__SID_ROW(e, id, sev, help) {id, sev, help},
-    TA_SID_RULE_TABLE(TA__SID_ROW)
-#undef TA__SID_ROW
-};
-
 static const char *const ta__sid_rule_ids[] = {
-#define TA__SID_ID(e, id, sev, help) id,
+#define TA__SID_ID(e, id, sev, src, help) id,
     TA_SID_RULE_TABLE(TA__SID_ID)
 #undef TA__SID_ID
 };
@@ -19,7 +14,7 @@ const ta_sid_rule_info *ta_sid_rule_table(size_t *out_count)
 {
     if (out_count)
         *out_count = TA_SID_RULE_COUNT;
-    return ta__sid_rule_info;
+    return ta_report_rules(NULL); /* the sid rows come first in the one table */
 }
 
 const char *const *ta_sid_rules(size_t *out_count)

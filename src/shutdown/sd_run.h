@@ -1,6 +1,8 @@
 /*
  * sd_run.h - what the event loop (sd_run.c) and the schedule actions
- * (sd_action.c) share. Private to those two files.
+ * (sd_action.c) share. Private to those two files. They call each other by
+ * design (the only circle in shutdown/): the loop runs each action, and an
+ * action that moves bytes steps the driver through the loop.
  */
 #ifndef TA_SD_RUN_H
 #define TA_SD_RUN_H

@@ -232,9 +232,9 @@ void ta_report_sarif(FILE *out, const ta_subject_report *subjects, size_t n,
         ta_json_object(&j);
         ta_json_key(&j, "id");
         ta_json_string(&j, rules[i].id);
-        ta__sarif_text(&j, "shortDescription", rules[i].summary);
+        ta__sarif_text(&j, "shortDescription", rules[i].help);
         ta__sarif_text(&j, "help", rules[i].source && rules[i].source[0]
-                                       ? rules[i].source : rules[i].summary);
+                                       ? rules[i].source : rules[i].help);
         ta_json_key(&j, "defaultConfiguration");
         ta_json_object(&j);
         ta_json_key(&j, "level");

@@ -6,6 +6,7 @@
 #define TA_INTERNAL_H
 
 #include "tlsaudit.h"
+#include "tlsaudit/unstable.h" /* the library sees its own internals */
 
 /* Record an error in the thread's last-error record and return code.
  * with_ossl: copy (and clear) the OpenSSL error queue into the record. */

@@ -142,15 +142,6 @@ static void ta__tally_emit(ta__sid_cx *cx, const ta__tally *t, const char *mode)
                      (unsigned long long)t->coll_call, t->coll_queries, mode);
 }
 
-SSL *ta__sid_new_ssl(ta__sid_cx *cx)
-{
-    SSL *ssl = SSL_new(cx->sctx);
-    if (ssl == NULL) {
-        ta__child_harness_fail("SSL_new failed in a check");
-    }
-    return ssl;
-}
-
 static ta__sid_guard *ta__guard(size_t canary)
 {
     ta__sid_guard *g = NULL;

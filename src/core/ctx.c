@@ -8,6 +8,10 @@
  * TA_MODE_RESUME a certificate context that made one full handshake at creation;
  *                every pair then offers that session. Tickets carry it (stateless),
  *                so a pair freed without a clean shutdown cannot evict it.
+ *
+ * The one circle of calls in core/: making a TA_MODE_RESUME context runs that
+ * first handshake over a pair (pair.c, pump.c), and a pair reads its context. It
+ * stays: a resumption context is not usable until it holds a session.
  */
 #include <stdlib.h>
 #include <string.h>

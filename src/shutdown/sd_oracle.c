@@ -13,16 +13,12 @@
 
 #include "internal.h"
 
-static const ta_sd_rule_info ta__sd_rules[] = {
-#define TA__SD_INFO(e, id, sev, src, help) {id, sev, src, help},
-    TA_SD_RULE_TABLE(TA__SD_INFO)
-#undef TA__SD_INFO
-};
 
 const ta_sd_rule_info *ta_sd_rule_table(size_t *out_count)
 {
-    *out_count = TA_SD_RULE_COUNT;
-    return ta__sd_rules;
+    if (out_count != NULL)
+        *out_count = TA_SD_RULE_COUNT;
+    return ta_report_rules(NULL) + TA_SID_RULE_COUNT; /* after the sid rows */
 }
 
 #define BIT(a) (1u << (a))
@@ -143,7 +139,7 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
                 && f->got == ta__sd_exceptions[i].got) {
                 v->flag = ta__sd_exceptions[i].flag;
                 snprintf(v->detail, sizeof(v->detail), "FLAG %s: %s",
-                         ta__sd_rules[v->flag].id, ta__sd_exceptions[i].why);
+                         ta_sd_rule_table(NULL)[v->flag].id, ta__sd_exceptions[i].why);
                 acc |= BIT(f->got);
                 break;
             }
@@ -183,7 +179,7 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
         v->flag = TA_SD_R_OSSL_KEYUPDATE;
         snprintf(v->detail, sizeof(v->detail), "FLAG %s: OpenSSL sent a KeyUpdate after our "
                  "close_notify (answering the peer's KeyUpdate); the driver said %s",
-                 ta__sd_rules[v->flag].id, ta__sd_shown(f->got));
+                 ta_sd_rule_table(NULL)[v->flag].id, ta__sd_shown(f->got));
         return;
     }
     if (v->flag < 0)

@@ -1,5 +1,5 @@
 /*
- * sid_internal.h - what the session-id auditor's files share (src/sid_*.c only).
+ * sid_internal.h - what the session-id auditor's files share (src/sid/ only).
  *
  *   sid_rules.c    the rule table
  *   sid_set.c      a set of ids (duplicate detection, the "live" cache)
@@ -9,8 +9,11 @@
  *   sid_threads.c  T threads calling at once
  *   sid_analyze.c  structure of the ids: predictability, hash buckets, measurement
  *   sid_e2e.c      real handshakes with the callback installed
- *   sid_run.c      one child process per check, timeouts, the audit itself
- *   sid_report.c   report, merged findings, JSON
+ *   sid_child.c    what a check's child sends (findings, skips, phase)
+ *   sid_run.c      one child process per check (core/runner.c), timeouts, the audit
+ *   sid_opts.c     the defaults
+ *   sid_report.c   report, merged findings, verdict, JSON
+ *   sid_subject.c  the report as a JUnit/SARIF subject
  *   sid_catalog.c  the built-in callbacks
  */
 #ifndef TA_SID_INTERNAL_H
@@ -85,6 +88,19 @@ void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offer
                         ta__sid_call *out);
 
 /* ------------------------------------------------------------ checks (run in a child) */
+
+/* The records a check's child sends (sid_child.c) and the parent reads (sid_run.c). */
+enum {
+    TA__MSG_FINDING = TA__REC_USER, /* a ta__sid_msg */
+    TA__MSG_SKIP,                   /* a ta__sid_msg: rule not evaluated by this check */
+    TA__MSG_HELLO,                  /* a ta__location: the callback is loaded */
+    TA__MSG_END                     /* the check ran to its end */
+};
+typedef struct ta__sid_msg {
+    int rule;
+    char text[480];
+} ta__sid_msg;
+
 
 /* Shared with the parent through a MAP_SHARED page. */
 typedef struct ta__sid_shared {
