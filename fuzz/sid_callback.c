@@ -347,23 +347,29 @@ TA__NO_COV static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsi
     ta__sid_guard_call(ta__guard, ta__cb, ta__ssl[in->version], in->offered_len, &c);
     ta__st.active = 0;
     out->len = 0; /* declined, until the checks below pass */
-    if (c.overflow)
-        TA_FUZZ_FAIL("SID-OVERFLOW", "%s: %s at offset %ld of an id buffer of %u bytes "
-                     "(thread %u, call %u)", who, c.overflow_write == 0 ? "read" : "write",
-                     c.overflow_offset, c.offered, thread, k);
-    if (c.underflow_offset < 0)
-        TA_FUZZ_FAIL("SID-UNDERFLOW", "%s: byte %ld before the id buffer changed (offered %u)",
-                     who, c.underflow_offset, c.offered);
-    if (c.ret != 0 && c.ret != 1)
-        TA_FUZZ_FAIL("SID-RETURN-VALUE", "%s returned %d (OpenSSL reads any non-zero as "
-                     "success)", who, c.ret);
-    if (c.ret == 0)
+    ta__sid_breaks b;
+    int accept = ta__sid_call_judge(&c, &b);
+    if (b.n > 0) {
+        switch (b.rule[0]) {
+        case TA_SID_OVERFLOW:
+            TA_FUZZ_FAIL("SID-OVERFLOW", "%s: %s at offset %ld of an id buffer of %u bytes "
+                         "(thread %u, call %u)", who, c.overflow_write == 0 ? "read" : "write",
+                         c.overflow_offset, c.offered, thread, k);
+        case TA_SID_UNDERFLOW:
+            TA_FUZZ_FAIL("SID-UNDERFLOW", "%s: byte %ld before the id buffer changed "
+                         "(offered %u)", who, c.underflow_offset, c.offered);
+        case TA_SID_RETURN_VALUE:
+            TA_FUZZ_FAIL("SID-RETURN-VALUE", "%s returned %d (OpenSSL reads any non-zero as "
+                         "success)", who, c.ret);
+        case TA_SID_LEN_GROWN:
+            TA_FUZZ_FAIL("SID-LEN-GROWN", "%s raised *id_len from %u to %u", who, c.offered,
+                         c.out_len);
+        default:
+            TA_FUZZ_FAIL("SID-LEN-ZERO", "%s returned success with *id_len == 0", who);
+        }
+    }
+    if (!accept)
         return;
-    if (c.out_len > c.offered)
-        TA_FUZZ_FAIL("SID-LEN-GROWN", "%s raised *id_len from %u to %u", who, c.offered,
-                     c.out_len);
-    if (c.out_len == 0)
-        TA_FUZZ_FAIL("SID-LEN-ZERO", "%s returned success with *id_len == 0", who);
     ta__key(out, c.id, c.out_len);
     if (ta__taken_has(out))
         TA_FUZZ_FAIL("SID-COLLISION-ACCEPTED", "%s returned an id of %u bytes that "

@@ -5,6 +5,8 @@
 #ifndef TA_INTERNAL_H
 #define TA_INTERNAL_H
 
+#include <time.h>
+
 #include "tlsaudit.h"
 #include "tlsaudit/unstable.h" /* the library sees its own internals */
 
@@ -52,6 +54,14 @@ int ta__error_set(int code, int with_ossl, const char *file, int line,
         if ((expr) == NULL)                      \
             TA_BAIL_OSSL(__VA_ARGS__);           \
     } while (0)
+
+/* Seconds on the monotonic clock: deadlines, budgets and figures. */
+static inline double ta__mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Growable byte buffer. */
 typedef struct ta__buf {

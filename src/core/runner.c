@@ -55,13 +55,6 @@ struct ta__child {
 
 static ta__child *ta__self;
 
-static double ta__child_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------ the child's start */
 
 static void ta__child_limits(const ta__child_opts *o)
@@ -127,7 +120,7 @@ ta_status ta__child_start(const ta__child_opts *o, void (*fn)(ta__child *ch, voi
     ch = calloc(1, sizeof(*ch));
     TA_ENSURE(ch != NULL, TA_E_NOMEM, "child handle");
     if (getrandom(&ch->nonce, sizeof(ch->nonce), 0) != (ssize_t)sizeof(ch->nonce))
-        ch->nonce = (uint64_t)ta__child_now() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+        ch->nonce = (uint64_t)ta__mono_s() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         free(ch);
         TA_BAIL(TA_E_CHILD, "socketpair: %s", strerror(errno));
@@ -201,13 +194,13 @@ static void ta__child_drain_output(ta__child *ch)
 int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t cap,
                    size_t *len)
 {
-    const double deadline = ta__child_now() + wait_ms / 1000.0;
+    const double deadline = ta__mono_s() + wait_ms / 1000.0;
 
     if (ch->gone)
         return -1;
     for (;;) {
         struct pollfd p[2] = {{ch->sock, POLLIN, 0}, {ch->out, POLLIN, 0}};
-        double left = deadline - ta__child_now();
+        double left = deadline - ta__mono_s();
         int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
         int pr = poll(p, ch->out >= 0 ? 2 : 1, ms);
         if (pr < 0 && errno == EINTR)
@@ -238,7 +231,7 @@ int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t
                 memcpy(buf, ch->rx + sizeof(h), h.len);
             return 1;
         }
-        if (ta__child_now() >= deadline)
+        if (ta__mono_s() >= deadline)
             return 0;
     }
 }
@@ -288,14 +281,14 @@ void ta__child_finish(ta__child *ch, double grace_s, ta__child_end *end)
 {
     siginfo_t si;
     int killed = 0;
-    const double deadline = ta__child_now() + grace_s;
+    const double deadline = ta__mono_s() + grace_s;
 
     if (ch == NULL)
         return;
     shutdown(ch->sock, SHUT_RDWR);
     close(ch->sock);
     while (!ta__child_ended(ch, 0, &si)) {
-        if (ta__child_now() >= deadline) {
+        if (ta__mono_s() >= deadline) {
             kill(-ch->pid, SIGKILL);
             kill(ch->pid, SIGKILL);
             killed = 1;

@@ -77,13 +77,6 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s)
     return TA_OK;
 }
 
-static double ta__sd_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Report a violation (or the first schedule of a warning flag) once per rule,
  * version and role; reply.res is already the worker's verdict. */
 static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply *reply,
@@ -187,7 +180,7 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
     uint32_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
     ta_status s = TA_OK;
     int dead;
-    const double t0 = ta__sd_now();
+    const double t0 = ta__mono_s();
 
     TA_ENSURE(o != NULL && out != NULL, TA_E_ARG, "ta_sd_explore: NULL argument");
     TA_ENSURE(depth >= 1 && depth < TA_SD_MAX_ACTIONS, TA_E_ARG, "depth %u", depth);
@@ -205,7 +198,7 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
         }
     }
     ta__sd_worker_free(w);
-    st.seconds = ta__sd_now() - t0;
+    st.seconds = ta__mono_s() - t0;
     if (s != TA_OK) {
         ta_sd_report_free(rep);
         return s;

@@ -95,13 +95,6 @@ double ta__sid_stats_bits(const ta__sid_stats *st)
     return bits;
 }
 
-static double ta__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Insert n ids into a fresh server cache, then time lookups of them. Returns 0 on
  * success; *hits proves the lookups really found the sessions. */
 static int ta__cache_cost(ta__sid_cx *cx, const uint8_t *ids, size_t n, size_t lookups,
@@ -116,7 +109,7 @@ static int ta__cache_cost(ta__sid_cx *cx, const uint8_t *ids, size_t n, size_t l
         goto done;
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_sess_set_cache_size(ctx, (long)(n * 2 + 16));
-    t0 = ta__now();
+    t0 = ta__mono_s();
     for (size_t i = 0; i < n; i++) {
         const uint8_t *e = ids + i * (1 + TA__SID_MAX);
         SSL_SESSION *s = SSL_SESSION_new();
@@ -130,14 +123,14 @@ static int ta__cache_cost(ta__sid_cx *cx, const uint8_t *ids, size_t n, size_t l
         if ((i & 63) == 0)
             ta__sid_beat(cx);
     }
-    *insert_us = (ta__now() - t0) * 1e6 / (double)n;
+    *insert_us = (ta__mono_s() - t0) * 1e6 / (double)n;
     *hits = 0;
-    t0 = ta__now();
+    t0 = ta__mono_s();
     for (size_t i = 0; i < lookups; i++) {
         const uint8_t *e = ids + (ta_rng_next(rng) % n) * (1 + TA__SID_MAX);
         *hits += (size_t)SSL_has_matching_session_id(ssl, e + 1, e[0]);
     }
-    *lookup_us = (ta__now() - t0) * 1e6 / (double)lookups;
+    *lookup_us = (ta__mono_s() - t0) * 1e6 / (double)lookups;
     rc = 0;
 done:
     ERR_clear_error();

@@ -31,45 +31,53 @@ typedef struct ta__tally {
 static int ta__tally_call(ta__tally *t, const ta__sid_call *c)
 {
     uint64_t call = ++t->calls;
-    if (c->overflow) {
-        if (t->over_n++ == 0) {
-            t->over_offered = c->offered;
-            t->over_off = c->overflow_offset;
-            t->over_write = c->overflow_write;
-            t->over_call = call;
+    ta__sid_breaks b;
+    int accept = ta__sid_call_judge(c, &b);
+
+    for (unsigned i = 0; i < b.n; i++) {
+        switch (b.rule[i]) {
+        case TA_SID_OVERFLOW:
+            if (t->over_n++ == 0) {
+                t->over_offered = c->offered;
+                t->over_off = c->overflow_offset;
+                t->over_write = c->overflow_write;
+                t->over_call = call;
+            }
+            t->over_lens |= 1u << (c->offered - 1);
+            break;
+        case TA_SID_UNDERFLOW:
+            if (t->under_n++ == 0) {
+                t->under_offered = c->offered;
+                t->under_off = c->underflow_offset;
+                t->under_call = call;
+            }
+            break;
+        case TA_SID_RETURN_VALUE:
+            if (t->rv_n++ == 0) {
+                t->rv_first = c->ret;
+                t->rv_call = call;
+            }
+            break;
+        case TA_SID_LEN_GROWN:
+            if (t->grown_n++ == 0) {
+                t->grown_offered = c->offered;
+                t->grown_len = c->out_len;
+                t->grown_call = call;
+            }
+            break;
+        case TA_SID_LEN_ZERO:
+            if (t->zero_n++ == 0)
+                t->zero_call = call;
+            break;
+        default:
+            break;
         }
-        t->over_lens |= 1u << (c->offered - 1);
-        return 0;
     }
-    if (c->underflow_offset < 0 && t->under_n++ == 0) {
-        t->under_offered = c->offered;
-        t->under_off = c->underflow_offset;
-        t->under_call = call;
-    }
-    if (c->ret != 0 && c->ret != 1 && t->rv_n++ == 0) {
-        t->rv_first = c->ret;
-        t->rv_call = call;
-    }
-    if (c->ret == 0)
-        return 0;
-    if (c->out_len > c->offered) {
-        if (t->grown_n++ == 0) {
-            t->grown_offered = c->offered;
-            t->grown_len = c->out_len;
-            t->grown_call = call;
-        }
-        return 0;
-    }
-    if (c->out_len == 0) {
-        if (t->zero_n++ == 0)
-            t->zero_call = call;
-        return 0;
-    }
-    if (ta__sid_cache_was_taken(c->id, c->out_len) && t->coll_n++ == 0) {
+    if (accept && ta__sid_cache_was_taken(c->id, c->out_len) && t->coll_n++ == 0) {
         t->coll_call = call;
         t->coll_queries = ta__sid_cache_call_queries();
     }
-    return 1;
+    return accept;
 }
 
 static void ta__hex(char *out, size_t cap, const uint8_t *id, unsigned len)

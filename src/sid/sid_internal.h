@@ -87,6 +87,19 @@ void ta__sid_guard_free(ta__sid_guard *g);
 void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offered,
                         ta__sid_call *out);
 
+/* The per-call contract of SSL_CTX_set_generate_session_id(3) on one guarded
+ * call, the one copy the checks and the sid_callback fuzz target share: the
+ * rules the call broke, in this order (SID-OVERFLOW ends the list: nothing else
+ * of a faulting call is meaningful), and whether OpenSSL would accept the id as
+ * a new one (non-zero return, 1 <= length <= offered, no fault). Whether the id
+ * had just been reported taken (SID-COLLISION-ACCEPTED) depends on the cache
+ * each caller keeps, so it is theirs to check on an accepted id. */
+typedef struct ta__sid_breaks {
+    unsigned n;
+    ta_sid_rule rule[4];
+} ta__sid_breaks;
+int ta__sid_call_judge(const ta__sid_call *c, ta__sid_breaks *out);
+
 /* ------------------------------------------------------------ checks (run in a child) */
 
 /* The records a check's child sends (sid_child.c) and the parent reads (sid_run.c). */

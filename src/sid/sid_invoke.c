@@ -174,3 +174,27 @@ void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offer
         }
     }
 }
+
+int ta__sid_call_judge(const ta__sid_call *c, ta__sid_breaks *out)
+{
+    out->n = 0;
+    if (c->overflow) {
+        out->rule[out->n++] = TA_SID_OVERFLOW;
+        return 0;
+    }
+    if (c->underflow_offset < 0)
+        out->rule[out->n++] = TA_SID_UNDERFLOW;
+    if (c->ret != 0 && c->ret != 1)
+        out->rule[out->n++] = TA_SID_RETURN_VALUE; /* OpenSSL reads even -1 as success */
+    if (c->ret == 0)
+        return 0;
+    if (c->out_len > c->offered) {
+        out->rule[out->n++] = TA_SID_LEN_GROWN;
+        return 0;
+    }
+    if (c->out_len == 0) {
+        out->rule[out->n++] = TA_SID_LEN_ZERO;
+        return 0;
+    }
+    return 1;
+}

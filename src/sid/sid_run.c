@@ -97,13 +97,6 @@ static void ta__sid_child(ta__child *ch, void *arg)
 
 /* ------------------------------------------------------------ parent side */
 
-static double ta__mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* "; it wrote 123 bytes to stdout/stderr, first: ..." (or nothing). */
 static void ta__sid_output(const ta__child_end *end, char *out, size_t cap)
 {
@@ -143,7 +136,7 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
         munmap(sh, sizeof(*sh));
         return TA_E_CHILD;
     }
-    start = last_move = ta__mono();
+    start = last_move = ta__mono_s();
     while (!done && !gone && !harness && !load_error) {
         unsigned type;
         size_t len;
@@ -170,7 +163,7 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
                 ta__sid_report_add(r, (ta_sid_rule)m.rule, text);
             }
         }
-        double now = ta__mono();
+        double now = ta__mono_s();
         /* Our own set-up (keys, contexts) is not the callback's time: the stall
          * clock starts once the child is ready, bounded by TA__SETUP_S meanwhile. */
         if (!sh->ready && now - start < TA__SETUP_S)
