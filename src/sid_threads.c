@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -63,13 +62,9 @@ static int ta__gate_pass(ta__gate *g, void (*on_close)(void *), void *arg)
         syscall(SYS_futex, &g->gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
         return 1;
     }
-    /* A short spin catches a gate that opens while we are still on a core; past
-     * it, sleep: spinning threads would take the cores the late ones need. */
-    for (int spin = 0; spin < 32; spin++) {
-        if (__atomic_load_n(&g->gen, __ATOMIC_ACQUIRE) != gen)
-            return 0;
-        sched_yield();
-    }
+    /* No spinning: with more threads than cores a spinning (or sched_yield-ing)
+     * waiter takes the core a late thread needs, and under load every yield can
+     * hand a whole time slice to another process. */
     while (__atomic_load_n(&g->gen, __ATOMIC_ACQUIRE) == gen)
         ta__gate_sleep(&g->gen, gen);
     return 0;
