@@ -9,6 +9,12 @@
  * run (2); --print shows the decoded schedule. The same input passes with the
  * drain driver and fails with the eof-is-clean canary, so the replay reports the
  * code under test, not itself.
+ *
+ * Hostile corpus directories (the gate replays what pull requests supply): a
+ * FIFO, a symlink to /dev/zero and a file one byte over the 1 MiB cap are each
+ * skipped with one line, under a deadline, so none of them blocks or runs, and
+ * the one real input still runs; a directory with nothing but such entries exits
+ * 2, its last line saying why.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -139,6 +146,101 @@ static void print_shows_the_schedule(void **state)
     assert_non_null(strstr(out, "  input: tls12/client:se\n"));
 }
 
+/* "<bin_dir>/<prog> args" under a 30 s deadline (coreutils timeout): a FIFO
+ * that blocked the replay, or /dev/zero read to the end, would show as 124. */
+static int run_bounded(const fixture *fx, const char *prog, const char *args, char *out,
+                       size_t cap)
+{
+    char cmd[1200];
+    size_t n = 0;
+    int len = snprintf(cmd, sizeof(cmd), "timeout -k 5 30 '%s/%s' %s 2>&1", fx->bin_dir, prog,
+                       args);
+    assert_true(len > 0 && (size_t)len < sizeof(cmd));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    while (n + 1 < cap && fgets(out + n, (int)(cap - n), p) != NULL)
+        n += strlen(out + n);
+    out[n] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st));
+    assert_int_not_equal(WEXITSTATUS(st), 124); /* the deadline */
+    return WEXITSTATUS(st);
+}
+
+/* A directory of entries that are not inputs: a FIFO, a symlink to /dev/zero, a
+ * file of 1 MiB + 1 bytes. Returns its path in dir. */
+static void make_hostile_dir(char *dir, size_t cap)
+{
+    char path[256];
+    snprintf(dir, cap, "/tmp/ta-replay-hostile-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof(path), "%s/zero", dir);
+    assert_int_equal(symlink("/dev/zero", path), 0);
+    snprintf(path, sizeof(path), "%s/big", dir);
+    size_t big_len = ((size_t)1 << 20) + 1;
+    uint8_t *big = calloc(1, big_len);
+    assert_non_null(big);
+    write_file(path, big, big_len);
+    free(big);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void hostile_entries_are_skipped_with_a_line_each(void **state)
+{
+    fixture *fx = *state;
+    char dir[64], path[128], out[8192], args[256];
+    static const uint8_t eof[] = {0x00, 's', 'e'};
+
+    need(fx, "shutdown_schedule-replay");
+    make_hostile_dir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/input", dir);
+    write_file(path, eof, sizeof(eof));
+    snprintf(args, sizeof(args), "'%s'", dir);
+    assert_int_equal(run_bounded(fx, "shutdown_schedule-replay", args, out, sizeof(out)), 0);
+    snprintf(path, sizeof(path), "%s/fifo: skipped, a FIFO (not a regular file)\n", dir);
+    assert_non_null(strstr(out, path));
+    snprintf(path, sizeof(path), "%s/zero: skipped, a symlink to a character device", dir);
+    assert_non_null(strstr(out, path));
+    snprintf(path, sizeof(path), "%s/big: skipped, over the 1048576-byte cap (not run)\n", dir);
+    assert_non_null(strstr(out, path));
+    snprintf(path, sizeof(path), "%s/input (3 bytes) ok\n", dir);
+    assert_non_null(strstr(out, path));
+    assert_non_null(strstr(out, "replayed 1 input, 0 failed, 3 skipped\n"));
+    /* A FIFO named on the command line is skipped too, and runs nothing: exit 2. */
+    snprintf(args, sizeof(args), "'%s/fifo'", dir);
+    assert_int_equal(run_bounded(fx, "shutdown_schedule-replay", args, out, sizeof(out)), 2);
+    assert_non_null(strstr(out, "skipped, a FIFO"));
+    remove_dir(dir);
+}
+
+static void a_directory_without_an_input_exits_2(void **state)
+{
+    fixture *fx = *state;
+    char dir[64], out[8192], args[256], want[256];
+
+    need(fx, "shutdown_schedule-replay");
+    make_hostile_dir(dir, sizeof(dir));
+    snprintf(args, sizeof(args), "'%s'", dir);
+    assert_int_equal(run_bounded(fx, "shutdown_schedule-replay", args, out, sizeof(out)), 2);
+    assert_non_null(strstr(out, "replayed 0 inputs, 0 failed, 3 skipped\n"));
+    /* The last line, the one the gate quotes, says why. */
+    snprintf(want, sizeof(want), "replay: nothing replayed from '%s': no regular file of at "
+             "most 1048576 bytes in it (3 skipped); give a corpus with at least one input\n",
+             dir);
+    size_t lw = strlen(want), lo = strlen(out);
+    assert_true(lo >= lw);
+    assert_string_equal(out + lo - lw, want);
+    remove_dir(dir);
+}
+
 static void bad_invocations_exit_2(void **state)
 {
     fixture *fx = *state;
@@ -160,6 +262,8 @@ int main(void)
         cmocka_unit_test(canary_crash_is_reported_and_the_rest_runs),
         cmocka_unit_test(print_shows_the_schedule),
         cmocka_unit_test(bad_invocations_exit_2),
+        cmocka_unit_test(hostile_entries_are_skipped_with_a_line_each),
+        cmocka_unit_test(a_directory_without_an_input_exits_2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

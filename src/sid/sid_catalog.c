@@ -135,8 +135,12 @@ static int ta__cb_constant(SSL *ssl, unsigned char *id, unsigned int *id_len)
 }
 
 /* A keyed counter (unique by construction, unpredictable thanks to the key) whose
- * counter is read and written back without a lock; the id is formatted between
- * the two, so two handshaking threads can take the same value. */
+ * counter is read and written back without a lock: a lost update. Two threads
+ * that read the same value issue the same id, and neither finds it in the cache,
+ * since neither handshake has completed yet. A taken id (another thread's write
+ * was lost and the counter went back) is skipped, for the next caller too, as a
+ * careful author would: after a lost update the counter catches up within a
+ * few calls instead of failing every call from then on. */
 static unsigned char ta__racy_key[32];
 static pthread_once_t ta__racy_once = PTHREAD_ONCE_INIT;
 static void ta__racy_init(void)
@@ -154,16 +158,20 @@ static int ta__cb_racy_counter(SSL *ssl, unsigned char *id, unsigned int *id_len
 
     pthread_once(&ta__racy_once, ta__racy_init);
     c = *(volatile uint64_t *)&ta__racy_counter; /* the unlocked read */
-    memcpy(in, ta__racy_key, sizeof(ta__racy_key));
-    memcpy(in + sizeof(ta__racy_key), &c, 8);
-    if (!EVP_Digest(in, sizeof(in), md, &mdlen, EVP_sha256(), NULL) || mdlen < *id_len)
-        return 0;
-    memcpy(id, md, *id_len);
     sched_yield(); /* other work in a real server; it widens the window here */
-    if (SSL_has_matching_session_id(ssl, id, *id_len))
-        return 0;
-    *(volatile uint64_t *)&ta__racy_counter = c + 1; /* the unlocked write */
-    return 1;
+    for (int attempt = 0; attempt < TA__ATTEMPTS; attempt++) {
+        memcpy(in, ta__racy_key, sizeof(ta__racy_key));
+        memcpy(in + sizeof(ta__racy_key), &c, 8);
+        if (!EVP_Digest(in, sizeof(in), md, &mdlen, EVP_sha256(), NULL) || mdlen < *id_len)
+            return 0;
+        memcpy(id, md, *id_len);
+        if (!SSL_has_matching_session_id(ssl, id, *id_len)) {
+            *(volatile uint64_t *)&ta__racy_counter = c + 1; /* the unlocked write */
+            return 1;
+        }
+        *(volatile uint64_t *)&ta__racy_counter = ++c; /* skip the taken value */
+    }
+    return 0;
 }
 
 /* Asks the cache, logs a conflict, and uses the id anyway. */
