@@ -111,7 +111,7 @@ static void ta__round_close(void *arg)
             continue;
         int r = ta__sid_cache_live_add(s->id, s->len);
         if (r < 0)
-            _exit(3);
+            TA__SID_SETUP_FAIL();
         run->ok++;
         run->dups += r == 0;
         s->len = 0;
@@ -156,7 +156,7 @@ static uint64_t ta__sequential_dups(ta__sid_cx *cx, size_t n)
     uint8_t buf[3 * TA__SID_MAX];
 
     if (ta__sid_set_init(&live, n) != TA_OK)
-        _exit(3);
+        TA__SID_SETUP_FAIL();
     ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
     for (size_t i = 0; i < n; i++) {
         unsigned len = TA__SID_MAX;
@@ -210,7 +210,7 @@ void ta__sid_check_threads(ta__sid_cx *cx)
     run.slot = calloc(nt * run.per_round, sizeof(*run.slot));
     if (th == NULL || tid == NULL || run.slot == NULL
         || ta__sid_set_init(&live, run.per_thread * nt) != TA_OK)
-        _exit(3);
+        TA__SID_SETUP_FAIL();
     /* OpenSSL calls the callback from every handshaking thread without a lock;
      * so do we. The live set needs no lock either: only the gate writes it, while
      * no callback runs (ta__round_close). */
@@ -221,7 +221,7 @@ void ta__sid_check_threads(ta__sid_cx *cx)
         th[i].index = i;
         th[i].ssl = ta__sid_new_ssl(cx);
         if (pthread_create(&tid[i], NULL, ta__thr_main, &th[i]) != 0)
-            _exit(3);
+            TA__SID_SETUP_FAIL();
     }
     for (unsigned i = 0; i < nt; i++) {
         pthread_join(tid[i], NULL);
