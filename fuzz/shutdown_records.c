@@ -5,7 +5,7 @@
  * adds raw bytes injected towards the local side to the peer's real actions:
  * malformed and fragmented records, unprotected alerts, empty records, garbage,
  * data after close_notify, EOF in the middle of a record. Whatever arrives, three
- * things must hold (issue 5):
+ * things must hold:
  *   - no crash (sanitizers; the engine runs in-process here);
  *   - a verdict within bounds: no SD-STALL once the deciding event was delivered,
  *     no SD-SPIN (step calls without new input);

@@ -1,5 +1,5 @@
 /*
- * bench_sid.c - figures of the session-id auditor (issue 3), not a test.
+ * bench_sid.c - figures of the session-id auditor, not a test.
  *
  *   bench-sid [IDS]          (default 1,000,000)
  *

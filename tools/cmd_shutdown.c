@@ -1,4 +1,4 @@
-/* cmd_shutdown.c - 'tlsaudit shutdown': check a shutdown driver (issue 4). */
+/* cmd_shutdown.c - 'tlsaudit shutdown': check a shutdown driver. */
 #include <fnmatch.h>
 #include <errno.h>
 #include <string.h>

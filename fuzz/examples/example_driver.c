@@ -1,5 +1,5 @@
 /*
- * example_driver.c - how to fuzz YOUR shutdown code (issue 5 example).
+ * example_driver.c - how to fuzz YOUR shutdown code
  *
  *   tlsaudit_add_fuzz_target(NAME example_shutdown TARGET shutdown_schedule
  *                            SOURCES fuzz/examples/example_driver.c

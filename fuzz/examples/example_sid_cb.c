@@ -1,5 +1,5 @@
 /*
- * example_sid_cb.c - how to fuzz YOUR session-id generator (issue 5 example).
+ * example_sid_cb.c - how to fuzz YOUR session-id generator
  *
  *   tlsaudit_add_fuzz_target(NAME example_sid TARGET sid_callback
  *                            SOURCES fuzz/examples/example_sid_cb.c

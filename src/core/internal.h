@@ -88,7 +88,7 @@ const ta__location *ta__sd_report_location(const ta_sd_report *r);
 /* The seeded RAND provider (rng.c). */
 ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
 
-/* Shutdown engine internals shared by src/sd_*.c (issue 4). */
+/* Shutdown engine internals shared by src/shutdown/. */
 ta_status ta__sd_report_new(const char *driver, ta_sd_report **out);
 ta_status ta__sd_report_add(ta_sd_report *r, const ta_sd_result *res);
 void ta__sd_report_explore(ta_sd_report *r, const ta_sd_explore_stats *st, unsigned depth);

@@ -19,7 +19,7 @@
 /* Classification of a failed SSL_shutdown / SSL_read shared by the drivers that
  * tell a truncation from an error: OpenSSL 3.0 reports EOF without close_notify as
  * SSL_ERROR_SSL + SSL_R_UNEXPECTED_EOF_WHILE_READING, 1.1.1 as SSL_ERROR_SYSCALL
- * with an empty queue (openssl-facts.md). */
+ * with an empty queue (measured on both; ssl/record/rec_layer_s3.c). */
 static ta_sd_answer ta__sd_classify(SSL *ssl, int ret, int eof_answer)
 {
     int e = SSL_get_error(ssl, ret);

@@ -56,7 +56,7 @@ ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
     co.tls13_suites = "TLS_AES_128_GCM_SHA256";
     co.tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
     ta_status st = ta_env_new(&e->o.seed, &e->env);
-    /* PSK by default: no certificate work per pair (openssl-facts.md: ~5x faster). */
+    /* PSK by default: no certificate work per pair (~5x faster: build/bench-pair). */
     for (int v = 0; st == TA_OK && v < TA_TLS_COUNT; v++)
         st = ta_ctx_new(e->env, (ta_tls)v, e->o.mode, &co, &e->ctx[v]);
     if (st == TA_OK && ta__sd_ex_index < 0)

@@ -2,7 +2,7 @@
  * sid_e2e.c - the callback installed on a real server context
  * (SSL_CTX_set_generate_session_id) and real handshakes over the memory-BIO pair.
  *
- * Where OpenSSL calls it (server side, measured on 3.0; see openssl-facts.md):
+ * Where OpenSSL calls it (server side, measured on 3.0; ssl/ssl_sess.c):
  *   TLS 1.2 default (tickets on)    never: the ticket carries the session;
  *   TLS 1.2 + SSL_OP_NO_TICKET      once per full handshake (session-id resumption);
  *   TLS 1.3 stateless tickets       once per NewSessionTicket;

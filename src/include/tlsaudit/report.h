@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-/* ---------------------------------------------------------------- reports (issue 6) */
+/* ---------------------------------------------------------------- reports */
 
 /* A rule as the reports describe it (SARIF reportingDescriptor). */
 typedef struct ta_rule_info {

@@ -13,12 +13,12 @@
 extern "C" {
 #endif
 
-/* ---------------------------------------------------------------- shutdown conformance (issue 4) */
+/* ---------------------------------------------------------------- shutdown conformance */
 
 /*
  * Checks a *shutdown driver* (the code under test: whatever an application runs
- * to close a TLS connection) against the semantics of the asio answer this
- * project started from (shared/seeds/000_e64a2257d2df0642.txt), RFC 8446 §6.1,
+ * to close a TLS connection) against the semantics of Boost.Asio's
+ * ssl::stream::async_shutdown (README, "The oracle"), RFC 8446 §6.1,
  * RFC 5246 §7.2.1 and SSL_shutdown(3): a shutdown sends close_notify and then
  * completes when (a) the peer's close_notify arrives, (b) the peer closes the
  * transport, or (c) the local side cancels -- and never otherwise.

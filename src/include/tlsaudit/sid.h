@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-/* ---------------------------------------------------------------- session-id auditor (issue 3) */
+/* ---------------------------------------------------------------- session-id auditor */
 
 /*
  * Audits a session-id generator (SSL_CTX_set_generate_session_id) against the

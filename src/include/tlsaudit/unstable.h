@@ -136,7 +136,7 @@ TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
                                         const ta_sd_schedule *s, ta_sd_facts *out_facts,
                                         ta_sd_result *out_res);
 
-/* ---------------------------------------------------------------- fuzz input (issue 5) */
+/* ---------------------------------------------------------------- fuzz input */
 
 /*
  * The byte consumer every fuzz target decodes its input with. Reads past the end
