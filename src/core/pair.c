@@ -7,13 +7,16 @@
  * Collecting is observation only (transcript + nothing else moves); delivering
  * is the harness's decision. Read BIOs return "retry" when empty until the
  * direction is closed, after which they return EOF (BIO_set_mem_eof_return 0):
- * the reader sees the transport close without a close_notify.
+ * the reader sees the transport close without a close_notify. Delivering goes
+ * through the receiver's transport end (transport.h): the seam where a socket
+ * to a real program can stand in for a memory BIO.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
 
 #include "internal.h"
+#include "transport.h"
 
 typedef struct ta__recs {
     ta_record *v;
@@ -25,6 +28,7 @@ struct ta_pair {
     SSL *ssl[TA_ROLE_COUNT];
     BIO *rbio[TA_ROLE_COUNT]; /* what each side reads */
     BIO *wbio[TA_ROLE_COUNT]; /* what each side writes */
+    ta__transport_end *end[TA_ROLE_COUNT]; /* what delivers to each side */
     ta__buf queue[2];         /* per direction: collected, not yet delivered */
     ta__buf transcript[2];    /* per direction: everything the sender wrote */
     ta__recs recs[2];         /* per direction: record view */
@@ -130,7 +134,13 @@ ta_status ta_pair_new(ta_ctx *ctx, ta_pair **out_pair)
             ta_pair_free(p);
             TA_BAIL_OSSL("creating the pair's SSL objects and BIOs");
         }
-        BIO_set_mem_eof_return(p->rbio[s], -1); /* empty = retry, not EOF */
+        if (ta__transport_mem_new(p->rbio[s], &p->end[s]) != TA_OK) {
+            BIO_free(p->rbio[s]);
+            BIO_free(p->wbio[s]);
+            p->rbio[s] = p->wbio[s] = NULL;
+            ta_pair_free(p);
+            return TA_E_NOMEM;
+        }
         SSL_set_bio(p->ssl[s], p->rbio[s], p->wbio[s]); /* SSL owns the BIOs now */
         SSL_set_msg_callback(p->ssl[s], ta__msg_cb);
         SSL_set_msg_callback_arg(p->ssl[s], p);
@@ -159,8 +169,11 @@ void ta_pair_free(ta_pair *p)
 {
     if (p == NULL)
         return;
-    for (int s = 0; s < TA_ROLE_COUNT; s++)
+    for (int s = 0; s < TA_ROLE_COUNT; s++) {
         SSL_free(p->ssl[s]);
+        if (p->end[s] != NULL)
+            p->end[s]->ops->free(p->end[s]);
+    }
     for (int d = 0; d < 2; d++) {
         ta__buf_free(&p->queue[d]);
         ta__buf_free(&p->transcript[d]);
@@ -216,9 +229,8 @@ ta_status ta_pair_deliver(ta_pair *p, ta_dir d, size_t n, size_t *out_n)
         return TA_OK;
     TA_ENSURE(!p->closed[d], TA_E_CLOSED, "direction %s is closed",
               d == TA_C2S ? "client->server" : "server->client");
-    TA_ENSURE(n <= (size_t)INT32_MAX, TA_E_ARG, "delivery of %zu bytes", n);
-    TA_GUARD_OSSL(BIO_write(p->rbio[ta__receiver(d)], q->data, (int)n) == (int)n,
-                  "writing into the receiver's BIO");
+    ta__transport_end *e = p->end[ta__receiver(d)];
+    TA_GUARD(e->ops->deliver(e, q->data, n));
     ta__buf_consume(q, n);
     if (out_n != NULL)
         *out_n = n;
@@ -245,8 +257,13 @@ ta_status ta_pair_close(ta_pair *p, ta_dir d)
     ta_pair_collect(p, d);
     p->queue[d].len = 0;
     p->closed[d] = 1;
-    BIO_set_mem_eof_return(p->rbio[ta__receiver(d)], 0);
-    return TA_OK;
+    ta__transport_end *e = p->end[ta__receiver(d)];
+    return e->ops->close(e);
+}
+
+size_t ta_pair_unread(ta_pair *p, ta_role side)
+{
+    return p->end[side]->ops->unread(p->end[side]);
 }
 
 int ta_pair_is_closed(ta_pair *p, ta_dir d)

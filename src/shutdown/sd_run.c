@@ -120,8 +120,7 @@ void ta__sd_decide(ta__sd_run *r, ta_sd_decider d)
 
 static int ta__sd_readable(ta__sd_run *r)
 {
-    BIO *rb = SSL_get_rbio(r->local);
-    return BIO_ctrl_pending(rb) > 0 || ta_pair_is_closed(r->p, r->to_local);
+    return ta_pair_unread(r->p, r->s->role) > 0 || ta_pair_is_closed(r->p, r->to_local);
 }
 
 size_t ta__sd_local_records(ta__sd_run *r)
@@ -134,8 +133,6 @@ size_t ta__sd_local_records(ta__sd_run *r)
 /* Step the driver with ev, then as long as it asks for an event that is ready. */
 void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
 {
-    BIO *rb = SSL_get_rbio(r->local);
-
     if (!r->started || r->final || r->f->spin)
         return;
     for (;;) {
@@ -144,7 +141,7 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
                      r->e->o.max_steps);
             return;
         }
-        size_t in0 = BIO_ctrl_pending(rb), rec0 = ta__sd_local_records(r);
+        size_t in0 = ta_pair_unread(r->p, r->s->role), rec0 = ta__sd_local_records(r);
         int fresh = r->fresh || ev == TA_SD_START || ev == TA_SD_CANCEL;
         r->fresh = 0;
         ta_sd_answer a = r->d->step(r->local, ev, r->state);
@@ -159,7 +156,8 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
             r->final = 1;
             return;
         }
-        int progress = fresh || BIO_ctrl_pending(rb) != in0 || ta__sd_local_records(r) != rec0;
+        int progress = fresh || ta_pair_unread(r->p, r->s->role) != in0
+                       || ta__sd_local_records(r) != rec0;
         r->idle = progress ? 0 : r->idle + 1;
         if (r->idle > (unsigned)r->e->o.idle_max) {
             r->f->spin = 1;

@@ -83,6 +83,8 @@ TA_MUST_CHECK ta_status ta_pair_deliver_record(ta_pair *p, ta_dir d, size_t *out
  * read what it was given it sees EOF without close_notify. */
 TA_MUST_CHECK ta_status ta_pair_close(ta_pair *p, ta_dir d);
 int ta_pair_is_closed(ta_pair *p, ta_dir d);
+/* Bytes delivered to side that it has not read yet (its transport end's count). */
+size_t ta_pair_unread(ta_pair *p, ta_role side);
 /* Append arbitrary bytes to the queue of direction d (they are delivered like
  * the sender's own, but are not part of its record view). */
 TA_MUST_CHECK ta_status ta_pair_inject(ta_pair *p, ta_dir d, const void *buf, size_t len);
