@@ -147,6 +147,41 @@ static void run_case(void **state)
     }
 }
 
+/* Every case of the matrix, for the table checks below. */
+static const tcase *all_cases;
+static size_t n_cases;
+
+static int has_case(const char *driver, const char *scenario)
+{
+    for (size_t i = 0; i < n_cases; i++)
+        if (strcmp(all_cases[i].d->name, driver) == 0
+            && strcmp(all_cases[i].sc->name, scenario) == 0)
+            return 1;
+    return 0;
+}
+
+/* An expectation that matches no case checks nothing: each row of observed[] and
+ * each scenario an expect[] row says must fail names at least one case (a renamed
+ * scenario or driver, or one that applies nowhere, fails here with the row). */
+static void every_expectation_matches_a_case(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(observed) / sizeof(observed[0]); i++)
+        if (!has_case(observed[i].driver, observed[i].scenario))
+            fail_msg("observed[%zu] {%s, %s, %s} matches no case", i, observed[i].driver,
+                     observed[i].scenario, observed[i].got);
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+        for (const char *p = expect[i].fails; *p != '\0';) {
+            size_t len = strcspn(p, ",");
+            char name[96];
+            snprintf(name, sizeof(name), "%.*s", (int)len, p);
+            if (!has_case(expect[i].driver, name))
+                fail_msg("expect[%zu] {%s}: scenario '%s' in its fails list matches no case",
+                         i, expect[i].driver, name);
+            p += len + (p[len] == ',');
+        }
+}
+
 /* The case names the reports use are the test names. */
 static void names_match(void **state)
 {
@@ -348,7 +383,7 @@ int main(void)
         n++;
     }
     const size_t nchecks = sizeof(engine_checks) / sizeof(engine_checks[0]);
-    more = realloc(tests, (n + nchecks + 1) * sizeof(*tests));
+    more = realloc(tests, (n + nchecks + 2) * sizeof(*tests));
     if (more == NULL)
         return 2;
     tests = more;
@@ -360,6 +395,10 @@ int main(void)
                                          (void *)(uintptr_t)i};
     }
     tests[n++] = (struct CMUnitTest){"engine/explore", explore_checks, NULL, NULL, NULL};
+    all_cases = cases;
+    n_cases = base;
+    tests[n++] = (struct CMUnitTest){"tables/every-expectation-matches-a-case",
+                                     every_expectation_matches_a_case, NULL, NULL, NULL};
     int rc = _cmocka_run_group_tests("shutdown_matrix", tests, n, NULL, NULL);
     ta_sd_engine_free(engine);
     free(tests);
