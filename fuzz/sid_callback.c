@@ -46,7 +46,7 @@
 #include <openssl/rand.h>
 
 #include "fuzz_target.h"
-#include "sid_internal.h"
+#include "tlsaudit/unstable.h" /* the guarded invoker and the per-call contract */
 
 #ifdef TA_FUZZ_SYMBOL
 int TA_FUZZ_SYMBOL(SSL *ssl, unsigned char *id, unsigned int *id_len);

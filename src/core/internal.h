@@ -85,8 +85,6 @@ void ta__subject_locate_at(ta_subject_report *s, const ta__location *loc);
 const ta__location *ta__sid_report_location(const ta_sid_report *r);
 const ta__location *ta__sd_report_location(const ta_sd_report *r);
 
-/* The seeded RAND provider (rng.c). */
-ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
 
 /* Shutdown engine internals shared by src/shutdown/. */
 ta_status ta__sd_report_new(const char *driver, ta_sd_report **out);

@@ -26,7 +26,6 @@
 #define TA__SID_SETUP_FAIL() \
     ta__child_harness_fail("%s:%d: %s", TA__FILE, __LINE__, ta_last_error()->message)
 
-#define TA__SID_MAX 32 /* SSL_MAX_SSL_SESSION_ID_LENGTH: what OpenSSL offers */
 #define TA__SID_BIT(rule) (1u << (rule))
 
 /* ------------------------------------------------------------ id set */
@@ -65,40 +64,9 @@ int ta__sid_cache_was_taken(const uint8_t *id, unsigned len);
 /* Add to the live set under the cache's lock; returns ta__sid_set_add's result. */
 int ta__sid_cache_live_add(const uint8_t *id, unsigned len);
 
-/* ------------------------------------------------------------ guarded invoker */
+/* The guarded invoker and the per-call contract: tlsaudit/unstable.h (the
+ * sid_callback fuzz target uses them too). */
 
-typedef struct ta__sid_call {
-    int ret;               /* what the callback returned */
-    unsigned offered;      /* *id_len before */
-    unsigned out_len;      /* *id_len after */
-    uint8_t id[TA__SID_MAX];
-    int overflow;          /* 1: a fault in the guard page behind the buffer */
-    int overflow_write;    /* 1 write, 0 read, -1 unknown */
-    long overflow_offset;  /* fault address - buffer start (>= offered) */
-    long underflow_offset; /* < 0: first changed byte before the buffer; 0 none */
-} ta__sid_call;
-
-typedef struct ta__sid_guard ta__sid_guard;
-/* canary: bytes before the buffer filled and checked (up to a page). */
-ta_status ta__sid_guard_new(size_t canary, ta__sid_guard **out);
-void ta__sid_guard_free(ta__sid_guard *g);
-/* Call cb(ssl, buf, &len) with a buffer of `offered` bytes that ends at a
- * PROT_NONE page. Faults outside the guard pages are left to kill the process. */
-void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offered,
-                        ta__sid_call *out);
-
-/* The per-call contract of SSL_CTX_set_generate_session_id(3) on one guarded
- * call, the one copy the checks and the sid_callback fuzz target share: the
- * rules the call broke, in this order (SID-OVERFLOW ends the list: nothing else
- * of a faulting call is meaningful), and whether OpenSSL would accept the id as
- * a new one (non-zero return, 1 <= length <= offered, no fault). Whether the id
- * had just been reported taken (SID-COLLISION-ACCEPTED) depends on the cache
- * each caller keeps, so it is theirs to check on an accepted id. */
-typedef struct ta__sid_breaks {
-    unsigned n;
-    ta_sid_rule rule[4];
-} ta__sid_breaks;
-int ta__sid_call_judge(const ta__sid_call *c, ta__sid_breaks *out);
 
 /* ------------------------------------------------------------ checks (run in a child) */
 

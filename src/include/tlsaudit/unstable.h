@@ -216,6 +216,48 @@ size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t
 /* The schedule's string form on one line. */
 void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out);
 
+/* ---------------------------------------------------------------- the guarded invoker
+ * (src/sid/sid_invoke.c), shared by the session-id checks and the sid_callback
+ * fuzz target, and the seeded RAND provider (src/core/rng.c). */
+
+#define TA__SID_MAX 32 /* SSL_MAX_SSL_SESSION_ID_LENGTH: what OpenSSL offers */
+
+/* The seeded RAND provider: libctx (NULL: the default one) draws from seed. */
+ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
+
+typedef struct ta__sid_call {
+    int ret;               /* what the callback returned */
+    unsigned offered;      /* *id_len before */
+    unsigned out_len;      /* *id_len after */
+    uint8_t id[TA__SID_MAX];
+    int overflow;          /* 1: a fault in the guard page behind the buffer */
+    int overflow_write;    /* 1 write, 0 read, -1 unknown */
+    long overflow_offset;  /* fault address - buffer start (>= offered) */
+    long underflow_offset; /* < 0: first changed byte before the buffer; 0 none */
+} ta__sid_call;
+
+typedef struct ta__sid_guard ta__sid_guard;
+/* canary: bytes before the buffer filled and checked (up to a page). */
+ta_status ta__sid_guard_new(size_t canary, ta__sid_guard **out);
+void ta__sid_guard_free(ta__sid_guard *g);
+/* Call cb(ssl, buf, &len) with a buffer of `offered` bytes that ends at a
+ * PROT_NONE page. Faults outside the guard pages are left to kill the process. */
+void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offered,
+                        ta__sid_call *out);
+
+/* The per-call contract of SSL_CTX_set_generate_session_id(3) on one guarded
+ * call, the one copy the checks and the sid_callback fuzz target share: the
+ * rules the call broke, in this order (SID-OVERFLOW ends the list: nothing else
+ * of a faulting call is meaningful), and whether OpenSSL would accept the id as
+ * a new one (non-zero return, 1 <= length <= offered, no fault). Whether the id
+ * had just been reported taken (SID-COLLISION-ACCEPTED) depends on the cache
+ * each caller keeps, so it is theirs to check on an accepted id. */
+typedef struct ta__sid_breaks {
+    unsigned n;
+    ta_sid_rule rule[4];
+} ta__sid_breaks;
+int ta__sid_call_judge(const ta__sid_call *c, ta__sid_breaks *out);
+
 #ifdef __cplusplus
 }
 #endif
