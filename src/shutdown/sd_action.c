@@ -15,10 +15,9 @@ static size_t ta__sd_next_record(ta__sd_run *r)
     const size_t end = ta__sd_mirror_end(r);
     size_t w = r->walk;
     for (;;) {
-        if (w + 5 > end)
+        if (w + TA__REC_HEADER > end)
             return end - r->delivered;
-        const uint8_t *h = r->mirror.data + (w - r->base);
-        size_t rl = 5 + (((size_t)h[3] << 8) | h[4]);
+        size_t rl = ta__rec_len(r->mirror.data + (w - r->base));
         if (w + rl > r->delivered)
             return (w + rl < end ? w + rl : end) - r->delivered;
         w += rl;
@@ -92,8 +91,8 @@ static ta_status ta__sd_inject(ta__sd_run *r, const uint8_t *b, size_t n, int pa
 static int ta__sd_ends_mid_record(const uint8_t *b, size_t n)
 {
     size_t w = 0;
-    while (w + 5 <= n)
-        w += 5 + (((size_t)b[w + 3] << 8) | b[w + 4]);
+    while (w + TA__REC_HEADER <= n)
+        w += ta__rec_len(b + w);
     return w != n;
 }
 
@@ -159,10 +158,12 @@ ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
     const size_t end0 = (ta__sd_sync(r), ta__sd_mirror_end(r));
     size_t n = 0;
     int peer_ready = SSL_is_init_finished(r->peer) && !ta__sd_peer_sent_cn(r);
-    static const uint8_t junk[37] = {23, 3, 3, 0, 32, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
-                                     0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5,
-                                     0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
-                                     0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a};
+    /* An application_data record of 32 junk bytes: fails to decrypt (bad_record_mac). */
+    static const uint8_t junk[TA__REC_HEADER + 32] = {
+        TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 32),
+        0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
+        0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
+        0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a};
 
     *changed = 1;
     switch (a->op) {
@@ -304,15 +305,17 @@ ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
         break;
     case 'a': {
         /* A warning alert, user_canceled (RFC 8446 §6.1: a warning in 1.3 too). */
-        static const uint8_t alert[7] = {21, 3, 3, 0, 2, 1, 90};
+        static const uint8_t alert[TA__REC_HEADER + 2] = {
+            TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2), SSL3_AL_WARNING, SSL_AD_USER_CANCELLED};
         int forged;
-        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + 5, 2, alert, sizeof(alert),
-                                     &forged));
+        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + TA__REC_HEADER, 2, alert,
+                                     sizeof(alert), &forged));
         break;
     }
     case 'z': {
         /* A zero-length application_data record (RFC 8446 §5.4, RFC 5246 §6.2.1). */
-        static const uint8_t empty[5] = {23, 3, 3, 0, 0};
+        static const uint8_t empty[TA__REC_HEADER] = {
+            TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 0)};
         int forged;
         TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_APPLICATION_DATA, NULL, 0, empty,
                                      sizeof(empty), &forged));
