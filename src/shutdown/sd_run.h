@@ -35,6 +35,7 @@ typedef struct ta__sd_run {
     ta__buf mirror;
     size_t base, seen, delivered, walk, delivered_peer;
     size_t cn_end, fatal_end; /* 0: none */
+    size_t act_end0;          /* end of the mirror when the current action began */
     int fatal_partial;
     size_t noops;
     ta_sd_decider decider_all;

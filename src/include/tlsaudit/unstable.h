@@ -136,6 +136,44 @@ TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
                                         const ta_sd_schedule *s, ta_sd_facts *out_facts,
                                         ta_sd_result *out_res);
 
+/* ------------------------------------------------ the schedule actions */
+
+/*
+ * One table of the schedule's actions (src/shutdown/sd_action.c): the parser and
+ * printer of schedules, the fuzz decoder and encoder, the exhaustive explorer and
+ * the documented list in tlsaudit/shutdown.h all read it (a conformance test
+ * checks the header's list against it). The table's order is part of the fuzz
+ * byte encoding (an action byte outside the alphabet is an index into it), so a
+ * new action goes at the end.
+ */
+typedef enum {
+    TA_SD_ARG_NONE = 0, /* the letter alone: "c" */
+    TA_SD_ARG_COUNT,    /* an optional decimal count, or '*' (everything): "<", "<1", "<*" */
+    TA_SD_ARG_BYTES     /* hex byte pairs ended by '.': "i15030300020101." */
+} ta_sd_arg_kind;
+/* Which alphabets an action belongs to, and what it needs. */
+#define TA_SD_A_EXHAUSTIVE 0x1u     /* explored by ta_sd_explore */
+#define TA_SD_A_FUZZ_SCHEDULE 0x2u  /* in TA_FUZZ_SD_SCHEDULE */
+#define TA_SD_A_FUZZ_RECORDS 0x4u   /* in TA_FUZZ_SD_RECORDS */
+#define TA_SD_A_FORGES 0x8u         /* forges records in the peer's name (TLS 1.3: the
+                                       engine needs the peer's traffic secret) */
+struct ta__sd_run; /* one run of the engine (private to src/shutdown) */
+typedef struct ta_sd_action_info {
+    char op;             /* the letter */
+    ta_sd_arg_kind arg;
+    unsigned flags;      /* TA_SD_A_* */
+    const char *meaning; /* one line, as in the list of tlsaudit/shutdown.h */
+    /* Performs the action; *changed = 0 when it had no effect (the explorer
+     * prunes those). The engine synced the stream and set *changed = 1 before. */
+    ta_status (*handler)(struct ta__sd_run *r, const ta_sd_action *a, int *changed);
+} ta_sd_action_info;
+const ta_sd_action_info *ta_sd_action_table(size_t *out_count);
+/* The row of op; NULL for a letter that is no action (and for '\0'). */
+const ta_sd_action_info *ta_sd_action_find(char op);
+/* The letters of the actions that have `flag` (one TA_SD_A_* bit), in table
+ * order ("dcke<>x" for TA_SD_A_EXHAUSTIVE); a static string, "" for any other value. */
+const char *ta_sd_action_letters(unsigned flag);
+
 /* ---------------------------------------------------------------- fuzz input (issue 5) */
 
 /*
