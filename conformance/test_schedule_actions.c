@@ -8,7 +8,8 @@
  * the alphabets (fuzz schedule, fuzz records, exhaustive) are the table's rows
  * in its order and are exactly the ones the committed corpora were encoded with;
  * the documented list in tlsaudit/shutdown.h names the same actions, in the same
- * order, with the same syntax and first line of meaning as the table.
+ * order, with the same syntax and first line of meaning as the table; the
+ * fuzz dictionaries offer a token for every action of their target's alphabet.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -247,6 +248,42 @@ static void header_list_matches_the_table(void **state)
     assert_string_equal(listed, ta_sd_action_letters(TA_SD_A_EXHAUSTIVE));
 }
 
+/* The fuzz dictionaries (fuzz/<target>.dict) offer every action of their
+ * target's alphabet as the first byte of some token, and only actions there. */
+static void dictionaries_offer_every_action(void **state)
+{
+    static const struct {
+        const char *file;
+        ta_fuzz_sd_alphabet alphabet;
+    } dicts[] = {{"fuzz/shutdown_schedule.dict", TA_FUZZ_SD_SCHEDULE},
+                 {"fuzz/shutdown_records.dict", TA_FUZZ_SD_RECORDS}};
+    const char *src = getenv("TLSAUDIT_SOURCE_DIR");
+    (void)state;
+
+    if (src == NULL)
+        skip();
+    for (size_t d = 0; d < sizeof(dicts) / sizeof(dicts[0]); d++) {
+        char path[1024], seen[256] = {0};
+        const char *ops = ta_fuzz_sd_alphabet_chars(dicts[d].alphabet);
+        snprintf(path, sizeof(path), "%s/%s", src, dicts[d].file);
+        char *text = slurp(path);
+        if (text == NULL)
+            fail_msg("cannot read %s", path);
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            char *q = strchr(line, '"');
+            if (line[0] == '#' || q == NULL || q[1] == '\\')
+                continue; /* comments, and tokens that start with a flags byte */
+            if (strchr(ops, q[1]) == NULL)
+                fail_msg("%s: '%s' starts with '%c', not an action of its alphabet",
+                         dicts[d].file, line, q[1]);
+            seen[(unsigned char)q[1]] = 1;
+        }
+        for (const char *o = ops; *o != '\0'; o++)
+            if (!seen[(unsigned char)*o])
+                fail_msg("%s offers no token for action '%c'", dicts[d].file, *o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +291,7 @@ int main(void)
         cmocka_unit_test(letters_are_unique_and_never_an_argument),
         cmocka_unit_test(alphabets_are_the_table_in_corpus_order),
         cmocka_unit_test(header_list_matches_the_table),
+        cmocka_unit_test(dictionaries_offer_every_action),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
