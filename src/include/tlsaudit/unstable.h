@@ -237,11 +237,13 @@ const char *ta_fuzz_cache_answer_name(unsigned a);
  *   flags:  bit0 TLS 1.3, bit1 local side is the server, bit2 +ignore-eof,
  *           bit3 +in-handshake, bit4 +tickets.
  *   action: one byte, the action's own character when it is in the alphabet,
- *           else an index into it; then one argument byte for d, < and >
- *           (0: the default, 255: "*"), and for i a length byte and the bytes.
+ *           else an index into it; then one argument byte for a TA_SD_ARG_COUNT
+ *           action (d, < and >; 0: the default, 255: "*"), and for the
+ *           TA_SD_ARG_BYTES one (i) a length byte and the bytes.
  * TA_FUZZ_SD_SCHEDULE is the alphabet of peer actions, deliveries, cancel and
  * wake-ups; TA_FUZZ_SD_RECORDS adds the injections (raw bytes, garbage, alerts,
- * empty records, fatal alerts) the records target is about.
+ * empty records, fatal alerts) the records target is about. Both are the rows of
+ * the action table with TA_SD_A_FUZZ_SCHEDULE / TA_SD_A_FUZZ_RECORDS, in order.
  */
 typedef enum { TA_FUZZ_SD_SCHEDULE = 0, TA_FUZZ_SD_RECORDS } ta_fuzz_sd_alphabet;
 const char *ta_fuzz_sd_alphabet_chars(ta_fuzz_sd_alphabet a);
