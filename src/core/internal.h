@@ -72,6 +72,34 @@ ta_status ta__buf_append(ta__buf *b, const void *src, size_t n);
 void ta__buf_consume(ta__buf *b, size_t n); /* drop n bytes from the front */
 void ta__buf_free(ta__buf *b);
 
+/* TLS records on the wire (RFC 8446 §5.1, RFC 5246 §6.2.1): a 5-byte header,
+ * type(1) legacy_record_version(2) length(2), then `length` bytes. Every record
+ * this engine writes or forges carries TLS1_2_VERSION, as OpenSSL's do once the
+ * handshake is done (RFC 8446 §5.1: 0x0303 for all records but the first). */
+#define TA__REC_HEADER 5
+/* The header bytes as an initializer list: {TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2), ...}. */
+#define TA__REC_HEADER_BYTES(type, len) \
+    (type), TLS1_2_VERSION >> 8, TLS1_2_VERSION & 0xff, ((len) >> 8) & 0xff, (len) & 0xff
+/* The length field of the header at h (TA__REC_HEADER bytes readable). */
+static inline size_t ta__rec_body_len(const uint8_t *h)
+{
+    return ((size_t)h[3] << 8) | h[4];
+}
+/* The whole record's size on the wire, header included. */
+static inline size_t ta__rec_len(const uint8_t *h)
+{
+    return TA__REC_HEADER + ta__rec_body_len(h);
+}
+/* Write a header of `type` announcing body_len bytes (at most 0xffff). */
+static inline void ta__rec_put_header(uint8_t *h, uint8_t type, size_t body_len)
+{
+    h[0] = type;
+    h[1] = TLS1_2_VERSION >> 8;
+    h[2] = TLS1_2_VERSION & 0xff;
+    h[3] = (uint8_t)(body_len >> 8);
+    h[4] = (uint8_t)body_len;
+}
+
 /* Where the code under test lives: learnt where it is loaded (a child, see
  * runner.h), carried to the reports (report_subjects.c). */
 typedef struct ta__location {

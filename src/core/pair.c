@@ -82,7 +82,7 @@ static void ta__msg_cb(int write_p, int version, int content_type, const void *b
     if (!write_p)
         return;
     ta__recs *rs = &p->recs[ta_dir_from(ssl == p->ssl[TA_CLIENT] ? TA_CLIENT : TA_SERVER)];
-    if (content_type == SSL3_RT_HEADER && len >= 5) {
+    if (content_type == SSL3_RT_HEADER && len >= TA__REC_HEADER) {
         if (rs->n == rs->cap) {
             size_t cap = rs->cap ? rs->cap * 2 : 16;
             ta_record *v = realloc(rs->v, cap * sizeof(*v));
@@ -97,7 +97,7 @@ static void ta__msg_cb(int write_p, int version, int content_type, const void *b
         memset(r, 0, sizeof(*r));
         r->outer_type = b[0];
         r->inner_type = b[0];
-        r->length = (uint16_t)((b[3] << 8) | b[4]);
+        r->length = (uint16_t)ta__rec_body_len(b);
         r->kind = ta__kind_of(r);
         return;
     }
@@ -244,9 +244,9 @@ ta_status ta_pair_deliver_record(ta_pair *p, ta_dir d, size_t *out_n)
 
     *out_n = 0;
     ta_pair_collect(p, d);
-    if (q->len < 5)
+    if (q->len < TA__REC_HEADER)
         return TA_OK;
-    need = 5 + (((size_t)q->data[3] << 8) | q->data[4]);
+    need = ta__rec_len(q->data);
     if (q->len < need)
         return TA_OK;
     return ta_pair_deliver(p, d, need, out_n);

@@ -160,18 +160,19 @@ void ta_fuzz_sid_print(const ta_fuzz_sid *s, FILE *out)
 
 /* ------------------------------------------------------------ shutdown schedules */
 
-/* The actions of ta_sd_schedule (tlsaudit.h) each alphabet draws from. */
-static const char ta__sd_schedule_ops[] = "sdcktrhem<>x!w";
-static const char ta__sd_records_ops[] = "sdcktrhem<>x!wgazfi";
-
+/* Each alphabet is the actions of the table (ta_sd_action_table) that carry its
+ * flag, in table order: "sdcktrhem<>x!w" and "sdcktrhem<>x!wgazfi" today. The
+ * order is the encoding of a byte that is not itself a letter of the alphabet. */
 const char *ta_fuzz_sd_alphabet_chars(ta_fuzz_sd_alphabet a)
 {
-    return a == TA_FUZZ_SD_RECORDS ? ta__sd_records_ops : ta__sd_schedule_ops;
+    return ta_sd_action_letters(a == TA_FUZZ_SD_RECORDS ? TA_SD_A_FUZZ_RECORDS
+                                                        : TA_SD_A_FUZZ_SCHEDULE);
 }
 
-static int ta__sd_takes_arg(char op)
+static ta_sd_arg_kind ta__sd_arg_of(char op)
 {
-    return op == 'd' || op == '<' || op == '>';
+    const ta_sd_action_info *info = ta_sd_action_find(op);
+    return info != NULL ? info->arg : TA_SD_ARG_NONE;
 }
 
 void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
@@ -196,10 +197,11 @@ void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
         const uint8_t *bytes = NULL;
         size_t n = 0;
 
-        if (ta__sd_takes_arg(op)) {
+        ta_sd_arg_kind kind = ta__sd_arg_of(op);
+        if (kind == TA_SD_ARG_COUNT) {
             uint8_t v = ta_fuzz_u8(&in);
             arg = v == 255 ? TA_SD_ALL_BYTES : v;
-        } else if (op == 'i') {
+        } else if (kind == TA_SD_ARG_BYTES) {
             n = ta_fuzz_chunk(&in, TA_SD_POOL_BYTES - out->pool_len, &bytes);
             if (n == 0)
                 continue; /* injecting nothing is no action */
@@ -222,15 +224,16 @@ size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t
                           | (s->flags & TA_SD_F_TICKETS ? 16 : 0)));
     for (size_t i = 0; i < s->n && i < TA_SD_MAX_ACTIONS; i++) {
         const ta_sd_action *act = &s->act[i];
+        ta_sd_arg_kind kind = ta__sd_arg_of(act->op);
         if (act->op == 0 || strchr(ops, act->op) == NULL)
             continue; /* not in this alphabet */
-        if (act->op == 'i' && act->len == 0)
-            continue;
+        if (kind == TA_SD_ARG_BYTES && act->len == 0)
+            continue; /* injecting nothing is no action */
         ta__put(&o, (uint8_t)act->op);
-        if (ta__sd_takes_arg(act->op)) {
+        if (kind == TA_SD_ARG_COUNT) {
             ta__put(&o, act->arg == TA_SD_ALL_BYTES ? 255 : act->arg > 254 ? 254
                                                                            : (uint8_t)act->arg);
-        } else if (act->op == 'i') {
+        } else if (kind == TA_SD_ARG_BYTES) {
             size_t n = act->len > 255 ? 255 : act->len;
             ta__put(&o, (uint8_t)n);
             for (size_t k = 0; k < n; k++)

@@ -3,203 +3,86 @@
  * endpoint), what the transport delivers, injections and forged records, cancel
  * and spurious wake-ups. Every action either changes something or reports that
  * it did not (the explorer prunes those); none waits on anything.
+ *
+ * One handler per action, and one table (ta__sd_actions, at the end) that gives
+ * each its letter, argument, alphabets and meaning.
  */
+#include <pthread.h>
 #include <string.h>
 #include <openssl/err.h>
 
 #include "sd_run.h"
 
-/* Bytes from `delivered` to the end of the record it is in (or of the next one). */
-static size_t ta__sd_next_record(ta__sd_run *r)
+/* An application_data record of 32 junk bytes: it fails to decrypt (bad_record_mac). */
+static const uint8_t ta__sd_junk[TA__REC_HEADER + 32] = {
+    TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 32),
+    0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
+    0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
+    0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a};
+
+/* The peer may still act: its handshake is done and its close_notify not sent. */
+static int ta__sd_peer_ready(ta__sd_run *r)
 {
-    const size_t end = ta__sd_mirror_end(r);
-    size_t w = r->walk;
-    for (;;) {
-        if (w + 5 > end)
-            return end - r->delivered;
-        const uint8_t *h = r->mirror.data + (w - r->base);
-        size_t rl = 5 + (((size_t)h[3] << 8) | h[4]);
-        if (w + rl > r->delivered)
-            return (w + rl < end ? w + rl : end) - r->delivered;
-        w += rl;
-        r->walk = w;
-    }
+    return SSL_is_init_finished(r->peer) && !ta__sd_peer_sent_cn(r);
 }
 
-/* After a delivery towards local: did a deciding record complete? The earlier
- * one in the stream wins. */
-static void ta__sd_check_markers(ta__sd_run *r)
+/* The verdict of actions that act through the peer or inject: they changed
+ * something when the stream towards local grew. */
+static ta_status ta__sd_if_stream_grew(ta__sd_run *r, int *changed)
 {
-    size_t cn = r->cn_end && r->cn_end <= r->delivered ? r->cn_end : 0;
-    size_t fa = r->fatal_end && r->fatal_end <= r->delivered ? r->fatal_end : 0;
-    if (cn && (!fa || cn < fa))
-        ta__sd_decide(r, TA_SD_EV_CLOSE_NOTIFY);
-    else if (fa) {
-        ta__sd_decide(r, TA_SD_EV_FATAL);
-        if (r->f->decider == TA_SD_EV_FATAL)
-            r->f->junk_partial = r->fatal_partial;
-    }
-}
-
-/* Deliver n bytes (TA_ALL) towards local; 0 when nothing moved. */
-static ta_status ta__sd_to_local(ta__sd_run *r, size_t n, size_t *out)
-{
-    *out = 0;
     ta__sd_sync(r);
-    if (ta_pair_is_closed(r->p, r->to_local) || n == 0)
-        return TA_OK;
-    TA_GUARD(ta_pair_deliver(r->p, r->to_local, n, out));
-    if (*out == 0)
-        return TA_OK;
-    r->delivered += *out;
-    r->fresh = 1;
-    ta__sd_check_markers(r);
-    ta__sd_drive(r, TA_SD_READABLE);
+    *changed = ta__sd_mirror_end(r) > r->act_end0;
     return TA_OK;
 }
 
-/* The peer reads what it was given (application data discarded), bounded. */
-static void ta__sd_peer_read(ta__sd_run *r)
-{
-    unsigned char sink[2048];
-    size_t n;
-    for (int i = 0; i < 64; i++) {
-        ERR_clear_error();
-        if (SSL_read_ex(r->peer, sink, sizeof(sink), &n) != 1)
-            break;
-    }
-    ERR_clear_error();
-    r->peer_unread = 0;
-    ta__sd_sync(r);
-}
+/* ------------------------------------------------------------ the handlers */
 
-/* Queue bytes towards local as if the peer had sent them. */
-static ta_status ta__sd_inject(ta__sd_run *r, const uint8_t *b, size_t n, int partial)
+static ta_status ta__sd_do_start(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
-    ta__sd_sync(r);
-    if (ta_pair_is_closed(r->p, r->to_local) || n == 0)
-        return TA_OK;
-    TA_GUARD(ta_pair_inject(r->p, r->to_local, b, n));
-    TA_GUARD(ta__buf_append(&r->mirror, b, n));
-    if (r->fatal_end == 0) {
-        r->fatal_end = ta__sd_mirror_end(r);
-        r->fatal_partial = partial;
-    }
+    (void)a;
+    if (r->started)
+        return ta__sd_if_stream_grew(r, changed);
+    r->started = 1;
+    r->f->handshake_done = SSL_is_init_finished(r->local);
+    ta__sd_drive(r, TA_SD_START);
     return TA_OK;
 }
 
-/* 1 when the injected bytes do not end exactly on a record boundary. */
-static int ta__sd_ends_mid_record(const uint8_t *b, size_t n)
+static ta_status ta__sd_do_data(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
-    size_t w = 0;
-    while (w + 5 <= n)
-        w += 5 + (((size_t)b[w + 3] << 8) | b[w + 4]);
-    return w != n;
-}
+    unsigned char data[1024];
+    size_t n, len = a->arg == 0 ? 16 : a->arg > sizeof(data) ? sizeof(data) : a->arg;
 
-static int ta__sd_peer_sent_cn(ta__sd_run *r)
-{
-    return (SSL_get_shutdown(r->peer) & SSL_SENT_SHUTDOWN) != 0;
-}
-
-/* The write probe (write-after-shutdown): SSL_write(3) must fail with
- * SSL_R_PROTOCOL_IS_SHUTDOWN once our close_notify is out, and send nothing. */
-static int ta__sd_probe_write(ta__sd_run *r)
-{
-    size_t rec0 = ta__sd_local_records(r), n = 0;
-    ERR_clear_error();
-    int ret = SSL_write_ex(r->local, "x", 1, &n);
-    int e = SSL_get_error(r->local, ret);
-    unsigned long err = ERR_peek_error();
-    ERR_clear_error();
-    return ret != 1 && e == SSL_ERROR_SSL && ERR_GET_REASON(err) == SSL_R_PROTOCOL_IS_SHUTDOWN
-           && ta__sd_local_records(r) == rec0;
-}
-
-/* A record of `type` with `content`, authentic in the peer's name when its keys
- * are known (sd_forge.c); otherwise the raw, unprotected bytes, which the local
- * side must reject (a fatal decider). *forged says which one went out. */
-static ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content,
-                                     size_t clen, const uint8_t *raw, size_t rawlen, int *forged)
-{
-    uint8_t rec[128];
-    size_t tlen, n = 0, w;
-
-    *forged = 0;
-    ta__sd_sync(r);
-    if (ta_pair_is_closed(r->p, r->to_local))
-        return TA_OK;
-    const uint8_t *t = ta_pair_transcript(r->p, r->to_local, &tlen);
-    if (!r->peer_rekeyed && SSL_is_init_finished(r->peer)
-        && ta__sd_forge(r->peer, r->peer_role == TA_SERVER, r->s->tls, r->secret, t, tlen, type,
-                        content, clen, r->forged, rec, sizeof(rec), &n)) {
-        if (!ta__sd_peer_sent_cn(r)) {
-            /* The forged record takes the peer's next sequence number: make the
-             * peer use it up on a placeholder that never reaches the wire. */
-            ERR_clear_error();
-            if (SSL_write_ex(r->peer, "", 1, &w) != 1) {
-                ERR_clear_error();
-                return ta__sd_inject(r, raw, rawlen, 0);
-            }
-            (void)BIO_reset(SSL_get_wbio(r->peer));
-        }
-        r->forged++;
-        TA_GUARD(ta_pair_inject(r->p, r->to_local, rec, n));
-        TA_GUARD(ta__buf_append(&r->mirror, rec, n));
-        *forged = 1;
-        return TA_OK;
-    }
-    return ta__sd_inject(r, raw, rawlen, 0);
-}
-
-/* One action; *changed = 0 when it had no effect (the explorer prunes those). */
-ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
-{
-    const ta_tls v = r->s->tls;
-    const size_t end0 = (ta__sd_sync(r), ta__sd_mirror_end(r));
-    size_t n = 0;
-    int peer_ready = SSL_is_init_finished(r->peer) && !ta__sd_peer_sent_cn(r);
-    static const uint8_t junk[37] = {23, 3, 3, 0, 32, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
-                                     0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5,
-                                     0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
-                                     0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a};
-
-    *changed = 1;
-    switch (a->op) {
-    case 's':
-        if (r->started)
-            break;
-        r->started = 1;
-        r->f->handshake_done = SSL_is_init_finished(r->local);
-        ta__sd_drive(r, TA_SD_START);
-        return TA_OK;
-    case 'd': {
-        unsigned char data[1024];
-        size_t len = a->arg == 0 ? 16 : a->arg > sizeof(data) ? sizeof(data) : a->arg;
-        if (!peer_ready)
-            break;
+    if (ta__sd_peer_ready(r)) {
         memset(data, 'D', len);
         ERR_clear_error();
         if (SSL_write_ex(r->peer, data, len, &n) == 1)
             r->f->peer_data_before_cn = 1;
         ERR_clear_error();
-        break;
     }
-    case 'c':
-        if (ta__sd_peer_sent_cn(r))
-            break;
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_close_notify(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (!ta__sd_peer_sent_cn(r)) {
         ERR_clear_error();
         (void)SSL_shutdown(r->peer);
         ERR_clear_error();
         ta__sd_sync(r);
-        if (ta__sd_mirror_end(r) > end0 && (SSL_get_shutdown(r->peer) & SSL_SENT_SHUTDOWN))
+        if (ta__sd_mirror_end(r) > r->act_end0 && ta__sd_peer_sent_cn(r))
             r->cn_end = ta__sd_mirror_end(r);
-        break;
-    case 'k':
-        if (!peer_ready)
-            break;
+    }
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_key_update(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (ta__sd_peer_ready(r)) {
         ERR_clear_error();
-        if (v == TA_TLS13) {
+        if (r->s->tls == TA_TLS13) {
             if (SSL_key_update(r->peer, SSL_KEY_UPDATE_REQUESTED) == 1) {
                 (void)SSL_do_handshake(r->peer);
                 r->peer_rekeyed = 1;
@@ -208,138 +91,310 @@ ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
             (void)SSL_do_handshake(r->peer); /* TLS 1.2: a HelloRequest */
         }
         ERR_clear_error();
-        break;
-    case 't':
-        if (!peer_ready || v != TA_TLS13 || r->peer_role != TA_SERVER)
-            break;
+    }
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_ticket(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (ta__sd_peer_ready(r) && r->s->tls == TA_TLS13 && r->peer_role == TA_SERVER) {
         ERR_clear_error();
         if (SSL_new_session_ticket(r->peer) == 1)
             (void)SSL_do_handshake(r->peer);
         ERR_clear_error();
-        break;
-    case 'h':
-        if (!peer_ready || v != TA_TLS12 || r->peer_role != TA_SERVER)
-            break;
+    }
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_hello_request(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (ta__sd_peer_ready(r) && r->s->tls == TA_TLS12 && r->peer_role == TA_SERVER) {
         ERR_clear_error();
         if (SSL_renegotiate(r->peer) == 1)
             (void)SSL_do_handshake(r->peer);
         ERR_clear_error();
-        break;
-    case 'r':
-        if (!r->peer_unread) {
-            *changed = 0;
-            return TA_OK;
-        }
-        ta__sd_peer_read(r);
-        return TA_OK;
-    case 'e':
-        if (ta_pair_is_closed(r->p, r->to_local)) {
-            *changed = 0;
-            return TA_OK;
-        }
-        ta__sd_sync(r);
-        TA_GUARD(ta_pair_close(r->p, r->to_local));
-        ta__sd_decide(r, TA_SD_EV_EOF);
-        r->fresh = 1;
-        ta__sd_drive(r, TA_SD_READABLE);
-        return TA_OK;
-    case 'm': {
-        size_t q = ta_pair_pending(r->p, r->to_local);
-        if (q < 2 || ta_pair_is_closed(r->p, r->to_local)) {
-            *changed = 0;
-            return TA_OK;
-        }
-        TA_GUARD(ta__sd_to_local(r, q / 2, &n));
-        TA_GUARD(ta_pair_close(r->p, r->to_local));
-        ta__sd_decide(r, TA_SD_EV_EOF);
-        r->fresh = 1;
-        ta__sd_drive(r, TA_SD_READABLE);
+    }
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_peer_read(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (!r->peer_unread) {
+        *changed = 0;
         return TA_OK;
     }
-    case '<':
-        TA_GUARD(ta__sd_to_local(r, a->arg == 0 ? ta__sd_next_record(r)
-                                    : a->arg == TA_SD_ALL_BYTES ? TA_ALL : a->arg, &n));
-        *changed = n > 0;
-        return TA_OK;
-    case '>':
-        TA_GUARD(ta_pair_deliver(r->p, r->to_peer,
-                                 a->arg == 0 || a->arg == TA_SD_ALL_BYTES ? TA_ALL : a->arg, &n));
-        r->delivered_peer += n;
-        if (n > 0)
-            r->peer_unread = 1;
-        if (!r->peer_unread) {
-            *changed = 0;
-            return TA_OK;
-        }
-        ta__sd_peer_read(r);
-        return TA_OK;
-    case 'x':
-        if (!r->started || r->final) {
-            *changed = 0;
-            return TA_OK;
-        }
-        ta__sd_decide(r, TA_SD_EV_CANCEL);
-        ta__sd_drive(r, TA_SD_CANCEL);
-        return TA_OK;
-    case '!':
-        if (!r->started || r->final) {
-            *changed = 0;
-            return TA_OK;
-        }
-        /* The harness chose this call, not the driver: answering PENDING_READ to
-         * a spurious wake-up is right, and never counts towards SD-SPIN. */
-        r->fresh = 1;
-        ta__sd_drive(r, TA_SD_READABLE);
-        return TA_OK;
-    case 'w':
-        if (!r->started || !(SSL_get_shutdown(r->local) & SSL_SENT_SHUTDOWN)) {
-            *changed = 0;
-            return TA_OK;
-        }
-        if (r->f->write_probe != 0)
-            r->f->write_probe = ta__sd_probe_write(r);
-        return TA_OK;
-    case 'g':
-        TA_GUARD(ta__sd_inject(r, junk, sizeof(junk), 0));
-        break;
-    case 'a': {
-        /* A warning alert, user_canceled (RFC 8446 §6.1: a warning in 1.3 too). */
-        static const uint8_t alert[7] = {21, 3, 3, 0, 2, 1, 90};
-        int forged;
-        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + 5, 2, alert, sizeof(alert),
-                                     &forged));
-        break;
-    }
-    case 'z': {
-        /* A zero-length application_data record (RFC 8446 §5.4, RFC 5246 §6.2.1). */
-        static const uint8_t empty[5] = {23, 3, 3, 0, 0};
-        int forged;
-        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_APPLICATION_DATA, NULL, 0, empty,
-                                     sizeof(empty), &forged));
-        if (forged && !ta__sd_peer_sent_cn(r))
-            r->f->peer_data_before_cn = 1;
-        break;
-    }
-    case 'i':
-        TA_GUARD(ta__sd_inject(r, r->s->pool + a->off, a->len,
-                               ta__sd_ends_mid_record(r->s->pool + a->off, a->len)));
-        break;
-    case 'f':
-        /* The peer gets a corrupt record and answers with a real fatal alert. */
-        if (!SSL_is_init_finished(r->peer) || (SSL_get_shutdown(r->peer) & SSL_RECEIVED_SHUTDOWN))
-            break;
-        TA_GUARD(ta_pair_inject(r->p, r->to_peer, junk, sizeof(junk)));
-        TA_GUARD(ta_pair_deliver(r->p, r->to_peer, TA_ALL, &n));
-        r->delivered_peer += n;
-        ta__sd_peer_read(r);
-        if (ta__sd_mirror_end(r) > end0 && r->fatal_end == 0)
-            r->fatal_end = ta__sd_mirror_end(r);
-        break;
-    default:
-        TA_BAIL(TA_E_ARG, "unknown schedule action '%c'", a->op);
-    }
-    ta__sd_sync(r);
-    *changed = ta__sd_mirror_end(r) > end0;
+    ta__sd_peer_read(r);
     return TA_OK;
 }
 
+/* The transport towards local closes (what was queued is dropped). */
+static ta_status ta__sd_close_to_local(ta__sd_run *r)
+{
+    TA_GUARD(ta_pair_close(r->p, r->to_local));
+    ta__sd_decide(r, TA_SD_EV_EOF);
+    r->fresh = 1;
+    ta__sd_drive(r, TA_SD_READABLE);
+    return TA_OK;
+}
+
+static ta_status ta__sd_do_eof(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (ta_pair_is_closed(r->p, r->to_local)) {
+        *changed = 0;
+        return TA_OK;
+    }
+    ta__sd_sync(r);
+    return ta__sd_close_to_local(r);
+}
+
+static ta_status ta__sd_do_eof_mid_record(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    size_t n, q = ta_pair_pending(r->p, r->to_local);
+
+    (void)a;
+    if (q < 2 || ta_pair_is_closed(r->p, r->to_local)) {
+        *changed = 0;
+        return TA_OK;
+    }
+    TA_GUARD(ta__sd_to_local(r, q / 2, &n));
+    return ta__sd_close_to_local(r);
+}
+
+static ta_status ta__sd_do_to_local(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    size_t n;
+
+    TA_GUARD(ta__sd_to_local(r, a->arg == 0 ? ta__sd_next_record(r)
+                                : a->arg == TA_SD_ALL_BYTES ? TA_ALL : a->arg, &n));
+    *changed = n > 0;
+    return TA_OK;
+}
+
+static ta_status ta__sd_do_to_peer(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    size_t n;
+
+    TA_GUARD(ta_pair_deliver(r->p, r->to_peer,
+                             a->arg == 0 || a->arg == TA_SD_ALL_BYTES ? TA_ALL : a->arg, &n));
+    r->delivered_peer += n;
+    if (n > 0)
+        r->peer_unread = 1;
+    return ta__sd_do_peer_read(r, a, changed);
+}
+
+static ta_status ta__sd_do_cancel(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (!r->started || r->final) {
+        *changed = 0;
+        return TA_OK;
+    }
+    ta__sd_decide(r, TA_SD_EV_CANCEL);
+    ta__sd_drive(r, TA_SD_CANCEL);
+    return TA_OK;
+}
+
+static ta_status ta__sd_do_wakeup(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (!r->started || r->final) {
+        *changed = 0;
+        return TA_OK;
+    }
+    /* The harness chose this call, not the driver: answering PENDING_READ to
+     * a spurious wake-up is right, and never counts towards SD-SPIN. */
+    r->fresh = 1;
+    ta__sd_drive(r, TA_SD_READABLE);
+    return TA_OK;
+}
+
+static ta_status ta__sd_do_write_probe(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    if (!r->started || !(SSL_get_shutdown(r->local) & SSL_SENT_SHUTDOWN)) {
+        *changed = 0;
+        return TA_OK;
+    }
+    if (r->f->write_probe != 0)
+        r->f->write_probe = ta__sd_probe_write(r);
+    return TA_OK;
+}
+
+static ta_status ta__sd_do_garbage(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    (void)a;
+    TA_GUARD(ta__sd_inject(r, ta__sd_junk, sizeof(ta__sd_junk), 0));
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_warning_alert(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    /* A warning alert, user_canceled (RFC 8446 §6.1: a warning in 1.3 too). */
+    static const uint8_t alert[TA__REC_HEADER + 2] = {
+        TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2), SSL3_AL_WARNING, SSL_AD_USER_CANCELLED};
+    int forged;
+
+    (void)a;
+    TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + TA__REC_HEADER, 2, alert,
+                                 sizeof(alert), &forged));
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_empty_record(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    /* A zero-length application_data record (RFC 8446 §5.4, RFC 5246 §6.2.1). */
+    static const uint8_t empty[TA__REC_HEADER] = {
+        TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 0)};
+    int forged;
+
+    (void)a;
+    TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_APPLICATION_DATA, NULL, 0, empty, sizeof(empty),
+                                 &forged));
+    if (forged && !ta__sd_peer_sent_cn(r))
+        r->f->peer_data_before_cn = 1;
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_fatal_alert(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    size_t n;
+
+    (void)a;
+    /* The peer gets a corrupt record and answers with a real fatal alert. */
+    if (SSL_is_init_finished(r->peer) && !(SSL_get_shutdown(r->peer) & SSL_RECEIVED_SHUTDOWN)) {
+        TA_GUARD(ta_pair_inject(r->p, r->to_peer, ta__sd_junk, sizeof(ta__sd_junk)));
+        TA_GUARD(ta_pair_deliver(r->p, r->to_peer, TA_ALL, &n));
+        r->delivered_peer += n;
+        ta__sd_peer_read(r);
+        if (ta__sd_mirror_end(r) > r->act_end0 && r->fatal_end == 0)
+            r->fatal_end = ta__sd_mirror_end(r);
+    }
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+static ta_status ta__sd_do_inject(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    const uint8_t *b = r->s->pool + a->off;
+
+    TA_GUARD(ta__sd_inject(r, b, a->len, ta__sd_ends_mid_record(b, a->len)));
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+/* ------------------------------------------------------------ the table */
+
+#define EXH TA_SD_A_EXHAUSTIVE
+#define FSCHED TA_SD_A_FUZZ_SCHEDULE
+#define FREC TA_SD_A_FUZZ_RECORDS
+#define FORGES TA_SD_A_FORGES
+
+/* The order is the fuzz encoding's (see ta_sd_action_info): append only. The
+ * meanings are the first lines of the list in tlsaudit/shutdown.h. */
+static const ta_sd_action_info ta__sd_actions[] = {
+    {'s', TA_SD_ARG_NONE, FSCHED | FREC,
+     "START the driver (implicit first action when a schedule has none)", ta__sd_do_start},
+    {'d', TA_SD_ARG_COUNT, EXH | FSCHED | FREC,
+     "the peer writes N bytes of application data (default 16, at most 1024)", ta__sd_do_data},
+    {'c', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
+     "the peer sends its close_notify (one SSL_shutdown)", ta__sd_do_close_notify},
+    {'k', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
+     "TLS 1.3: the peer sends KeyUpdate(update_requested)", ta__sd_do_key_update},
+    {'t', TA_SD_ARG_NONE, FSCHED | FREC, "TLS 1.3 server peer: a NewSessionTicket",
+     ta__sd_do_ticket},
+    {'r', TA_SD_ARG_NONE, FSCHED | FREC,
+     "the peer reads what was delivered to it (application data discarded)",
+     ta__sd_do_peer_read},
+    {'h', TA_SD_ARG_NONE, FSCHED | FREC, "TLS 1.2 server peer: a HelloRequest (SSL_renegotiate)",
+     ta__sd_do_hello_request},
+    {'e', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
+     "the peer closes the transport (EOF, no close_notify; queued bytes dropped)",
+     ta__sd_do_eof},
+    {'m', TA_SD_ARG_NONE, FSCHED | FREC,
+     "EOF mid-record: deliver half of what is queued towards local, then close",
+     ta__sd_do_eof_mid_record},
+    {'<', TA_SD_ARG_COUNT, EXH | FSCHED | FREC, "deliver N bytes peer -> local",
+     ta__sd_do_to_local},
+    {'>', TA_SD_ARG_COUNT, EXH | FSCHED | FREC,
+     "deliver N bytes local -> peer (no N or \"*\": everything) and the peer reads",
+     ta__sd_do_to_peer},
+    {'x', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
+     "cancel: the driver gets TA_SD_CANCEL (only while it is pending)", ta__sd_do_cancel},
+    {'!', TA_SD_ARG_NONE, FSCHED | FREC,
+     "spurious wake-up: the driver gets TA_SD_READABLE with nothing new", ta__sd_do_wakeup},
+    {'w', TA_SD_ARG_NONE, FSCHED | FREC,
+     "the application writes 1 byte after the shutdown started", ta__sd_do_write_probe},
+    {'g', TA_SD_ARG_NONE, FREC,
+     "inject garbage towards local (an application_data record of junk)", ta__sd_do_garbage},
+    {'a', TA_SD_ARG_NONE, FREC | FORGES, "a warning alert (user_canceled) in the peer's name",
+     ta__sd_do_warning_alert},
+    {'z', TA_SD_ARG_NONE, FREC | FORGES,
+     "a zero-length application_data record in the peer's name (forged like 'a')",
+     ta__sd_do_empty_record},
+    {'f', TA_SD_ARG_NONE, FREC,
+     "the peer sends a fatal alert (it is fed a corrupt record and answers)",
+     ta__sd_do_fatal_alert},
+    {'i', TA_SD_ARG_BYTES, FREC, "inject raw bytes towards local", ta__sd_do_inject},
+};
+#define TA__SD_NACTIONS (sizeof(ta__sd_actions) / sizeof(ta__sd_actions[0]))
+
+#undef EXH
+#undef FSCHED
+#undef FREC
+#undef FORGES
+
+const ta_sd_action_info *ta_sd_action_table(size_t *out_count)
+{
+    *out_count = TA__SD_NACTIONS;
+    return ta__sd_actions;
+}
+
+const ta_sd_action_info *ta_sd_action_find(char op)
+{
+    for (size_t i = 0; op != '\0' && i < TA__SD_NACTIONS; i++)
+        if (ta__sd_actions[i].op == op)
+            return &ta__sd_actions[i];
+    return NULL;
+}
+
+/* The alphabets, spelt out once from the table. */
+static const unsigned ta__sd_alphabet_flags[] = {TA_SD_A_EXHAUSTIVE, TA_SD_A_FUZZ_SCHEDULE,
+                                                 TA_SD_A_FUZZ_RECORDS, TA_SD_A_FORGES};
+#define TA__SD_NALPHABETS (sizeof(ta__sd_alphabet_flags) / sizeof(ta__sd_alphabet_flags[0]))
+static char ta__sd_alphabets[TA__SD_NALPHABETS][TA__SD_NACTIONS + 1];
+static pthread_once_t ta__sd_alphabets_once = PTHREAD_ONCE_INIT;
+
+static void ta__sd_alphabets_init(void)
+{
+    for (size_t k = 0; k < TA__SD_NALPHABETS; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < TA__SD_NACTIONS; i++)
+            if (ta__sd_actions[i].flags & ta__sd_alphabet_flags[k])
+                ta__sd_alphabets[k][n++] = ta__sd_actions[i].op;
+        ta__sd_alphabets[k][n] = '\0';
+    }
+}
+
+const char *ta_sd_action_letters(unsigned flag)
+{
+    (void)pthread_once(&ta__sd_alphabets_once, ta__sd_alphabets_init);
+    for (size_t k = 0; k < TA__SD_NALPHABETS; k++)
+        if (ta__sd_alphabet_flags[k] == flag)
+            return ta__sd_alphabets[k];
+    return "";
+}
+
+/* One action: the handler of its row. The stream is synced first for every
+ * action (the handlers judge "changed" against where it ended then). */
+ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    const ta_sd_action_info *info = ta_sd_action_find(a->op);
+
+    TA_ENSURE(info != NULL, TA_E_ARG, "unknown schedule action '%c'", a->op);
+    ta__sd_sync(r);
+    r->act_end0 = ta__sd_mirror_end(r);
+    *changed = 1;
+    return info->handler(r, a, changed);
+}

@@ -19,7 +19,6 @@
 #include "internal.h"
 #include "sd_worker.h"
 
-static const char ta__sd_alphabet[] = "dcke<>x";
 
 typedef struct {
     uint64_t *slot;
@@ -104,6 +103,8 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
     ta__sd_list cur = {0}, next = {0};
     ta_sd_schedule root;
     ta_status s = TA_OK;
+    /* The TA_SD_A_EXHAUSTIVE actions of the table (sd_action.c), in its order. */
+    const char *alphabet = ta_sd_action_letters(TA_SD_A_EXHAUSTIVE);
 
     memset(&root, 0, sizeof(root));
     root.tls = v;
@@ -133,7 +134,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
     for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
         next.n = 0;
         for (size_t i = 0; s == TA_OK && i < cur.n; i++) {
-            for (const char *a = ta__sd_alphabet; s == TA_OK && *a != '\0'; a++) {
+            for (const char *a = alphabet; s == TA_OK && *a != '\0'; a++) {
                 ta_sd_schedule cand = cur.v[i];
                 ta__sd_reply reply;
                 if ((s = ta_sd_schedule_add(&cand, *a, 0, NULL, 0)) != TA_OK)

@@ -109,17 +109,17 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
                  const uint8_t *transcript, size_t tlen, uint8_t type, const uint8_t *content,
                  size_t clen, uint64_t seq_shift, uint8_t *out, size_t cap, size_t *out_len)
 {
-    uint8_t key[16], iv[12], nonce[12], aad[13], tag[16], plain[64], buf[256];
+    uint8_t key[16], iv[12], nonce[12], aad[8 + TA__REC_HEADER], tag[16], plain[64], buf[256];
     uint64_t seq = 0;
 
-    if (clen > 32 || cap < 5 + 8 + clen + 1 + 16)
+    if (clen > 32 || cap < TA__REC_HEADER + 8 + clen + 1 + 16)
         return 0;
     if (v == TA_TLS12) {
         int ccs = 0;
         if (!ta__tls12_keys(peer, peer_is_server, key, iv))
             return 0;
-        for (size_t w = 0; w + 5 <= tlen;) { /* records after the one CCS */
-            size_t rl = 5 + (((size_t)transcript[w + 3] << 8) | transcript[w + 4]);
+        for (size_t w = 0; w + TA__REC_HEADER <= tlen;) { /* records after the one CCS */
+            size_t rl = ta__rec_len(transcript + w);
             if (ccs)
                 seq++;
             if (transcript[w] == SSL3_RT_CHANGE_CIPHER_SPEC)
@@ -132,22 +132,15 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
         memcpy(nonce, iv, 4);
         ta__be64(nonce + 4, seq);
         ta__be64(aad, seq);
-        aad[8] = type;
-        aad[9] = 3;
-        aad[10] = 3;
-        aad[11] = (uint8_t)(clen >> 8);
-        aad[12] = (uint8_t)clen;
+        ta__rec_put_header(aad + 8, type, clen); /* RFC 5246 §6.2.3.3: seq || header */
         size_t len = 8 + clen + 16;
-        out[0] = type;
-        out[1] = 3;
-        out[2] = 3;
-        out[3] = (uint8_t)(len >> 8);
-        out[4] = (uint8_t)len;
-        memcpy(out + 5, nonce + 4, 8);
-        if (!ta__gcm(1, key, nonce, aad, sizeof(aad), content, clen, out + 13, tag))
+        ta__rec_put_header(out, type, len);
+        memcpy(out + TA__REC_HEADER, nonce + 4, 8); /* explicit nonce */
+        if (!ta__gcm(1, key, nonce, aad, sizeof(aad), content, clen, out + TA__REC_HEADER + 8,
+                     tag))
             return 0;
-        memcpy(out + 13 + clen, tag, 16);
-        *out_len = 5 + len;
+        memcpy(out + TA__REC_HEADER + 8 + clen, tag, 16);
+        *out_len = TA__REC_HEADER + len;
         return 1;
     }
     /* TLS 1.3 */
@@ -164,17 +157,18 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
     if (!ta__expand_label(secret, slen, "key", key, 16) || !ta__expand_label(secret, slen, "iv", iv, 12))
         return 0;
     /* The next sequence number: protected records that open under this key. */
-    for (size_t w = 0; w + 5 <= tlen;) {
-        size_t rl = 5 + (((size_t)transcript[w + 3] << 8) | transcript[w + 4]);
-        if (transcript[w] == SSL3_RT_APPLICATION_DATA && rl >= 5 + 17 && rl - 5 - 16 <= sizeof(buf)
-            && w + rl <= tlen) {
+    for (size_t w = 0; w + TA__REC_HEADER <= tlen;) {
+        size_t rl = ta__rec_len(transcript + w);
+        if (transcript[w] == SSL3_RT_APPLICATION_DATA && rl >= TA__REC_HEADER + 17
+            && rl - TA__REC_HEADER - 16 <= sizeof(buf) && w + rl <= tlen) {
             memcpy(nonce, iv, 12);
             uint8_t s8[8];
             ta__be64(s8, seq);
             for (int i = 0; i < 8; i++)
                 nonce[4 + i] ^= s8[i];
             memcpy(tag, transcript + w + rl - 16, 16);
-            if (ta__gcm(0, key, nonce, transcript + w, 5, transcript + w + 5, rl - 5 - 16, buf, tag))
+            if (ta__gcm(0, key, nonce, transcript + w, TA__REC_HEADER,
+                        transcript + w + TA__REC_HEADER, rl - TA__REC_HEADER - 16, buf, tag))
                 seq++;
         }
         w += rl;
@@ -184,20 +178,17 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
         memcpy(plain, content, clen);
     plain[clen] = type; /* TLSInnerPlaintext: content || type, no padding */
     size_t len = clen + 1 + 16;
-    out[0] = SSL3_RT_APPLICATION_DATA;
-    out[1] = 3;
-    out[2] = 3;
-    out[3] = (uint8_t)(len >> 8);
-    out[4] = (uint8_t)len;
+    ta__rec_put_header(out, SSL3_RT_APPLICATION_DATA, len); /* RFC 8446 §5.2: opaque_type */
     memcpy(nonce, iv, 12);
     uint8_t s8[8];
     ta__be64(s8, seq);
     for (int i = 0; i < 8; i++)
         nonce[4 + i] ^= s8[i];
-    if (!ta__gcm(1, key, nonce, out, 5, plain, clen + 1, out + 5, tag))
+    if (!ta__gcm(1, key, nonce, out, TA__REC_HEADER, plain, clen + 1, out + TA__REC_HEADER,
+                 tag))
         return 0;
-    memcpy(out + 5 + clen + 1, tag, 16);
-    *out_len = 5 + len;
+    memcpy(out + TA__REC_HEADER + clen + 1, tag, 16);
+    *out_len = TA__REC_HEADER + len;
     OPENSSL_cleanse(secret, sizeof(secret));
     return 1;
 }

@@ -263,13 +263,16 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
         r.state = calloc(1, d->state_size);
         TA_ENSURE(r.state != NULL, TA_E_NOMEM, "driver state of %zu bytes", d->state_size);
     }
-    /* TLS 1.3 traffic secrets, to forge the records OpenSSL will not send ('a',
-     * 'z'), through the keylog callback; only then: OpenSSL 3.0 formats each
-     * keylog line byte by byte with sprintf (6.7 % of the fuzz profile). The
-     * engine runs one schedule at a time, so the context can carry the choice. */
+    /* TLS 1.3 traffic secrets, to forge the records OpenSSL will not send (the
+     * TA_SD_A_FORGES actions, 'a' and 'z'), through the keylog callback; only
+     * then: OpenSSL 3.0 formats each keylog line byte by byte with sprintf (6.7 %
+     * of the fuzz profile). The engine runs one schedule at a time, so the
+     * context can carry the choice. */
     int forges = 0;
-    for (size_t i = 0; s->tls == TA_TLS13 && i < s->n; i++)
-        forges |= s->act[i].op == 'a' || s->act[i].op == 'z';
+    for (size_t i = 0; s->tls == TA_TLS13 && i < s->n; i++) {
+        const ta_sd_action_info *ai = ta_sd_action_find(s->act[i].op);
+        forges |= ai != NULL && (ai->flags & TA_SD_A_FORGES);
+    }
     SSL_CTX_set_keylog_callback(ta_ctx_server(e->ctx[s->tls]), forges ? ta__sd_keylog : NULL);
     SSL_CTX_set_keylog_callback(ta_ctx_client(e->ctx[s->tls]), forges ? ta__sd_keylog : NULL);
     st = ta_pair_new(e->ctx[s->tls], &r.p);

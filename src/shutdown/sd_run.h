@@ -1,8 +1,8 @@
 /*
- * sd_run.h - what the event loop (sd_run.c) and the schedule actions
- * (sd_action.c) share. Private to those two files. They call each other by
- * design (the only circle in shutdown/): the loop runs each action, and an
- * action that moves bytes steps the driver through the loop.
+ * sd_run.h - what the event loop (sd_run.c), the schedule actions (sd_action.c)
+ * and the stream they move (sd_stream.c) share. Private to those three files.
+ * They call each other by design (the only circle in shutdown/): the loop runs
+ * each action, and an action that moves bytes steps the driver through the loop.
  */
 #ifndef TA_SD_RUN_H
 #define TA_SD_RUN_H
@@ -35,6 +35,7 @@ typedef struct ta__sd_run {
     ta__buf mirror;
     size_t base, seen, delivered, walk, delivered_peer;
     size_t cn_end, fatal_end; /* 0: none */
+    size_t act_end0;          /* end of the mirror when the current action began */
     int fatal_partial;
     size_t noops;
     ta_sd_decider decider_all;
@@ -55,5 +56,28 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev);
 size_t ta__sd_local_records(ta__sd_run *r);
 /* One schedule action (sd_action.c); *changed = 0 when it had no effect. */
 ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed);
+
+/* The stream (sd_stream.c). Bytes from `delivered` to the end of the record it
+ * is in (or of the next one). */
+size_t ta__sd_next_record(ta__sd_run *r);
+/* Deliver n bytes (TA_ALL) towards local and step the driver; *out = 0 when
+ * nothing moved. */
+ta_status ta__sd_to_local(ta__sd_run *r, size_t n, size_t *out);
+/* The peer reads what was delivered to it (application data discarded), bounded. */
+void ta__sd_peer_read(ta__sd_run *r);
+/* Queue bytes towards local as if the peer had sent them; the first injection
+ * is the fatal decider (partial: its bytes end mid-record). */
+ta_status ta__sd_inject(ta__sd_run *r, const uint8_t *b, size_t n, int partial);
+/* 1 when the bytes do not end exactly on a record boundary. */
+int ta__sd_ends_mid_record(const uint8_t *b, size_t n);
+/* 1 once the peer has sent its close_notify. */
+int ta__sd_peer_sent_cn(ta__sd_run *r);
+/* The write probe: 1 when SSL_write failed with SSL_R_PROTOCOL_IS_SHUTDOWN and
+ * nothing went out. */
+int ta__sd_probe_write(ta__sd_run *r);
+/* A record of `type` with `content` forged in the peer's name when its keys are
+ * known, else the raw bytes injected; *forged says which one went out. */
+ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content,
+                              size_t clen, const uint8_t *raw, size_t rawlen, int *forged);
 
 #endif

@@ -144,23 +144,19 @@ static const struct {
 };
 #define TA__SD_NFLAGS (sizeof(ta__sd_flag_names) / sizeof(ta__sd_flag_names[0]))
 
-/* Ops without an argument, ops with an optional decimal one, and 'i' (hex). */
-static const char ta__sd_plain_ops[] = "sckthremx!wgazf";
-static const char ta__sd_arg_ops[] = "d<>";
-
+/* The actions, their arguments and meanings: the table in sd_action.c. */
 ta_status ta_sd_schedule_add(ta_sd_schedule *s, char op, uint16_t arg, const void *bytes,
                              size_t len)
 {
     TA_ENSURE(s->n < TA_SD_MAX_ACTIONS, TA_E_ARG, "schedule longer than %d actions",
               TA_SD_MAX_ACTIONS);
-    TA_ENSURE(op != '\0' && (strchr(ta__sd_plain_ops, op) || strchr(ta__sd_arg_ops, op)
-                             || op == 'i'),
-              TA_E_ARG, "unknown schedule action '%c'", op);
+    const ta_sd_action_info *info = ta_sd_action_find(op);
+    TA_ENSURE(info != NULL, TA_E_ARG, "unknown schedule action '%c'", op);
     ta_sd_action *a = &s->act[s->n];
     memset(a, 0, sizeof(*a));
     a->op = op;
     a->arg = arg;
-    if (op == 'i') {
+    if (info->arg == TA_SD_ARG_BYTES) {
         TA_ENSURE(len <= TA_SD_POOL_BYTES - s->pool_len, TA_E_ARG,
                   "schedule injects more than %d bytes", TA_SD_POOL_BYTES);
         if (len > 0)
@@ -234,9 +230,12 @@ ta_status ta_sd_schedule_parse(const char *str, ta_sd_schedule *s)
         char op = str[i++];
         if (op == ' ' || op == ',')
             continue;
-        if (strchr(ta__sd_plain_ops, op) != NULL) {
+        const ta_sd_action_info *info = ta_sd_action_find(op);
+        TA_ENSURE(info != NULL, TA_E_PARSE, "schedule: unknown action '%c' at position %zu", op,
+                  i - 1);
+        if (info->arg == TA_SD_ARG_NONE) {
             TA_GUARD(ta_sd_schedule_add(s, op, 0, NULL, 0));
-        } else if (strchr(ta__sd_arg_ops, op) != NULL) {
+        } else if (info->arg == TA_SD_ARG_COUNT) {
             unsigned long arg = 0;
             if (str[i] == '*') {
                 arg = TA_SD_ALL_BYTES;
@@ -249,7 +248,7 @@ ta_status ta_sd_schedule_parse(const char *str, ta_sd_schedule *s)
                 }
             }
             TA_GUARD(ta_sd_schedule_add(s, op, (uint16_t)arg, NULL, 0));
-        } else if (op == 'i') {
+        } else { /* TA_SD_ARG_BYTES */
             uint8_t bytes[TA_SD_POOL_BYTES];
             size_t n = 0;
             while (ta__hexval(str[i]) >= 0 && ta__hexval(str[i + 1]) >= 0) {
@@ -258,11 +257,9 @@ ta_status ta_sd_schedule_parse(const char *str, ta_sd_schedule *s)
                 i += 2;
             }
             TA_ENSURE(str[i] == '.', TA_E_PARSE,
-                      "schedule: 'i' takes hex byte pairs ended by '.' (position %zu)", i);
+                      "schedule: '%c' takes hex byte pairs ended by '.' (position %zu)", op, i);
             i++;
             TA_GUARD(ta_sd_schedule_add(s, op, 0, bytes, n));
-        } else {
-            TA_BAIL(TA_E_PARSE, "schedule: unknown action '%c' at position %zu", op, i - 1);
         }
     }
     return TA_OK;
@@ -294,8 +291,9 @@ size_t ta_sd_schedule_format(const ta_sd_schedule *s, char *buf, size_t cap)
     ta__sd_put(buf, cap, &len, ":");
     for (size_t i = 0; i < s->n; i++) {
         const ta_sd_action *a = &s->act[i];
+        const ta_sd_action_info *info = ta_sd_action_find(a->op);
         ta__sd_put(buf, cap, &len, "%c", a->op);
-        if (a->op == 'i') {
+        if (info != NULL && info->arg == TA_SD_ARG_BYTES) {
             for (size_t k = 0; k < a->len; k++)
                 ta__sd_put(buf, cap, &len, "%02x", s->pool[a->off + k]);
             ta__sd_put(buf, cap, &len, ".");

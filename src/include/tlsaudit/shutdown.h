@@ -109,32 +109,38 @@ const ta_sd_driver *ta_sd_driver_find(const char *name); /* NULL if unknown */
 
 /*
  * A schedule is what happens around the driver, in order. One character per
- * action, some with a decimal argument; printed and parsed by the functions below
- * ("tls13/client:s>rc<"):
+ * action, some with an argument; printed and parsed by the functions below
+ * ("tls13/client:s>rc<"). N is a decimal count or '*' (everything). The list is
+ * the action table's (ta_sd_action_table in tlsaudit/unstable.h; a conformance
+ * test holds the two together): an entry's first line is its meaning there.
  *   s     START the driver (implicit first action when a schedule has none)
- *   d[N]  the peer writes N bytes of application data (default 16)
+ *   d[N]  the peer writes N bytes of application data (default 16, at most 1024)
  *   c     the peer sends its close_notify (one SSL_shutdown)
- *   k     TLS 1.3: the peer sends KeyUpdate(update_requested);
- *         TLS 1.2: a HelloRequest when the peer is the server (else no-op)
+ *   k     TLS 1.3: the peer sends KeyUpdate(update_requested)
+ *         (TLS 1.2: a HelloRequest when the peer is the server, else no-op)
  *   t     TLS 1.3 server peer: a NewSessionTicket
- *   h     TLS 1.2 server peer: a HelloRequest (SSL_renegotiate)
  *   r     the peer reads what was delivered to it (application data discarded)
+ *   h     TLS 1.2 server peer: a HelloRequest (SSL_renegotiate)
  *   e     the peer closes the transport (EOF, no close_notify; queued bytes dropped)
  *   m     EOF mid-record: deliver half of what is queued towards local, then close
- *   <[N]  deliver N bytes peer -> local (no N: the next whole record or the rest of a
- *         partial one; "<*": everything queued)
+ *   <[N]  deliver N bytes peer -> local
+ *         (no N: the next whole record or the rest of a partial one; "<*":
+ *         everything queued)
  *   >[N]  deliver N bytes local -> peer (no N or "*": everything) and the peer reads
  *   x     cancel: the driver gets TA_SD_CANCEL (only while it is pending)
  *   !     spurious wake-up: the driver gets TA_SD_READABLE with nothing new
- *   w     the application writes 1 byte after the shutdown started (must fail with
- *         SSL_R_PROTOCOL_IS_SHUTDOWN, nothing on the wire; SSL_shutdown(3))
+ *   w     the application writes 1 byte after the shutdown started
+ *         (must fail with SSL_R_PROTOCOL_IS_SHUTDOWN, nothing on the wire;
+ *         SSL_shutdown(3))
  *   g     inject garbage towards local (an application_data record of junk)
- *   a     a warning alert (user_canceled) in the peer's name: forged with the peer's
- *         keys (AES-128-GCM suites of the engine), raw and unprotected when they are
- *         unknown (after a peer KeyUpdate, in the handshake): then a fatal decider
+ *   a     a warning alert (user_canceled) in the peer's name
+ *         (forged with the peer's keys, AES-128-GCM suites of the engine; raw
+ *         and unprotected when they are unknown, after a peer KeyUpdate or in
+ *         the handshake: then a fatal decider)
  *   z     a zero-length application_data record in the peer's name (forged like 'a')
  *   f     the peer sends a fatal alert (it is fed a corrupt record and answers)
- *   iHEX. inject raw bytes towards local: hex digits ended by '.' ("i15030300020101.")
+ *   iHEX. inject raw bytes towards local
+ *         (hex digit pairs ended by '.': "i15030300020101.")
  * Prefix "tls12/server" or "tls13/client", optional "+ignore-eof" (local side has
  * SSL_OP_IGNORE_UNEXPECTED_EOF), "+in-handshake" (the driver starts before the
  * handshake finished), "+tickets" (TLS 1.3: 2 tickets after the handshake), then ':'.
@@ -147,7 +153,7 @@ const ta_sd_driver *ta_sd_driver_find(const char *name); /* NULL if unknown */
 #define TA_SD_F_TICKETS 0x4u
 typedef struct ta_sd_action {
     char op;        /* one of the characters above */
-    uint16_t arg;   /* N for d, <, >; 0 = default; 0xffff = "*" (everything) */
+    uint16_t arg;   /* N for d, <, > (the [N] actions); 0 = default; 0xffff = "*" */
     uint16_t off;   /* i: bytes at pool[off .. off+len) */
     uint16_t len;
 } ta_sd_action;
@@ -288,7 +294,8 @@ TA_MUST_CHECK ta_status ta_sd_matrix(const ta_sd_driver *d, const ta_sd_opts *o,
 /* Replay one schedule string (as printed by reports). */
 TA_MUST_CHECK ta_status ta_sd_replay(const ta_sd_driver *d, const ta_sd_opts *o,
                                      const char *schedule, ta_sd_report **out);
-/* Every interleaving of {d, c, k, e, <, >, x} after the start up to depth, both
+/* Every interleaving of the exhaustive actions {d, c, k, e, <, >, x} (those with
+ * TA_SD_A_EXHAUSTIVE in the action table) after the start up to depth, both
  * versions and roles; transcripts already seen are pruned. Violations become
  * results (one per distinct violated rule and version/role, shortest first). */
 typedef struct ta_sd_explore_stats {

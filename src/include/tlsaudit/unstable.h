@@ -136,6 +136,44 @@ TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
                                         const ta_sd_schedule *s, ta_sd_facts *out_facts,
                                         ta_sd_result *out_res);
 
+/* ------------------------------------------------ the schedule actions */
+
+/*
+ * One table of the schedule's actions (src/shutdown/sd_action.c): the parser and
+ * printer of schedules, the fuzz decoder and encoder, the exhaustive explorer and
+ * the documented list in tlsaudit/shutdown.h all read it (a conformance test
+ * checks the header's list against it). The table's order is part of the fuzz
+ * byte encoding (an action byte outside the alphabet is an index into it), so a
+ * new action goes at the end.
+ */
+typedef enum {
+    TA_SD_ARG_NONE = 0, /* the letter alone: "c" */
+    TA_SD_ARG_COUNT,    /* an optional decimal count, or '*' (everything): "<", "<1", "<*" */
+    TA_SD_ARG_BYTES     /* hex byte pairs ended by '.': "i15030300020101." */
+} ta_sd_arg_kind;
+/* Which alphabets an action belongs to, and what it needs. */
+#define TA_SD_A_EXHAUSTIVE 0x1u     /* explored by ta_sd_explore */
+#define TA_SD_A_FUZZ_SCHEDULE 0x2u  /* in TA_FUZZ_SD_SCHEDULE */
+#define TA_SD_A_FUZZ_RECORDS 0x4u   /* in TA_FUZZ_SD_RECORDS */
+#define TA_SD_A_FORGES 0x8u         /* forges records in the peer's name (TLS 1.3: the
+                                       engine needs the peer's traffic secret) */
+struct ta__sd_run; /* one run of the engine (private to src/shutdown) */
+typedef struct ta_sd_action_info {
+    char op;             /* the letter */
+    ta_sd_arg_kind arg;
+    unsigned flags;      /* TA_SD_A_* */
+    const char *meaning; /* one line, as in the list of tlsaudit/shutdown.h */
+    /* Performs the action; *changed = 0 when it had no effect (the explorer
+     * prunes those). The engine synced the stream and set *changed = 1 before. */
+    ta_status (*handler)(struct ta__sd_run *r, const ta_sd_action *a, int *changed);
+} ta_sd_action_info;
+const ta_sd_action_info *ta_sd_action_table(size_t *out_count);
+/* The row of op; NULL for a letter that is no action (and for '\0'). */
+const ta_sd_action_info *ta_sd_action_find(char op);
+/* The letters of the actions that have `flag` (one TA_SD_A_* bit), in table
+ * order ("dcke<>x" for TA_SD_A_EXHAUSTIVE); a static string, "" for any other value. */
+const char *ta_sd_action_letters(unsigned flag);
+
 /* ---------------------------------------------------------------- fuzz input */
 
 /*
@@ -199,11 +237,13 @@ const char *ta_fuzz_cache_answer_name(unsigned a);
  *   flags:  bit0 TLS 1.3, bit1 local side is the server, bit2 +ignore-eof,
  *           bit3 +in-handshake, bit4 +tickets.
  *   action: one byte, the action's own character when it is in the alphabet,
- *           else an index into it; then one argument byte for d, < and >
- *           (0: the default, 255: "*"), and for i a length byte and the bytes.
+ *           else an index into it; then one argument byte for a TA_SD_ARG_COUNT
+ *           action (d, < and >; 0: the default, 255: "*"), and for the
+ *           TA_SD_ARG_BYTES one (i) a length byte and the bytes.
  * TA_FUZZ_SD_SCHEDULE is the alphabet of peer actions, deliveries, cancel and
  * wake-ups; TA_FUZZ_SD_RECORDS adds the injections (raw bytes, garbage, alerts,
- * empty records, fatal alerts) the records target is about.
+ * empty records, fatal alerts) the records target is about. Both are the rows of
+ * the action table with TA_SD_A_FUZZ_SCHEDULE / TA_SD_A_FUZZ_RECORDS, in order.
  */
 typedef enum { TA_FUZZ_SD_SCHEDULE = 0, TA_FUZZ_SD_RECORDS } ta_fuzz_sd_alphabet;
 const char *ta_fuzz_sd_alphabet_chars(ta_fuzz_sd_alphabet a);
