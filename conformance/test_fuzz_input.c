@@ -1,5 +1,5 @@
 /*
- * test_fuzz_input.c - the fuzz targets' input decoder (src/fuzz_input.c).
+ * test_fuzz_input.c - the fuzz targets' input decoder (src/fuzzing/fuzz_input.c).
  *
  * What it proves: every byte string decodes (no input is "invalid" and the
  * decoder is never the crash); the encoders are exact inverses on what the seed

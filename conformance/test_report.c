@@ -1,5 +1,5 @@
 /*
- * test_report.c - the JUnit and SARIF writers (src/report.c) on a small
+ * test_report.c - the JUnit and SARIF writers (src/report/report.c) on a small
  * hand-made report, checked by the validators CI uses (tools/validate-junit,
  * tools/validate-sarif: the SARIF 2.1.0 JSON schema through npm when reachable,
  * the structural check always), and each validator's rejection of broken input,

@@ -1,7 +1,7 @@
 /*
  * shutdown_records.c - fuzz target: what the peer sends during the shutdown.
  *
- * The input is a schedule whose alphabet (src/fuzz_input.c, TA_FUZZ_SD_RECORDS)
+ * The input is a schedule whose alphabet (src/fuzzing/fuzz_input.c, TA_FUZZ_SD_RECORDS)
  * adds raw bytes injected towards the local side to the peer's real actions:
  * malformed and fragmented records, unprotected alerts, empty records, garbage,
  * data after close_notify, EOF in the middle of a record. Whatever arrives, three

@@ -1,12 +1,12 @@
 /*
  * shutdown_schedule.c - fuzz target: a shutdown driver against fuzzed schedules.
  *
- * The input is a schedule (src/fuzz_input.c, TA_FUZZ_SD_SCHEDULE): version, the
+ * The input is a schedule (src/fuzzing/fuzz_input.c, TA_FUZZ_SD_SCHEDULE): version, the
  * driver's role, flags (ignore-eof, start in handshake, tickets), then peer
  * actions (data, close_notify, KeyUpdate, tickets, EOF, EOF mid-record), partial
  * deliveries each way, spurious wake-ups, writes after the shutdown and local
  * cancel. The engine (src/sd_run*.c) runs it against a real OpenSSL peer over the
- * pair and the oracle (src/sd_oracle.c) judges the facts; any violated rule aborts
+ * pair and the oracle (src/shutdown/sd_oracle.c) judges the facts; any violated rule aborts
  * with its id and the schedule string that `tlsaudit shutdown --schedule` replays.
  *
  * Code under test: the catalog's `drain` driver by default; TA_FUZZ_BUILTIN names

@@ -1,7 +1,7 @@
 /*
  * sid_callback.c - fuzz target: a session-id generator under the guarded invoker.
  *
- * The input (src/fuzz_input.c, ta_fuzz_sid) chooses the protocol version of the
+ * The input (src/fuzzing/fuzz_input.c, ta_fuzz_sid) chooses the protocol version of the
  * SSL handed to the callback, the offered *id_len (1..32: OpenSSL offers 32, the
  * contract allows less), a number of logical server threads, a seed for their
  * interleaving, then event by event the calls and how the cache answers each of
@@ -27,7 +27,7 @@
  * replays exactly (AFL++ stability) and the fuzzer can steer collisions of short
  * ids. Everything else in the default context draws from the seeded provider.
  *
- * Rules (the auditor's ids, src/sid_rules.c) checked on every call:
+ * Rules (the auditor's ids, src/sid/sid_rules.c) checked on every call:
  *   SID-OVERFLOW / SID-UNDERFLOW   a write outside the offered buffer (guard page,
  *                                  canaries)
  *   SID-LEN-GROWN / SID-LEN-ZERO   *id_len raised, or 0 with success
@@ -173,7 +173,7 @@ TA__NO_COV static void ta__live_clear(void)
     }
 }
 
-/* The per-input generator behind the wrapped RAND calls (src/rng.c, which the
+/* The per-input generator behind the wrapped RAND calls (src/core/rng.c, which the
  * fuzz builds leave uninstrumented: fuzz/harness.ignore). */
 static ta_rng ta__input_rng;
 

@@ -205,7 +205,7 @@ static int gen_sid(gen *g)
         if (gen_sid_write(g, name, &s) != 0)
             return -1;
     }
-    /* One per check of the auditor (src/sid_checks.c, src/sid_e2e.c), as this
+    /* One per check of the auditor (src/sid/sid_checks.c, src/sid/sid_e2e.c), as this
      * target can express it. */
     static const struct {
         const char *name;

@@ -114,7 +114,7 @@ typedef struct ta_sd_verdict {
 /* Expected from the facts: decider CLOSE_NOTIFY -> clean (or sent, unidirectional),
  * EOF -> truncated (never clean), CANCEL -> cancelled, FATAL -> failed, NONE ->
  * still pending (sent for a unidirectional driver), handshake not done -> failed.
- * Plus the always-checks and the exception table (src/sd_oracle.c). */
+ * Plus the always-checks and the exception table (src/shutdown/sd_oracle.c). */
 void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *out);
 
 /* Reusable state for many runs: the seeded env and one TA_MODE_PSK context per
