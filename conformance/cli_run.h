@@ -48,7 +48,8 @@ static void ta_run__slurp(const char *path, char *buf, size_t cap)
 static void ta_run__v(ta_run *r, const char *dir, const char *fmt, va_list ap)
 {
     const char *bin = getenv("TLSAUDIT_BIN");
-    char args[4096], cmd[5200], outp[] = "/tmp/ta-run-out-XXXXXX", errp[] = "/tmp/ta-run-err-XXXXXX";
+    char args[4096], cmd[5200], outp[] = "/tmp/ta-run-out-XXXXXX",
+                                errp[] = "/tmp/ta-run-err-XXXXXX";
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     pid_t pid;

@@ -22,8 +22,7 @@ static void run_cli(ta_run *r, const char *const *args)
 {
     char line[1024] = "";
     for (size_t i = 0; args[i] != NULL; i++)
-        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s'%s'", i ? " " : "",
-                 args[i]);
+        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s'%s'", i ? " " : "", args[i]);
     ta_run_cli(r, "%s", line);
 }
 
@@ -122,8 +121,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest){"cli/no-arguments", test_no_arguments, NULL, NULL, NULL};
     for (size_t i = 0; i < N_BAD; i++) {
         snprintf(names[i], sizeof(names[i]), "cli/bad/%s", bads[i].name);
-        tests[n++] = (struct CMUnitTest){names[i], test_bad_input, NULL, NULL,
-                                         (void *)&bads[i]};
+        tests[n++] = (struct CMUnitTest){names[i], test_bad_input, NULL, NULL, (void *)&bads[i]};
     }
     return _cmocka_run_group_tests("test_cli", tests, n, NULL, NULL);
 }

@@ -60,10 +60,12 @@ static void need_python(void)
 static int valid(const char *kind, const char *file)
 {
     char cmd[2000];
-    snprintf(cmd, sizeof(cmd), strcmp(kind, "json") == 0
-             ? "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '%s' 2>/dev/null"
-             : "python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "
-               "'%s' 2>/dev/null", file);
+    snprintf(cmd, sizeof(cmd),
+             strcmp(kind, "json") == 0
+                 ? "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '%s' 2>/dev/null"
+                 : "python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "
+                   "'%s' 2>/dev/null",
+             file);
     return system(cmd);
 }
 
@@ -99,8 +101,7 @@ static void help_lists_every_option(void **state)
                 continue;
             snprintf(want, sizeof(want), "  %-8s %-11s ", set->name, set->opts[k].gate_key);
             if (strstr(r.out, want) == NULL)
-                fail_msg("'gate --help' does not list %s key %s", set->name,
-                         set->opts[k].gate_key);
+                fail_msg("'gate --help' does not list %s key %s", set->name, set->opts[k].gate_key);
         }
     }
 }
@@ -153,8 +154,7 @@ static void check_man(const char *page)
                 continue;
             snprintf(want, sizeof(want), "\\fB%s\\fR=", roff(set->opts[k].gate_key));
             if (strstr(sec, want) == NULL)
-                fail_msg("the man page's %s lines lack key %s", set->name,
-                         set->opts[k].gate_key);
+                fail_msg("the man page's %s lines lack key %s", set->name, set->opts[k].gate_key);
         }
     }
 }
@@ -207,8 +207,9 @@ static const bad bads[] = {
     {"shutdown", "--builtin drain --exhaustive --depth 013", "--depth must be 1..12"}, /* not 11 */
     {"selfcheck", "--seed 0x10", "--seed takes a decimal number"},
     /* a value is never an option */
-    {"sid", "--builtin constant --json --quiet", "--json needs a value (FILE|-), not the "
-                                                 "option '--quiet'"},
+    {"sid", "--builtin constant --json --quiet",
+     "--json needs a value (FILE|-), not the "
+     "option '--quiet'"},
     {"shutdown", "--builtin --quiet", "--builtin needs a value"},
     {"gate", "--config --strict", "--config needs a value"},
     /* no option twice */
@@ -355,8 +356,8 @@ static void report_over_the_lib_is_refused(void **state)
     char cmd[1500], so[700];
     (void)state;
     snprintf(so, sizeof(so), "%s/drv.so", dir);
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && ln -sf drv.so '%s/link.so'", TA_SD_EXAMPLES_SO,
-             so, dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && ln -sf drv.so '%s/link.so'", TA_SD_EXAMPLES_SO, so,
+             dir);
     assert_int_equal(system(cmd), 0);
     ta_run_cli(&r, "shutdown --lib '%s' --symbol sd_example_drain --json '%s/../%s/drv.so'", so,
                dir, strrchr(dir, '/') + 1);
@@ -379,9 +380,10 @@ static void lib_name_without_slash_is_a_path(void **state)
     static const char *const cmds[] = {"shutdown", "sid"};
     for (size_t i = 0; i < 2; i++) {
         /* The library path holds an object of that name: it must not be found. */
-        ta_run_cli_in(&r, dir, "--version >/dev/null && LD_LIBRARY_PATH='%s' '%s' %s --lib "
-                      "sd_examples.so --symbol sd_example_drain", sodir, getenv("TLSAUDIT_BIN"),
-                      cmds[i]);
+        ta_run_cli_in(&r, dir,
+                      "--version >/dev/null && LD_LIBRARY_PATH='%s' '%s' %s --lib "
+                      "sd_examples.so --symbol sd_example_drain",
+                      sodir, getenv("TLSAUDIT_BIN"), cmds[i]);
         assert_usage_line(cmds[i], "--lib sd_examples.so", "cannot read './sd_examples.so'");
     }
 }

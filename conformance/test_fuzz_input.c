@@ -48,9 +48,12 @@ static void consumer_pick_and_chunk_stay_in_bounds(void **state)
 
     ta_fuzz_in_init(&in, b, sizeof(b));
     assert_int_equal(ta_fuzz_pick(&in, 3), 200 % 3);
-    assert_int_equal(ta_fuzz_pick(&in, 1), 0);  /* one choice: consumes nothing */
+    assert_int_equal(ta_fuzz_pick(&in, 1), 0);      /* one choice: consumes nothing */
     assert_int_equal(ta_fuzz_chunk(&in, 4, &p), 4); /* asks 7, capped at 4 */
-    assert_memory_equal(p, "\x09" "abc", 4);
+    assert_memory_equal(p,
+                        "\x09"
+                        "abc",
+                        4);
     /* Length byte 'd' (100) is more than what is left: gets the rest. */
     assert_int_equal(ta_fuzz_chunk(&in, 255, &p), sizeof(b) - 7);
     assert_int_equal(p[0], 'e');
@@ -210,8 +213,7 @@ static void sd_scenarios_round_trip(void **state)
                 char want[2048], got[2048];
                 if (!ta_sd_scenario_applies(&sc[i], (ta_tls)v, (ta_role)r))
                     continue;
-                assert_int_equal(ta_sd_scenario_schedule(&sc[i], (ta_tls)v, (ta_role)r, &s),
-                                 TA_OK);
+                assert_int_equal(ta_sd_scenario_schedule(&sc[i], (ta_tls)v, (ta_role)r, &s), TA_OK);
                 format(&s, want, sizeof(want));
                 for (int a = 0; a < 2; a++) {
                     if (!in_alphabet(&s, (ta_fuzz_sd_alphabet)a))

@@ -148,13 +148,12 @@ static void print_shows_the_schedule(void **state)
 
 /* "<bin_dir>/<prog> args" under a 30 s deadline (coreutils timeout): a FIFO
  * that blocked the replay, or /dev/zero read to the end, would show as 124. */
-static int run_bounded(const fixture *fx, const char *prog, const char *args, char *out,
-                       size_t cap)
+static int run_bounded(const fixture *fx, const char *prog, const char *args, char *out, size_t cap)
 {
     char cmd[1200];
     size_t n = 0;
-    int len = snprintf(cmd, sizeof(cmd), "timeout -k 5 30 '%s/%s' %s 2>&1", fx->bin_dir, prog,
-                       args);
+    int len =
+        snprintf(cmd, sizeof(cmd), "timeout -k 5 30 '%s/%s' %s 2>&1", fx->bin_dir, prog, args);
     assert_true(len > 0 && (size_t)len < sizeof(cmd));
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
@@ -232,7 +231,8 @@ static void a_directory_without_an_input_exits_2(void **state)
     assert_int_equal(run_bounded(fx, "shutdown_schedule-replay", args, out, sizeof(out)), 2);
     assert_non_null(strstr(out, "replayed 0 inputs, 0 failed, 3 skipped\n"));
     /* The last line, the one the gate quotes, says why. */
-    snprintf(want, sizeof(want), "replay: nothing replayed from '%s': no regular file of at "
+    snprintf(want, sizeof(want),
+             "replay: nothing replayed from '%s': no regular file of at "
              "most 1048576 bytes in it (3 skipped); give a corpus with at least one input\n",
              dir);
     size_t lw = strlen(want), lo = strlen(out);

@@ -53,8 +53,10 @@ static void test_example_config_passes_and_writes_reports(void **state)
     snprintf(junit, sizeof(junit), "%s/g.xml", dir);
     snprintf(sarif, sizeof(sarif), "%s/g.sarif", dir);
     snprintf(json, sizeof(json), "%s/g.json", dir);
-    ta_run_cli_in(&r, src_dir(), "gate --config tools/ci/gate.conf --junit '%s' --sarif '%s' "
-                  "--json '%s'", junit, sarif, json);
+    ta_run_cli_in(&r, src_dir(),
+                  "gate --config tools/ci/gate.conf --junit '%s' --sarif '%s' "
+                  "--json '%s'",
+                  junit, sarif, json);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "gate: pass"));
     /* The accepted findings are listed as accepted, with nothing open. */
@@ -88,8 +90,8 @@ static void test_unaccepted_error_fails_with_reproducer(void **state)
 static void test_sid_handshakes_and_bucket_n(void **state)
 {
     (void)state;
-    const char *c = config("opts.conf",
-                           "sid builtin:accepts-collision ids=2000 handshakes=2 bucket_n=300\n");
+    const char *c =
+        config("opts.conf", "sid builtin:accepts-collision ids=2000 handshakes=2 bucket_n=300\n");
     ta_run_cli(&r, "gate --config '%s'", c);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "--handshakes 2 --bucket-n 300 --only SID-COLLISION-ACCEPTED"));
@@ -98,11 +100,11 @@ static void test_sid_handshakes_and_bucket_n(void **state)
 static void test_baseline_accepts_and_reports_stale(void **state)
 {
     (void)state;
-    const char *c = config("accept.conf",
-                           "sid builtin:accepts-collision ids=2000\n"
-                           "accept SID-COLLISION-ACCEPTED builtin:accepts-collision "
-                           "reason=\"kept to test the baseline\"\n"
-                           "accept SID-OVERFLOW builtin:accepts-collision reason=\"fixed long ago\"\n");
+    const char *c = config(
+        "accept.conf", "sid builtin:accepts-collision ids=2000\n"
+                       "accept SID-COLLISION-ACCEPTED builtin:accepts-collision "
+                       "reason=\"kept to test the baseline\"\n"
+                       "accept SID-OVERFLOW builtin:accepts-collision reason=\"fixed long ago\"\n");
     ta_run_cli(&r, "gate --config '%s'", c);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "accepted SID-COLLISION-ACCEPTED"));
@@ -118,7 +120,8 @@ static void test_shutdown_lib_and_canary(void **state)
     char text[1200];
     snprintf(text, sizeof(text),
              "shutdown builtin:eof-is-clean only=*/peer-eof/*\n"
-             "shutdown lib:%s:sd_example_drain only=tls13/*\n", TA_SD_EXAMPLES_SO);
+             "shutdown lib:%s:sd_example_drain only=tls13/*\n",
+             TA_SD_EXAMPLES_SO);
     ta_run_cli(&r, "gate --config '%s'", config("sd.conf", text));
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "SD-TRUNCATION"));
@@ -174,7 +177,8 @@ static const bad_config bad_configs[] = {
     {"report-twice", "sid builtin:constant\nreport json a.json\nreport json b.json\n",
      "3: a second 'report json' line"},
     {"empty", "# nothing\n", "nothing to check"},
-    {"accept-empty-reason", "sid builtin:constant\naccept SID-DUPLICATE builtin:constant reason=\"\"\n",
+    {"accept-empty-reason",
+     "sid builtin:constant\naccept SID-DUPLICATE builtin:constant reason=\"\"\n",
      "2: accepting SID-DUPLICATE needs a non-empty reason"},
     {"bad-report", "sid builtin:constant\nreport pdf out.pdf\n", "unknown report format 'pdf'"},
     {"quote", "sid builtin:constant only=\"SID-DUPLICATE\n", "unterminated double quote"},
@@ -283,8 +287,10 @@ static void report_on_stdout_is_alone(void **state)
         assert_non_null(f);
         fputs(r.out, f);
         fclose(f);
-        snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "
-                 "'%s'", out);
+        snprintf(cmd, sizeof(cmd),
+                 "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "
+                 "'%s'",
+                 out);
         if (system(cmd) != 0)
             fail_msg("%s: stdout is not JSON alone: %.300s", flags[i], r.out);
     }
@@ -337,8 +343,8 @@ static void test_subcommand_reports_agree(void **state)
     snprintf(junit, sizeof(junit), "%s/sd.xml", dir);
     snprintf(sarif, sizeof(sarif), "%s/sd.sarif", dir);
     snprintf(json, sizeof(json), "%s/sd.json", dir);
-    ta_run_cli(&r, "shutdown --builtin naive --quiet --json '%s' --junit '%s' --sarif '%s'",
-               json, junit, sarif);
+    ta_run_cli(&r, "shutdown --builtin naive --quiet --json '%s' --junit '%s' --sarif '%s'", json,
+               junit, sarif);
     assert_int_equal(r.status, 1);
     int failed = count(slurp(json), "\"pass\":false");
     assert_true(failed > 0);
@@ -357,8 +363,10 @@ static void test_sid_reports_agree(void **state)
     snprintf(junit, sizeof(junit), "%s/sid.xml", dir);
     snprintf(sarif, sizeof(sarif), "%s/sid.sarif", dir);
     snprintf(json, sizeof(json), "%s/sid.json", dir);
-    ta_run_cli(&r, "sid --builtin constant --ids 2000 --quiet --json '%s' --junit '%s' "
-               "--sarif '%s'", json, junit, sarif);
+    ta_run_cli(&r,
+               "sid --builtin constant --ids 2000 --quiet --json '%s' --junit '%s' "
+               "--sarif '%s'",
+               json, junit, sarif);
     assert_int_equal(r.status, 1);
     int errors = count(slurp(json), "\"severity\":\"error\"");
     int findings = count(slurp(json), "\"severity\":");

@@ -69,16 +69,15 @@ static int teardown(void **state)
 }
 
 /* tlsaudit sid on one hostile callback: exit 1, rule in a valid report. */
-static void sid_fails_in(const char *so, const char *symbol, const char *rule,
-                         const char *extra)
+static void sid_fails_in(const char *so, const char *symbol, const char *rule, const char *extra)
 {
     char json[128];
     snprintf(json, sizeof(json), "%s/%s.json", dir, symbol);
-    ta_run_cli(&run, "sid --lib %s --symbol %s " SID_SMALL " %s --quiet --json %s", so,
-               symbol, extra ? extra : "", json);
+    ta_run_cli(&run, "sid --lib %s --symbol %s " SID_SMALL " %s --quiet --json %s", so, symbol,
+               extra ? extra : "", json);
     if (run.status != 1)
-        fail_msg("%s: exit %d, want 1\nstdout: %.800s\nstderr: %.800s", symbol, run.status,
-                 run.out, run.err);
+        fail_msg("%s: exit %d, want 1\nstdout: %.800s\nstderr: %.800s", symbol, run.status, run.out,
+                 run.err);
     json_has(json, "fail", rule);
 }
 
@@ -191,8 +190,10 @@ static void sid_constructor_exit_or_crash_is_a_finding(void **state)
     static const char *const objs[] = {"hostile_ctor_exit0", "hostile_ctor_segv"};
     for (size_t i = 0; i < 2; i++) {
         snprintf(json, sizeof(json), "%s/%s.json", dir, objs[i]);
-        ta_run_cli(&run, "sid --lib %s/%s.so --symbol hostile_load_constant " SID_SMALL
-                   " --quiet --json %s", TA_HOSTILE_DIR, objs[i], json);
+        ta_run_cli(&run,
+                   "sid --lib %s/%s.so --symbol hostile_load_constant " SID_SMALL
+                   " --quiet --json %s",
+                   TA_HOSTILE_DIR, objs[i], json);
         if (run.status != 1)
             fail_msg("%s: exit %d\n%s", objs[i], run.status, run.err);
         json_has(json, "fail", "SID-CRASH");
@@ -204,14 +205,16 @@ static void sid_constructor_exit_or_crash_is_a_finding(void **state)
 static void sid_constructor_chdir_and_destructor_exit_change_nothing(void **state)
 {
     (void)state;
-    ta_run_cli(&run, "sid --lib %s/hostile_ctor_chdir.so --symbol hostile_load_constant "
-               SID_SMALL " --quiet --json rel.json", TA_HOSTILE_DIR);
+    ta_run_cli(&run,
+               "sid --lib %s/hostile_ctor_chdir.so --symbol hostile_load_constant " SID_SMALL
+               " --quiet --json rel.json",
+               TA_HOSTILE_DIR);
     /* ta_run_cli runs in our cwd: the relative report lands here. */
     assert_int_equal(run.status, 1);
     json_has("rel.json", "fail", "SID-DUPLICATE");
     unlink("rel.json");
-    sid_fails_in(TA_HOSTILE_DIR "/hostile_dtor_exit0.so", "hostile_load_constant",
-                 "SID-DUPLICATE", NULL);
+    sid_fails_in(TA_HOSTILE_DIR "/hostile_dtor_exit0.so", "hostile_load_constant", "SID-DUPLICATE",
+                 NULL);
 }
 
 /* A slow callback cut off at the budget: its findings are kept and the audit
@@ -241,16 +244,16 @@ static void sid_budget_cut_is_incomplete(void **state)
 
 /* ------------------------------------------------------------ shutdown */
 
-static void sd_fails_with(const char *so, const char *symbol, const char *verdict,
-                          const char *rule, const char *extra)
+static void sd_fails_with(const char *so, const char *symbol, const char *verdict, const char *rule,
+                          const char *extra)
 {
     char json[128];
     snprintf(json, sizeof(json), "%s/%s.json", dir, symbol);
     ta_run_cli(&run, "shutdown --lib %s --symbol %s %s --quiet --json %s", so, symbol,
                extra ? extra : "", json);
     if (run.status != 1)
-        fail_msg("%s: exit %d, want 1\nstdout: %.800s\nstderr: %.800s", symbol, run.status,
-                 run.out, run.err);
+        fail_msg("%s: exit %d, want 1\nstdout: %.800s\nstderr: %.800s", symbol, run.status, run.out,
+                 run.err);
     json_has(json, verdict, rule);
 }
 
@@ -273,11 +276,9 @@ static void sd_hang_is_a_crash(void **state)
 static void sd_exhaustive_runs_in_children(void **state)
 {
     (void)state;
-    sd_fails_with(SD_SO, "hostile_sd_exit0", "violations", "SD-CRASH",
-                  "--exhaustive --depth 2");
+    sd_fails_with(SD_SO, "hostile_sd_exit0", "violations", "SD-CRASH", "--exhaustive --depth 2");
     assert_null(strstr(run.err, "harness"));
-    sd_fails_with(SD_SO, "hostile_sd_segv", "violations", "SD-CRASH",
-                  "--exhaustive --depth 2");
+    sd_fails_with(SD_SO, "hostile_sd_segv", "violations", "SD-CRASH", "--exhaustive --depth 2");
 }
 
 static void sd_huge_state_is_incomplete_not_a_pass(void **state)
@@ -291,8 +292,10 @@ static void sd_output_flood_stays_out_of_json_stdout(void **state)
     char path[128];
     (void)state;
     snprintf(path, sizeof(path), "%s/sdflood.json", dir);
-    ta_run_cli(&run, "shutdown --lib %s --symbol hostile_sd_flood --only 'tls12/*' "
-               "--json - > %s", SD_SO, path);
+    ta_run_cli(&run,
+               "shutdown --lib %s --symbol hostile_sd_flood --only 'tls12/*' "
+               "--json - > %s",
+               SD_SO, path);
     /* polite() never drains: some cases fail; the JSON must still parse */
     assert_true(run.status == 0 || run.status == 1);
     json_has(path, run.status ? "violations" : "conformant", NULL);

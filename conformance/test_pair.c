@@ -35,9 +35,9 @@ static void test_handshake(void **state)
     assert_int_equal(SSL_get0_peer_certificate(fx_ssl(&f, TA_CLIENT)) != NULL,
                      c->mode != TA_MODE_PSK);
     if (c->mode == TA_MODE_PSK)
-        assert_string_equal(SSL_get_cipher(fx_ssl(&f, TA_CLIENT)),
-                            c->version == TA_TLS12 ? "PSK-AES128-GCM-SHA256"
-                                                   : "TLS_AES_128_GCM_SHA256");
+        assert_string_equal(SSL_get_cipher(fx_ssl(&f, TA_CLIENT)), c->version == TA_TLS12
+                                                                       ? "PSK-AES128-GCM-SHA256"
+                                                                       : "TLS_AES_128_GCM_SHA256");
     if (c->mode == TA_MODE_RESUME && c->version == TA_TLS12) {
         /* Session-ID resumption: the client resumed exactly the primed session. */
         unsigned int a, b;
@@ -66,7 +66,8 @@ static void test_resume_repeat(void **state)
             FX_OK(ta_pair_new(f.ctx, &f.p));
         }
         FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
-        if (!SSL_session_reused(fx_ssl(&f, TA_CLIENT)) || !SSL_session_reused(fx_ssl(&f, TA_SERVER)))
+        if (!SSL_session_reused(fx_ssl(&f, TA_CLIENT))
+            || !SSL_session_reused(fx_ssl(&f, TA_SERVER)))
             fail_msg("%s: pair %d of the context made a full handshake", c->name, i + 1);
         FX_OK(ta_pair_shutdown(f.p, TA_CLIENT, TA_DEFAULT_STEPS));
     }
@@ -207,8 +208,8 @@ int main(void)
         for (int m = 0; m < TA_MODE_COUNT; m++) {
             const char *vn = ta_tls_name((ta_tls)v), *mn = ta_mode_name((ta_mode)m);
             for (int e = 0; e < 2; e++)
-                n = fx_add(tests, cases, n, test_handshake, v, m, e, "%s/%s/handshake%s", vn,
-                           mn, envs[e]);
+                n = fx_add(tests, cases, n, test_handshake, v, m, e, "%s/%s/handshake%s", vn, mn,
+                           envs[e]);
             for (int d = 0; d < 2; d++)
                 n = fx_add(tests, cases, n, test_partial, v, m, d, "%s/%s/deliver-%s", vn, mn,
                            deliveries[d]);

@@ -63,8 +63,7 @@ static void transcript_free(transcript *t)
 }
 
 /* Handshake, one message each way, a clean close; keep both transcripts. */
-static void run_session(const uint64_t *seed, ta_tls v, ta_mode m, int tickets,
-                        transcript *out)
+static void run_session(const uint64_t *seed, ta_tls v, ta_mode m, int tickets, transcript *out)
 {
     ta_ctx_opts o = {.num_tickets = -1};
     unsigned char buf[8];
@@ -114,8 +113,7 @@ static void expect_same(const char *name, const transcript *a, const transcript 
         long at = first_diff(a, b, d);
         if (same[d] && at >= 0)
             fail_msg("%s: %s transcripts differ at byte %ld (%zu vs %zu bytes)", name,
-                     d == TA_C2S ? "client->server" : "server->client", at, a->len[d],
-                     b->len[d]);
+                     d == TA_C2S ? "client->server" : "server->client", at, a->len[d], b->len[d]);
         if (!same[d] && at < 0)
             fail_msg("%s: %s transcripts are identical (%zu bytes)", name,
                      d == TA_C2S ? "client->server" : "server->client", a->len[d]);
@@ -174,8 +172,7 @@ static void test_clock_seen(void **state)
     fake_now = 1800000000;
     fx_open(&f, &fx_default_seed, TA_TLS12, TA_MODE_CERT, NULL);
     FX_OK(ta_pair_handshake(f.p, TA_DEFAULT_STEPS));
-    assert_int_equal(SSL_SESSION_get_time(SSL_get_session(fx_ssl(&f, TA_SERVER))),
-                     1800000000);
+    assert_int_equal(SSL_SESSION_get_time(SSL_get_session(fx_ssl(&f, TA_SERVER))), 1800000000);
     fx_close(&f);
     fake_clock_on = 0;
 }
@@ -200,17 +197,16 @@ int main(void)
                 for (int tk = 0; tk < 2; tk++) {
                     /* On the real clock a ticket-carrying run replays only when
                      * both runs fall in the same second: not a test. */
-                    if (clk == CLOCK_REAL && (clock_changes(TA_C2S, v, m, tk)
-                                              || clock_changes(TA_S2C, v, m, tk)))
+                    if (clk == CLOCK_REAL
+                        && (clock_changes(TA_C2S, v, m, tk) || clock_changes(TA_S2C, v, m, tk)))
                         continue;
                     n = fx_add(tests, cases, n, test_same_seed, v, m, tk + 2 * clk,
-                               "%s/%s/%s/same-seed/%s", vn, mn, tk_names[tk],
-                               clock_names[clk]);
+                               "%s/%s/%s/same-seed/%s", vn, mn, tk_names[tk], clock_names[clk]);
                 }
             }
             n = fx_add(tests, cases, n, test_differ, v, m, 0, "%s/%s/different-seeds", vn, mn);
-            n = fx_add(tests, cases, n, test_differ, v, m, 1, "%s/%s/os-rand/two-runs-differ",
-                       vn, mn);
+            n = fx_add(tests, cases, n, test_differ, v, m, 1, "%s/%s/os-rand/two-runs-differ", vn,
+                       mn);
         }
     }
     return fx_run("test_pair_determinism", tests, n, N_TESTS);

@@ -30,8 +30,7 @@ static void test_eof(void **state)
     assert_int_equal(ta_last_error()->code, TA_E_CLOSED);
 
     ERR_clear_error();
-    ta_io_classify(fx_ssl(&f, reader), SSL_read_ex(fx_ssl(&f, reader), buf, sizeof(buf), &n),
-                   &res);
+    ta_io_classify(fx_ssl(&f, reader), SSL_read_ex(fx_ssl(&f, reader), buf, sizeof(buf), &n), &res);
     assert_int_equal(res.ret, 0);
     if (fx_ossl3()) {
         assert_int_equal(res.ssl_error, SSL_ERROR_SSL);
@@ -131,7 +130,8 @@ static const garbage garbages[] = {
      {0x17, 0x03, 0x03, 0x00, 0x20, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5,
       0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5,
       0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5},
-     37, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC},
+     37,
+     SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC},
     /* Not TLS at all. */
     {"not-tls", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27, 0},
 };
@@ -160,8 +160,8 @@ static void test_inject(void **state)
     /* ta_io_classify reports libssl's error even when a lower layer queued one
      * first (TLS 1.2 AES-GCM: the provider's, lib 57, before libssl's). */
     ERR_clear_error();
-    ta_io_classify(fx_ssl(&f, TA_SERVER),
-                   SSL_read_ex(fx_ssl(&f, TA_SERVER), buf, sizeof(buf), &n), &res);
+    ta_io_classify(fx_ssl(&f, TA_SERVER), SSL_read_ex(fx_ssl(&f, TA_SERVER), buf, sizeof(buf), &n),
+                   &res);
     assert_int_equal(res.ret, 0);
     assert_int_equal(res.ssl_error, SSL_ERROR_SSL);
     assert_int_equal(ERR_GET_LIB(res.err), ERR_LIB_SSL);
@@ -275,20 +275,19 @@ int main(void)
                            ta_role_name((ta_role)r));
             for (int r = 0; r < TA_ROLE_COUNT; r++)
                 n = fx_add(tests, cases, n, test_eof_handshake, v, m, r,
-                           "%s/%s/eof/mid-handshake/%s-stranded", vn, mn,
-                           ta_role_name((ta_role)r));
+                           "%s/%s/eof/mid-handshake/%s-stranded", vn, mn, ta_role_name((ta_role)r));
             n = fx_add(tests, cases, n, test_eof_pump, v, m, 0, "%s/%s/eof/read-pump", vn, mn);
             for (size_t g = 0; g < N_GARBAGE; g++)
-                n = fx_add(tests, cases, n, test_inject, v, m, (int)g, "%s/%s/inject/%s", vn,
-                           mn, garbages[g].name);
+                n = fx_add(tests, cases, n, test_inject, v, m, (int)g, "%s/%s/inject/%s", vn, mn,
+                           garbages[g].name);
             n = fx_add(tests, cases, n, test_bound_handshake, v, m, 0,
                        "%s/%s/bound/handshake-1-step", vn, mn);
-            n = fx_add(tests, cases, n, test_bound_read, v, m, 0,
-                       "%s/%s/bound/read-silent-peer", vn, mn);
+            n = fx_add(tests, cases, n, test_bound_read, v, m, 0, "%s/%s/bound/read-silent-peer",
+                       vn, mn);
             n = fx_add(tests, cases, n, test_bound_write, v, m, 0,
                        "%s/%s/bound/write-before-handshake", vn, mn);
-            n = fx_add(tests, cases, n, test_bound_shutdown, v, m, 0,
-                       "%s/%s/bound/shutdown-1-step", vn, mn);
+            n = fx_add(tests, cases, n, test_bound_shutdown, v, m, 0, "%s/%s/bound/shutdown-1-step",
+                       vn, mn);
         }
     }
     return fx_run("test_pair_faults", tests, n, N_TESTS);

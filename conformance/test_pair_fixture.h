@@ -23,14 +23,14 @@
 #include "tlsaudit/unstable.h"
 
 /* Fail the test with the library's last-error record when expr is not TA_OK. */
-#define FX_OK(expr)                                                               \
-    do {                                                                          \
-        ta_status fx__s = (expr);                                                 \
-        if (fx__s != TA_OK) {                                                     \
-            char fx__b[600];                                                      \
-            fail_msg("%s -> %s: %s", #expr, ta_error_name(fx__s),                 \
-                     ta_error_format(fx__b, sizeof(fx__b)));                      \
-        }                                                                         \
+#define FX_OK(expr)                                               \
+    do {                                                          \
+        ta_status fx__s = (expr);                                 \
+        if (fx__s != TA_OK) {                                     \
+            char fx__b[600];                                      \
+            fail_msg("%s -> %s: %s", #expr, ta_error_name(fx__s), \
+                     ta_error_format(fx__b, sizeof(fx__b)));      \
+        }                                                         \
     } while (0)
 
 /* Every bounded loop in the suites waits at most this many rounds. */
@@ -120,8 +120,7 @@ static inline size_t fx_add(struct CMUnitTest *tests, fx_case *cases, size_t n,
 /* The case a test was registered with. */
 /* Run the cases a suite built; the count must match its table's (a case the
  * loops forgot to add would otherwise pass silently). */
-static inline int fx_run(const char *suite, struct CMUnitTest *tests, size_t n,
-                         size_t expected)
+static inline int fx_run(const char *suite, struct CMUnitTest *tests, size_t n, size_t expected)
 {
     if (n != expected) {
         fprintf(stderr, "%s: %zu cases built, table says %zu\n", suite, n, expected);

@@ -188,8 +188,8 @@ int main(void)
                        "%s/%s/view/session-close-notify", vn, mn);
             n = fx_add(tests, cases, n, test_half_close, v, m, 0,
                        "%s/%s/view/nothing-after-close-notify", vn, mn);
-            n = fx_add(tests, cases, n, test_appdata_sizes, v, m, 0,
-                       "%s/%s/view/appdata-lengths", vn, mn);
+            n = fx_add(tests, cases, n, test_appdata_sizes, v, m, 0, "%s/%s/view/appdata-lengths",
+                       vn, mn);
         }
     }
     return fx_run("test_pair_view", tests, n, N_TESTS);

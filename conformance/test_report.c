@@ -23,12 +23,17 @@ static char ta_t_log[320];
 /* ------------------------------------------------------------ the report */
 
 static const ta_rule_info ta_t_rules[] = {
-    {.id = "SID-DUPLICATE", .severity = TA_SEV_ERROR,
+    {.id = "SID-DUPLICATE",
+     .severity = TA_SEV_ERROR,
      .help = "an id returned again while still live",
      .source = "SSL_CTX_set_generate_session_id(3)"},
-    {.id = "SD-TRUNCATION", .severity = TA_SEV_ERROR,
-     .help = "EOF without close_notify reported as a clean close", .source = "RFC 8446 §6.1"},
-    {.id = "SID-SHORT-ID", .severity = TA_SEV_WARNING, .help = "ids shorter than 32 bytes",
+    {.id = "SD-TRUNCATION",
+     .severity = TA_SEV_ERROR,
+     .help = "EOF without close_notify reported as a clean close",
+     .source = "RFC 8446 §6.1"},
+    {.id = "SID-SHORT-ID",
+     .severity = TA_SEV_WARNING,
+     .help = "ids shorter than 32 bytes",
      .source = ""},
 };
 
@@ -164,8 +169,8 @@ static int ta_t_tool(const char *env, const char *tool, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof(args), fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof(cmd), "%s '%s/tools/%s' %s >'%s' 2>&1", env,
-             getenv("TLSAUDIT_SOURCE_DIR"), tool, args, ta_t_log);
+    snprintf(cmd, sizeof(cmd), "%s '%s/tools/%s' %s >'%s' 2>&1", env, getenv("TLSAUDIT_SOURCE_DIR"),
+             tool, args, ta_t_log);
     int st = system(cmd);
     assert_true(st != -1 && WIFEXITED(st));
     char *out = ta_t_slurp(ta_t_log);
@@ -202,7 +207,8 @@ static void junit_valid_with_counts(void **state)
     ta_t_path(p, sizeof(p), "r.xml");
     ta_t_write_junit(p, 2);
     assert_int_equal(ta_t_tool("", "validate-junit", "--tests %d --failures %d --skipped %d '%s'",
-                               TA_T_TESTS, TA_T_FAILURES, TA_T_SKIPPED, p), 0);
+                               TA_T_TESTS, TA_T_FAILURES, TA_T_SKIPPED, p),
+                     0);
     /* The validator reads the counts: wrong expectations fail. */
     assert_int_equal(ta_t_tool("", "validate-junit", "--tests %d '%s'", TA_T_TESTS - 1, p), 1);
     assert_int_equal(ta_t_tool("", "validate-junit", "--failures %d '%s'", TA_T_FAILURES - 1, p),
@@ -266,9 +272,9 @@ static void sarif_valid_structure(void **state)
     ta_t_write_sarif(p, 2);
     assert_int_equal(
         ta_t_tool("", "validate-sarif", "--structural-only --results %d '%s'", TA_T_RESULTS, p), 0);
-    assert_int_equal(ta_t_tool("", "validate-sarif", "--structural-only --results %d '%s'",
-                               TA_T_RESULTS - 1, p),
-                     1);
+    assert_int_equal(
+        ta_t_tool("", "validate-sarif", "--structural-only --results %d '%s'", TA_T_RESULTS - 1, p),
+        1);
 }
 
 /* The same log against the official schema: without npm (or its registry) the
@@ -284,7 +290,8 @@ static void sarif_valid_against_schema(void **state)
         print_message("# SARIF schema validation unavailable here (no npm or no registry)\n");
         skip();
     }
-    assert_true(ta_t_log_has("schema: valid against Static Analysis Results Format (SARIF) Version 2.1.0"));
+    assert_true(
+        ta_t_log_has("schema: valid against Static Analysis Results Format (SARIF) Version 2.1.0"));
 }
 
 static void sarif_content(void **state)
@@ -338,7 +345,9 @@ static void sarif_empty_report_is_valid(void **state)
 /* Broken logs the structural check alone must reject (no schema). */
 static void sarif_broken_is_rejected(void **state)
 {
-    static const struct { const char *from, *to, *why; } cases[] = {
+    static const struct {
+        const char *from, *to, *why;
+    } cases[] = {
         {"\"version\":\"2.1.0\"", "\"version\":\"2.0.0\"", "/version"},
         {"\"level\":\"error\"", "\"level\":\"fatal\"", "is not one of"},
         {"\"ruleId\":\"SD-TRUNCATION\"", "\"ruleId\":\"SD-TRUNCATION\",\"severity\":3",

@@ -56,8 +56,7 @@ static void check_round_trip(const ta_sd_schedule *s, const char *what)
 
 static void every_action_round_trips_through_format_and_parse(void **state)
 {
-    static const uint16_t counts[] = {0, 1, 16, 254, 1000, TA_SD_ALL_BYTES - 1,
-                                      TA_SD_ALL_BYTES};
+    static const uint16_t counts[] = {0, 1, 16, 254, 1000, TA_SD_ALL_BYTES - 1, TA_SD_ALL_BYTES};
     static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
     size_t n, checked = 0;
     const ta_sd_action_info *t = ta_sd_action_table(&n);
@@ -77,8 +76,9 @@ static void every_action_round_trips_through_format_and_parse(void **state)
                 all.role = (ta_role)r;
                 all.flags = TA_SD_F_IGNORE_EOF;
                 assert_int_equal(ta_sd_schedule_add(&all, 's', 0, NULL, 0), TA_OK);
-                size_t forms = t[i].arg == TA_SD_ARG_COUNT ? sizeof(counts) / sizeof(counts[0])
-                                                           : t[i].arg == TA_SD_ARG_BYTES ? 2 : 1;
+                size_t forms = t[i].arg == TA_SD_ARG_COUNT   ? sizeof(counts) / sizeof(counts[0])
+                               : t[i].arg == TA_SD_ARG_BYTES ? 2
+                                                             : 1;
                 for (size_t k = 0; k < forms; k++) {
                     ta_sd_schedule one;
                     uint16_t arg = t[i].arg == TA_SD_ARG_COUNT ? counts[k] : 0;
@@ -274,8 +274,8 @@ static void dictionaries_offer_every_action(void **state)
             if (line[0] == '#' || q == NULL || q[1] == '\\')
                 continue; /* comments, and tokens that start with a flags byte */
             if (strchr(ops, q[1]) == NULL)
-                fail_msg("%s: '%s' starts with '%c', not an action of its alphabet",
-                         dicts[d].file, line, q[1]);
+                fail_msg("%s: '%s' starts with '%c', not an action of its alphabet", dicts[d].file,
+                         line, q[1]);
             seen[(unsigned char)q[1]] = 1;
         }
         for (const char *o = ops; *o != '\0'; o++)

@@ -24,13 +24,13 @@
 
 typedef struct {
     const char *driver;
-    const char *rule;      /* rule every failing case must report */
-    const char *fails;     /* comma-separated scenarios that must fail; "" none */
+    const char *rule;  /* rule every failing case must report */
+    const char *fails; /* comma-separated scenarios that must fail; "" none */
 } expect_row;
 
-#define SPIN_CAUGHT                                                                      \
-    "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                  \
-    "peer-tickets-pending,peer-keyupdate,peer-empty-record,peer-warning-alert,peer-eof," \
+#define SPIN_CAUGHT                                                                        \
+    "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                    \
+    "peer-tickets-pending,peer-keyupdate,peer-empty-record,peer-warning-alert,peer-eof,"   \
     "peer-eof-mid-record,peer-eof-after-data,peer-silent-cancel,peer-silent,peer-garbage," \
     "peer-hello-request,write-after-shutdown,ignore-unexpected-eof"
 
@@ -125,11 +125,10 @@ static void run_case(void **state)
 
     const int must_fail = in_list(row->fails, c->sc->name);
     if (must_fail && res.pass)
-        fail_msg("%s: must be caught but passed (got %s): %s", c->name, shown(res.got),
-                 res.detail);
+        fail_msg("%s: must be caught but passed (got %s): %s", c->name, shown(res.got), res.detail);
     if (!must_fail && !res.pass)
-        fail_msg("%s: must pass but %s (expected %s, got %s): %s", c->name,
-                 rules[res.rule].id, shown(res.expected), shown(res.got), res.detail);
+        fail_msg("%s: must pass but %s (expected %s, got %s): %s", c->name, rules[res.rule].id,
+                 shown(res.expected), shown(res.got), res.detail);
     if (must_fail && !in_list(row->rule, rules[res.rule].id))
         fail_msg("%s: caught by %s, not %s: %s", c->name, rules[res.rule].id, row->rule,
                  res.detail);
@@ -176,8 +175,8 @@ static void every_expectation_matches_a_case(void **state)
             char name[96];
             snprintf(name, sizeof(name), "%.*s", (int)len, p);
             if (!has_case(expect[i].driver, name))
-                fail_msg("expect[%zu] {%s}: scenario '%s' in its fails list matches no case",
-                         i, expect[i].driver, name);
+                fail_msg("expect[%zu] {%s}: scenario '%s' in its fails list matches no case", i,
+                         expect[i].driver, name);
             p += len + (p[len] == ',');
         }
 }
@@ -377,8 +376,7 @@ int main(void)
             dup |= ((const tcase *)tests[k].initial_state)->sc == cases[i].sc;
         if (dup)
             continue;
-        snprintf(cases[i].report_name, sizeof(cases[i].report_name), "%s#report",
-                 cases[i].name);
+        snprintf(cases[i].report_name, sizeof(cases[i].report_name), "%s#report", cases[i].name);
         tests[n] = (struct CMUnitTest){cases[i].report_name, names_match, NULL, NULL, &cases[i]};
         n++;
     }
@@ -389,10 +387,10 @@ int main(void)
     tests = more;
     static char check_names[sizeof(engine_checks) / sizeof(engine_checks[0])][160];
     for (size_t i = 0; i < nchecks; i++) {
-        snprintf(check_names[i], sizeof(check_names[i]), "engine/%s/%s",
-                 engine_checks[i].driver, engine_checks[i].schedule);
-        tests[n++] = (struct CMUnitTest){check_names[i], engine_check, NULL, NULL,
-                                         (void *)(uintptr_t)i};
+        snprintf(check_names[i], sizeof(check_names[i]), "engine/%s/%s", engine_checks[i].driver,
+                 engine_checks[i].schedule);
+        tests[n++] =
+            (struct CMUnitTest){check_names[i], engine_check, NULL, NULL, (void *)(uintptr_t)i};
     }
     tests[n++] = (struct CMUnitTest){"engine/explore", explore_checks, NULL, NULL, NULL};
     all_cases = cases;

@@ -40,7 +40,8 @@ static int cases_of(const char *scenario, int tls)
             continue;
         for (int v = 0; v < TA_TLS_COUNT; v++)
             for (int ro = 0; ro < TA_ROLE_COUNT; ro++)
-                n += (tls < 0 || v == tls) && ta_sd_scenario_applies(&sc[i], (ta_tls)v, (ta_role)ro);
+                n +=
+                    (tls < 0 || v == tls) && ta_sd_scenario_applies(&sc[i], (ta_tls)v, (ta_role)ro);
     }
     assert_true(n > 0); /* a scenario that no longer exists must not count as 0 */
     return n;
@@ -84,8 +85,10 @@ static void handshake_modes(void **state)
         ta_run_cli(&r, "shutdown --builtin drain --mode %s", modes[i]);
         assert_int_equal(r.status, 0);
         assert_non_null(strstr(r.out, "0 violations: conformant"));
-        ta_run_cli(&r, "shutdown --builtin naive --mode %s "
-                       "--only 'tls13/client/peer-data-then-reply/*' --json -", modes[i]);
+        ta_run_cli(&r,
+                   "shutdown --builtin naive --mode %s "
+                   "--only 'tls13/client/peer-data-then-reply/*' --json -",
+                   modes[i]);
         assert_int_equal(r.status, 1);
         json_str(r.out, "reproducer", repro, sizeof(repro));
         char want[32];
@@ -168,9 +171,9 @@ static void html_file(void **state)
     unlink(path);
     assert_non_null(strstr(page, "<table"));
     /* eof-is-clean fails exactly the EOF scenarios, in every case of each. */
-    assert_int_equal(count(page, "<td class=\"fail\""),
-                     cases_of("peer-eof", -1) + cases_of("peer-eof-mid-record", -1)
-                         + cases_of("peer-eof-after-data", -1));
+    assert_int_equal(count(page, "<td class=\"fail\""), cases_of("peer-eof", -1)
+                                                            + cases_of("peer-eof-mid-record", -1)
+                                                            + cases_of("peer-eof-after-data", -1));
     assert_non_null(strstr(page, "SD-TRUNCATION"));
 }
 
@@ -199,16 +202,18 @@ static void lib_drivers(void **state)
     ta_run_cli(&r, "shutdown --lib %s --symbol no_such_symbol", TA_SD_EXAMPLES_SO);
     assert_int_equal(r.status, 2);
     /* A crash in every case that reads: each is a finding, the run goes on. */
-    ta_run_cli(&r, "shutdown --lib %s --symbol sd_example_crash --json - --only "
-                   "'tls13/client/peer-replies/*,tls13/client/peer-eof/*'",
+    ta_run_cli(&r,
+               "shutdown --lib %s --symbol sd_example_crash --json - --only "
+               "'tls13/client/peer-replies/*,tls13/client/peer-eof/*'",
                TA_SD_EXAMPLES_SO);
     assert_int_equal(r.status, 1);
     assert_int_equal(count(r.out, "\"rule\":\"SD-CRASH\""), 2);
     assert_non_null(strstr(r.out, "crashed: ")); /* a signal, or ASan's exit */
     assert_non_null(strstr(r.out, "--lib "));
     /* A hang on cancel: only the cancel case is a finding, after the timeout. */
-    ta_run_cli(&r, "shutdown --lib %s --symbol sd_example_hang --json - --timeout 1 --only "
-                   "'tls12/client/peer-silent-cancel/*,tls12/client/peer-replies/*'",
+    ta_run_cli(&r,
+               "shutdown --lib %s --symbol sd_example_hang --json - --timeout 1 --only "
+               "'tls12/client/peer-silent-cancel/*,tls12/client/peer-replies/*'",
                TA_SD_EXAMPLES_SO);
     assert_int_equal(r.status, 1);
     assert_int_equal(count(r.out, "\"rule\":\"SD-CRASH\""), 1);
@@ -226,9 +231,9 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exit_codes),      cmocka_unit_test(usage_errors),
-        cmocka_unit_test(handshake_modes),
-        cmocka_unit_test(json_and_replay), cmocka_unit_test(html_file),
-        cmocka_unit_test(exhaustive),      cmocka_unit_test(lib_drivers),
+        cmocka_unit_test(handshake_modes), cmocka_unit_test(json_and_replay),
+        cmocka_unit_test(html_file),       cmocka_unit_test(exhaustive),
+        cmocka_unit_test(lib_drivers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,7 +215,8 @@ static void lib_symbol_audits_a_shared_object(void **state)
                    "--ids 500 --quiet --json -");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "\"rule\":\"SID-COLLISION-ACCEPTED\""));
-    assert_non_null(strstr(r.out, "--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_accepts_collision"));
+    assert_non_null(
+        strstr(r.out, "--lib " TA_SID_EXAMPLES_SO " --symbol sid_example_accepts_collision"));
     ta_run_cli(&r, "sid --lib " TA_SID_EXAMPLES_SO " --symbol sid_example_overflow "
                    "--ids 500 --quiet --only SID-OVERFLOW --json -");
     assert_int_equal(r.status, 1);
@@ -231,9 +232,11 @@ static void json_shape(void **state)
     assert_int_equal(r.status, 1);
     js = ta_t_slurp(path);
     ta_t_valid_json(js);
-    assert_true(strncmp(js, "{\"subject\":\"constant\",\"verdict\":\"fail\",\"findings\":[{"
-                            "\"rule\":\"SID-",
-                        60) == 0);
+    assert_true(strncmp(js,
+                        "{\"subject\":\"constant\",\"verdict\":\"fail\",\"findings\":[{"
+                        "\"rule\":\"SID-",
+                        60)
+                == 0);
     /* Each finding: rule, severity, message, reproducer - in that order. */
     int findings = 0;
     for (const char *p = strstr(js, "{\"rule\":"); p; p = strstr(p + 1, "{\"rule\":")) {

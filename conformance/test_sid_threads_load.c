@@ -29,8 +29,8 @@
 
 #include "tlsaudit.h"
 
-#define RUNS 10        /* audits per case, each must give the expected result */
-#define BUSY_MAX 4     /* busy-loop processes: one per core, 2 to 4 */
+#define RUNS 10         /* audits per case, each must give the expected result */
+#define BUSY_MAX 4      /* busy-loop processes: one per core, 2 to 4 */
 #define BUSY_LIFE_S 600 /* a busy loop ends itself after this, whatever happens */
 
 typedef struct load_case {
@@ -86,8 +86,8 @@ static int load_start(void **state)
             return -1;
         busy_pid[i] = pid;
     }
-    fprintf(stderr, "load: %d busy loops (process group %d) on %ld cores\n", busy_n,
-            (int)busy_pgid, ncpu);
+    fprintf(stderr, "load: %d busy loops (process group %d) on %ld cores\n", busy_n, (int)busy_pgid,
+            ncpu);
     return 0;
 }
 

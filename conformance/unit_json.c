@@ -129,13 +129,20 @@ static int value(cur *c)
 {
     ws(c);
     switch (*c->p) {
-    case '{': return members(c, '}', 1);
-    case '[': return members(c, ']', 0);
-    case '"': return string(c);
-    case 't': return strncmp(c->p, "true", 4) == 0 ? (c->p += 4, 1) : 0;
-    case 'f': return strncmp(c->p, "false", 5) == 0 ? (c->p += 5, 1) : 0;
-    case 'n': return strncmp(c->p, "null", 4) == 0 ? (c->p += 4, 1) : 0;
-    default: return number(c);
+    case '{':
+        return members(c, '}', 1);
+    case '[':
+        return members(c, ']', 0);
+    case '"':
+        return string(c);
+    case 't':
+        return strncmp(c->p, "true", 4) == 0 ? (c->p += 4, 1) : 0;
+    case 'f':
+        return strncmp(c->p, "false", 5) == 0 ? (c->p += 5, 1) : 0;
+    case 'n':
+        return strncmp(c->p, "null", 4) == 0 ? (c->p += 4, 1) : 0;
+    default:
+        return number(c);
     }
 }
 
@@ -150,8 +157,8 @@ static int valid_json(const char *s)
 
 static void test_validator_rejects(void **state)
 {
-    static const char *const bad[] = {"{\"a\":1,}", "[1 2]", "{\"a\" 1}", "[nan]",
-                                      "\"a\nb\"", "{\"a\":1}}", "[,1]"};
+    static const char *const bad[] = {"{\"a\":1,}", "[1 2]",      "{\"a\" 1}", "[nan]",
+                                      "\"a\nb\"",   "{\"a\":1}}", "[,1]"};
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_false(valid_json(bad[i]));
@@ -269,12 +276,24 @@ static void gen_value(ta_json *j, ta_rng *r, int depth)
     int n = (int)(ta_rng_next(r) % 4);
 
     switch (k) {
-    case 0: ta_json_int(j, (long long)ta_rng_next(r)); break;
-    case 1: ta_json_string(j, strs[ta_rng_next(r) % 6]); break;
-    case 2: ta_json_bool(j, (int)(ta_rng_next(r) & 1)); break;
-    case 3: ta_json_null(j); break;
-    case 4: ta_json_double(j, (double)(int64_t)ta_rng_next(r) / 1e9); break;
-    case 5: ta_json_int(j, 0); break;
+    case 0:
+        ta_json_int(j, (long long)ta_rng_next(r));
+        break;
+    case 1:
+        ta_json_string(j, strs[ta_rng_next(r) % 6]);
+        break;
+    case 2:
+        ta_json_bool(j, (int)(ta_rng_next(r) & 1));
+        break;
+    case 3:
+        ta_json_null(j);
+        break;
+    case 4:
+        ta_json_double(j, (double)(int64_t)ta_rng_next(r) / 1e9);
+        break;
+    case 5:
+        ta_json_int(j, 0);
+        break;
     case 6:
         ta_json_array(j);
         for (int i = 0; i < n; i++)
@@ -335,12 +354,9 @@ static void test_too_deep(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validator_rejects),
-        cmocka_unit_test(test_object_shapes),
-        cmocka_unit_test(test_two_documents),
-        cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_non_finite),
-        cmocka_unit_test(test_generated_documents),
+        cmocka_unit_test(test_validator_rejects), cmocka_unit_test(test_object_shapes),
+        cmocka_unit_test(test_two_documents),     cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_non_finite),        cmocka_unit_test(test_generated_documents),
         cmocka_unit_test(test_too_deep),
     };
     return cmocka_run_group_tests_name("unit_json", tests, NULL, NULL);

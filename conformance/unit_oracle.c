@@ -15,8 +15,14 @@
 #include "tlsaudit.h"
 #include "tlsaudit/unstable.h"
 
-enum { P = TA_SD_PENDING_READ, CL = TA_SD_CLEAN, SE = TA_SD_SENT, TR = TA_SD_TRUNCATED,
-       CA = TA_SD_CANCELLED, FA = TA_SD_FAILED };
+enum {
+    P = TA_SD_PENDING_READ,
+    CL = TA_SD_CLEAN,
+    SE = TA_SD_SENT,
+    TR = TA_SD_TRUNCATED,
+    CA = TA_SD_CANCELLED,
+    FA = TA_SD_FAILED
+};
 
 typedef struct {
     const char *name;
@@ -31,35 +37,43 @@ typedef struct {
 #define U TA_SD_UNIDIRECTIONAL
 static const ocase cases[] = {
     /* name                   dfl sfl decider                 hs dat got lcn aft spn prb ku  exp pass rule */
-    {"cn/clean",               0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 1, 0, 0, -1, 0, CL, 1, NULL},
-    {"cn/truncated",           0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, TR, 1, 0, 0, -1, 0, CL, 0, "SD-VERDICT"},
-    {"cn/pending-is-stall",    0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, P,  1, 0, 0, -1, 0, CL, 0, "SD-STALL"},
-    {"cn/uni-sent",            U, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, SE, 1, 0, 0, -1, 0, SE, 1, NULL},
-    {"cn/uni-clean",           U, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 1, 0, 0, -1, 0, SE, 1, NULL},
-    {"cn/sent-not-uni",        0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, SE, 1, 0, 0, -1, 0, CL, 0, "SD-VERDICT"},
-    {"cn/data-failed",         0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 1, FA, 1, 0, 0, -1, 0, CL, 0, "SD-DATA-FAILS"},
-    {"none/data-failed",       0, 0, TA_SD_EV_NONE,           1, 1, FA, 1, 0, 0, -1, 0, P,  0, "SD-DATA-FAILS"},
-    {"eof/truncated",          0, 0, TA_SD_EV_EOF,            1, 0, TR, 1, 0, 0, -1, 0, TR, 1, NULL},
-    {"eof/clean",              0, 0, TA_SD_EV_EOF,            1, 0, CL, 1, 0, 0, -1, 0, TR, 0, "SD-TRUNCATION"},
-    {"eof/failed",             0, 0, TA_SD_EV_EOF,            1, 0, FA, 1, 0, 0, -1, 0, TR, 0, "SD-VERDICT"},
-    {"eof/ignore-eof-clean",   0, TA_SD_F_IGNORE_EOF, TA_SD_EV_EOF, 1, 0, CL, 1, 0, 0, -1, 0, TR, 1, "SD-IGNORE-EOF"},
-    {"eof/ignore-eof-failed",  0, TA_SD_F_IGNORE_EOF, TA_SD_EV_EOF, 1, 0, FA, 1, 0, 0, -1, 0, TR, 0, "SD-VERDICT"},
-    {"cancel/cancelled",       0, 0, TA_SD_EV_CANCEL,         1, 0, CA, 1, 0, 0, -1, 0, CA, 1, NULL},
-    {"cancel/ignored",         0, 0, TA_SD_EV_CANCEL,         1, 0, P,  1, 0, 0, -1, 0, CA, 0, "SD-CANCEL"},
-    {"fatal/failed",           0, 0, TA_SD_EV_FATAL,          1, 0, FA, 1, 0, 0, -1, 0, FA, 1, NULL},
-    {"fatal/clean",            0, 0, TA_SD_EV_FATAL,          1, 0, CL, 1, 0, 0, -1, 0, FA, 0, "SD-VERDICT"},
-    {"none/pending",           0, 0, TA_SD_EV_NONE,           1, 0, P,  1, 0, 0, -1, 0, P,  1, NULL},
-    {"none/clean-is-early",    0, 0, TA_SD_EV_NONE,           1, 0, CL, 1, 0, 0, -1, 0, P,  0, "SD-EARLY"},
-    {"none/uni-sent",          U, 0, TA_SD_EV_NONE,           1, 0, SE, 1, 0, 0, -1, 0, SE, 1, NULL},
-    {"none/uni-pending",       U, 0, TA_SD_EV_NONE,           1, 0, P,  1, 0, 0, -1, 0, SE, 0, "SD-STALL"},
-    {"none/spin",              0, 0, TA_SD_EV_NONE,           1, 0, P,  1, 0, 1, -1, 0, P,  0, "SD-SPIN"},
-    {"cn/data-after-cn",       0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 1, 1, 0, -1, 0, CL, 0, "SD-DATA-AFTER-CN"},
-    {"cn/no-close-notify",     0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 0, 0, 0, -1, 0, CL, 0, "SD-NO-CN"},
-    {"cn/write-probe-bad",     0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 1, 0, 0, 0,  0, CL, 0, "SD-WRITE-AFTER"},
-    {"cn/write-probe-ok",      0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 1, 0, 0, 1,  0, CL, 1, NULL},
-    {"cn/openssl-keyupdate",   0, 0, TA_SD_EV_CLOSE_NOTIFY,   1, 0, CL, 1, 0, 0, -1, 1, CL, 1, "SD-OSSL-KEYUPDATE"},
-    {"in-init/failed",         0, 0, TA_SD_EV_NONE,           0, 0, FA, 0, 0, 0, -1, 0, FA, 1, NULL},
-    {"in-init/sent",           U, 0, TA_SD_EV_NONE,           0, 0, SE, 0, 0, 0, -1, 0, FA, 0, "SD-EARLY"},
+    {"cn/clean", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 1, 0, 0, -1, 0, CL, 1, NULL},
+    {"cn/truncated", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, TR, 1, 0, 0, -1, 0, CL, 0, "SD-VERDICT"},
+    {"cn/pending-is-stall", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, P, 1, 0, 0, -1, 0, CL, 0,
+     "SD-STALL"},
+    {"cn/uni-sent", U, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, SE, 1, 0, 0, -1, 0, SE, 1, NULL},
+    {"cn/uni-clean", U, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 1, 0, 0, -1, 0, SE, 1, NULL},
+    {"cn/sent-not-uni", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, SE, 1, 0, 0, -1, 0, CL, 0, "SD-VERDICT"},
+    {"cn/data-failed", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 1, FA, 1, 0, 0, -1, 0, CL, 0,
+     "SD-DATA-FAILS"},
+    {"none/data-failed", 0, 0, TA_SD_EV_NONE, 1, 1, FA, 1, 0, 0, -1, 0, P, 0, "SD-DATA-FAILS"},
+    {"eof/truncated", 0, 0, TA_SD_EV_EOF, 1, 0, TR, 1, 0, 0, -1, 0, TR, 1, NULL},
+    {"eof/clean", 0, 0, TA_SD_EV_EOF, 1, 0, CL, 1, 0, 0, -1, 0, TR, 0, "SD-TRUNCATION"},
+    {"eof/failed", 0, 0, TA_SD_EV_EOF, 1, 0, FA, 1, 0, 0, -1, 0, TR, 0, "SD-VERDICT"},
+    {"eof/ignore-eof-clean", 0, TA_SD_F_IGNORE_EOF, TA_SD_EV_EOF, 1, 0, CL, 1, 0, 0, -1, 0, TR, 1,
+     "SD-IGNORE-EOF"},
+    {"eof/ignore-eof-failed", 0, TA_SD_F_IGNORE_EOF, TA_SD_EV_EOF, 1, 0, FA, 1, 0, 0, -1, 0, TR, 0,
+     "SD-VERDICT"},
+    {"cancel/cancelled", 0, 0, TA_SD_EV_CANCEL, 1, 0, CA, 1, 0, 0, -1, 0, CA, 1, NULL},
+    {"cancel/ignored", 0, 0, TA_SD_EV_CANCEL, 1, 0, P, 1, 0, 0, -1, 0, CA, 0, "SD-CANCEL"},
+    {"fatal/failed", 0, 0, TA_SD_EV_FATAL, 1, 0, FA, 1, 0, 0, -1, 0, FA, 1, NULL},
+    {"fatal/clean", 0, 0, TA_SD_EV_FATAL, 1, 0, CL, 1, 0, 0, -1, 0, FA, 0, "SD-VERDICT"},
+    {"none/pending", 0, 0, TA_SD_EV_NONE, 1, 0, P, 1, 0, 0, -1, 0, P, 1, NULL},
+    {"none/clean-is-early", 0, 0, TA_SD_EV_NONE, 1, 0, CL, 1, 0, 0, -1, 0, P, 0, "SD-EARLY"},
+    {"none/uni-sent", U, 0, TA_SD_EV_NONE, 1, 0, SE, 1, 0, 0, -1, 0, SE, 1, NULL},
+    {"none/uni-pending", U, 0, TA_SD_EV_NONE, 1, 0, P, 1, 0, 0, -1, 0, SE, 0, "SD-STALL"},
+    {"none/spin", 0, 0, TA_SD_EV_NONE, 1, 0, P, 1, 0, 1, -1, 0, P, 0, "SD-SPIN"},
+    {"cn/data-after-cn", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 1, 1, 0, -1, 0, CL, 0,
+     "SD-DATA-AFTER-CN"},
+    {"cn/no-close-notify", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 0, 0, 0, -1, 0, CL, 0,
+     "SD-NO-CN"},
+    {"cn/write-probe-bad", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 1, 0, 0, 0, 0, CL, 0,
+     "SD-WRITE-AFTER"},
+    {"cn/write-probe-ok", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 1, 0, 0, 1, 0, CL, 1, NULL},
+    {"cn/openssl-keyupdate", 0, 0, TA_SD_EV_CLOSE_NOTIFY, 1, 0, CL, 1, 0, 0, -1, 1, CL, 1,
+     "SD-OSSL-KEYUPDATE"},
+    {"in-init/failed", 0, 0, TA_SD_EV_NONE, 0, 0, FA, 0, 0, 0, -1, 0, FA, 1, NULL},
+    {"in-init/sent", U, 0, TA_SD_EV_NONE, 0, 0, SE, 0, 0, 0, -1, 0, FA, 0, "SD-EARLY"},
 };
 
 static void check_case(void **state)
@@ -84,9 +98,10 @@ static void check_case(void **state)
     f.keyupdate_after_cn = c->ku;
     ta_sd_oracle(&f, &v);
     assert_int_equal(v.pass, c->pass);
-    assert_string_equal(ta_sd_answer_name(v.expected), ta_sd_answer_name((ta_sd_answer)c->expected));
-    const char *rule = c->pass ? (v.flag >= 0 ? rules[v.flag].id : NULL)
-                               : (v.rule >= 0 ? rules[v.rule].id : "?");
+    assert_string_equal(ta_sd_answer_name(v.expected),
+                        ta_sd_answer_name((ta_sd_answer)c->expected));
+    const char *rule =
+        c->pass ? (v.flag >= 0 ? rules[v.flag].id : NULL) : (v.rule >= 0 ? rules[v.rule].id : "?");
     if (c->rule == NULL)
         assert_null(rule);
     else {
@@ -101,8 +116,14 @@ static void check_case(void **state)
  * is still wrong. Found by the shutdown_records smoke run (SD-STALL on drain). */
 static void fatal_partial(void **state)
 {
-    static const struct { int got; int pass; } want[] = {
-        {TA_SD_PENDING_READ, 1}, {TA_SD_FAILED, 1}, {TA_SD_TRUNCATED, 1}, {TA_SD_CLEAN, 0},
+    static const struct {
+        int got;
+        int pass;
+    } want[] = {
+        {TA_SD_PENDING_READ, 1},
+        {TA_SD_FAILED, 1},
+        {TA_SD_TRUNCATED, 1},
+        {TA_SD_CLEAN, 0},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -139,9 +160,12 @@ static void rule_table(void **state)
 static void schedule_roundtrip(void **state)
 {
     static const char *const good[] = {
-        "tls13/client:s>c<",        "tls12/server+ignore-eof:s>e",
-        "tls13/server+in-handshake:s>", "tls13/client+tickets:tt<<s>c<1<1<",
-        "tls12/client:sd100<*>5xw!gazfmkhr", "tls13/client:si15030300020101.<",
+        "tls13/client:s>c<",
+        "tls12/server+ignore-eof:s>e",
+        "tls13/server+in-handshake:s>",
+        "tls13/client+tickets:tt<<s>c<1<1<",
+        "tls12/client:sd100<*>5xw!gazfmkhr",
+        "tls13/client:si15030300020101.<",
     };
     (void)state;
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -157,8 +181,9 @@ static void schedule_roundtrip(void **state)
         assert_string_equal(buf, buf2);
         assert_int_equal(a.n, b.n);
     }
-    static const char *const bad[] = {"tls14/client:s", "tls13/peer:s", "tls13/client:sq",
-                                      "tls13/client+nope:s", "tls13/client:i1503", "tls13:s"};
+    static const char *const bad[] = {"tls14/client:s",     "tls13/peer:s",
+                                      "tls13/client:sq",    "tls13/client+nope:s",
+                                      "tls13/client:i1503", "tls13:s"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ta_sd_schedule a;
         memset(&a, 0, sizeof(a));

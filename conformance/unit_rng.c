@@ -24,10 +24,10 @@ typedef struct kat {
 } kat;
 
 static const kat kats[] = {
-    {0, {0xe220a8397b1dcdafULL, 0x6e789e6aa1b965f4ULL, 0x06c45d188009454fULL,
-         0xf88bb8a8724c81ecULL}},
-    {1234567, {0x599ed017fb08fc85ULL, 0x2c73f08458540fa5ULL, 0x883ebce5a3f27c77ULL,
-               0x3fbef740e9177b3fULL}},
+    {0,
+     {0xe220a8397b1dcdafULL, 0x6e789e6aa1b965f4ULL, 0x06c45d188009454fULL, 0xf88bb8a8724c81ecULL}},
+    {1234567,
+     {0x599ed017fb08fc85ULL, 0x2c73f08458540fa5ULL, 0x883ebce5a3f27c77ULL, 0x3fbef740e9177b3fULL}},
 };
 
 static void test_known_answers(void **state)

@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 /* Optional: print the decoded input as a readable schedule (replay --print,
  * tools/fuzz on a finding). */
-void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out)
-    __attribute__((weak));
+void ta_fuzz_target_describe(const uint8_t *data, size_t size, FILE *out) __attribute__((weak));
 
 /*
  * A violation: "tlsaudit-fuzz: RULE: explanation" and "tlsaudit-fuzz: at FUNC:LINE"

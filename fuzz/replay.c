@@ -134,8 +134,8 @@ static int ta__read_file(ta__replay *r, const char *path, uint8_t **out, size_t 
 }
 
 /* Run one input in a child; 0 when it returned normally. */
-static int ta__run_forked(const ta__replay *r, const uint8_t *data, size_t len,
-                          char *why, size_t why_len)
+static int ta__run_forked(const ta__replay *r, const uint8_t *data, size_t len, char *why,
+                          size_t why_len)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -263,8 +263,8 @@ static int ta__replay_path(ta__replay *r, const char *path, int top)
 
 static int ta__usage(const char *argv0, const char *msg)
 {
-    fprintf(stderr, "%s: %s; usage: %s [--print] [--no-fork] [--timeout SEC] FILE|DIR...\n",
-            argv0, msg, argv0);
+    fprintf(stderr, "%s: %s; usage: %s [--print] [--no-fork] [--timeout SEC] FILE|DIR...\n", argv0,
+            msg, argv0);
     return 2;
 }
 
@@ -311,7 +311,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     /* Last, so that it is the line the gate quotes: an empty corpus is not a pass. */
     if (empty != NULL) {
-        fprintf(stderr, "replay: nothing replayed from '%s': no regular file of at most %zu "
+        fprintf(stderr,
+                "replay: nothing replayed from '%s': no regular file of at most %zu "
                 "bytes in it (%zu skipped); give a corpus with at least one input\n",
                 empty, TA__REPLAY_MAX_LEN, empty_skipped);
         return 2;

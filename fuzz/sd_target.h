@@ -46,12 +46,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (ta__engine != NULL)
         return 0;
     ta_sd_opts_default(&o);
-    o.seed = 1;    /* the seeded env: same input, same transcript */
+    o.seed = 1; /* the seeded env: same input, same transcript */
     if (mode != NULL && mode[0] != '\0') {
         int m = ta_mode_from_name(mode);
         if (m < 0) {
-            fprintf(stderr, "tlsaudit-fuzz: TLSAUDIT_FUZZ_MODE='%s' is not psk, cert or "
-                    "resume\n", mode);
+            fprintf(stderr,
+                    "tlsaudit-fuzz: TLSAUDIT_FUZZ_MODE='%s' is not psk, cert or "
+                    "resume\n",
+                    mode);
             exit(2);
         }
         o.mode = (ta_mode)m;

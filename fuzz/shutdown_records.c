@@ -56,9 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * read EOF as close_notify (the audit flags it as the SD-IGNORE-EOF warning),
      * also when injected bytes ending mid-record were pending: OpenSSL never saw
      * them as a record, only the EOF (junk_partial). */
-    int eof_as_cn = (f.sched_flags & TA_SD_F_IGNORE_EOF)
-                    && (f.decider == TA_SD_EV_EOF
-                        || (f.decider == TA_SD_EV_FATAL && f.junk_partial));
+    int eof_as_cn =
+        (f.sched_flags & TA_SD_F_IGNORE_EOF)
+        && (f.decider == TA_SD_EV_EOF || (f.decider == TA_SD_EV_FATAL && f.junk_partial));
     if (f.got == TA_SD_CLEAN && f.decider != TA_SD_EV_CLOSE_NOTIFY && !eof_as_cn)
         TA_FUZZ_FAIL(f.decider == TA_SD_EV_EOF ? ta__rule_id(TA_SD_R_TRUNCATION)
                                                : ta__rule_id(TA_SD_R_VERDICT),
@@ -68,16 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Never clean or sent without our own close_notify on the wire. */
     if ((f.got == TA_SD_CLEAN || f.got == TA_SD_SENT) && !f.local_cn)
         TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_NO_CN),
-                     "driver %s reported %s, but no close_notify left the local side; "
-                     TA__REPLAY, ta__driver->name, ta_sd_answer_name(f.got), ta__cli_mode, res.schedule);
+                     "driver %s reported %s, but no close_notify left the local side; " TA__REPLAY,
+                     ta__driver->name, ta_sd_answer_name(f.got), ta__cli_mode, res.schedule);
     /* A verdict within bounds. */
     if (f.spin)
-        TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_SPIN), "driver %s: %s; " TA__REPLAY,
-                     ta__driver->name, "step calls without new input went past the bound",
-                     ta__cli_mode, res.schedule);
+        TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_SPIN), "driver %s: %s; " TA__REPLAY, ta__driver->name,
+                     "step calls without new input went past the bound", ta__cli_mode,
+                     res.schedule);
     ta_sd_oracle(&f, &v);
     if (!v.pass && v.rule == TA_SD_R_STALL)
-        TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_STALL), "driver %s: %s; " TA__REPLAY,
-                     ta__driver->name, v.detail, ta__cli_mode, res.schedule);
+        TA_FUZZ_FAIL(ta__rule_id(TA_SD_R_STALL), "driver %s: %s; " TA__REPLAY, ta__driver->name,
+                     v.detail, ta__cli_mode, res.schedule);
     return 0;
 }

@@ -46,10 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n;
         const ta_sd_rule_info *rules = ta_sd_rule_table(&n);
         const char *id = v.rule >= 0 && (size_t)v.rule < n ? rules[v.rule].id : "SD-UNKNOWN";
-        TA_FUZZ_FAIL(id, "driver %s: expected %s, got %s: %s; replay: tlsaudit shutdown "
-                     TA__CLI_DRIVER "%s --schedule '%s'",
-                     ta__driver->name, ta_sd_answer_name(v.expected),
-                     ta_sd_answer_name(facts.got), v.detail, ta__cli_mode, res.schedule);
+        TA_FUZZ_FAIL(id,
+                     "driver %s: expected %s, got %s: %s; replay: tlsaudit shutdown " TA__CLI_DRIVER
+                     "%s --schedule '%s'",
+                     ta__driver->name, ta_sd_answer_name(v.expected), ta_sd_answer_name(facts.got),
+                     v.detail, ta__cli_mode, res.schedule);
     }
     return 0;
 }

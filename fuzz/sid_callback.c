@@ -57,9 +57,9 @@ int TA_FUZZ_SYMBOL(SSL *ssl, unsigned char *id, unsigned int *id_len);
 
 /* Ids the cache holds: live ones plus those a scripted "taken" answer put there. */
 #define TA__MAX_CACHED (TA_FUZZ_SID_MAX_CALLS + TA_FUZZ_SID_MAX_EVENTS)
-#define TA__MAX_TAKEN 128       /* remembered per call for SID-COLLISION-ACCEPTED */
-#define TA__MAX_QUERIES 4096    /* per call, then SID-NO-TERMINATION */
-#define TA__MIN_UNIQUE_LEN 8    /* below this a random collision is not a finding */
+#define TA__MAX_TAKEN 128    /* remembered per call for SID-COLLISION-ACCEPTED */
+#define TA__MAX_QUERIES 4096 /* per call, then SID-NO-TERMINATION */
+#define TA__MIN_UNIQUE_LEN 8 /* below this a random collision is not a finding */
 /* The harness's own bookkeeping is not code under test: no coverage, no
  * comparison tracing (it dominated the profile and guides the fuzzer nowhere).
  * Every function of this file carries it: an inlined helper is instrumented as
@@ -85,20 +85,20 @@ static OSSL_PROVIDER *ta__rand_prov, *ta__default_prov;
 
 /* One input's state: what the cache knows and what the script says. */
 typedef struct ta__sid_id {
-    uint64_t fp;   /* fingerprint of (len, bytes): compared first */
+    uint64_t fp; /* fingerprint of (len, bytes): compared first */
     uint8_t len;
     uint8_t b[TA__SID_MAX];
 } ta__sid_id;
 static struct {
     const ta_fuzz_sid *in;
-    const uint8_t *answer;    /* this call's scripted answers */
+    const uint8_t *answer; /* this call's scripted answers */
     size_t nanswers, next_answer;
-    int all_taken;            /* this call: every query from now on is taken */
-    unsigned queries;         /* this call */
-    size_t nlive;             /* ids the cache holds (ta__live) */
+    int all_taken;                   /* this call: every query from now on is taken */
+    unsigned queries;                /* this call */
+    size_t nlive;                    /* ids the cache holds (ta__live) */
     ta__sid_id taken[TA__MAX_TAKEN]; /* answered taken during this call */
     size_t ntaken;
-    int active;               /* inside a guarded call of this target */
+    int active; /* inside a guarded call of this target */
 } ta__st;
 
 /* What the cache holds: an open-addressed table of 4x the most ids an input can
@@ -201,8 +201,8 @@ TA__NO_COV int __wrap_RAND_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, si
     return ta__rand(buf, num);
 }
 
-TA__NO_COV int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf,
-                                         size_t num, unsigned int strength)
+TA__NO_COV int __wrap_RAND_priv_bytes_ex(OSSL_LIB_CTX *libctx, unsigned char *buf, size_t num,
+                                         unsigned int strength)
 {
     (void)libctx;
     (void)strength;
@@ -285,8 +285,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 #else
     const ta_sid_builtin *b = ta_sid_builtin_find(TA_FUZZ_BUILTIN);
     if (b == NULL) {
-        fprintf(stderr, "tlsaudit-fuzz: no built-in session-id callback '%s'\n",
-                TA_FUZZ_BUILTIN);
+        fprintf(stderr, "tlsaudit-fuzz: no built-in session-id callback '%s'\n", TA_FUZZ_BUILTIN);
         exit(2);
     }
     ta__cb = b->cb;
@@ -352,15 +351,21 @@ TA__NO_COV static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsi
     if (b.n > 0) {
         switch (b.rule[0]) {
         case TA_SID_OVERFLOW:
-            TA_FUZZ_FAIL("SID-OVERFLOW", "%s: %s at offset %ld of an id buffer of %u bytes "
-                         "(thread %u, call %u)", who, c.overflow_write == 0 ? "read" : "write",
-                         c.overflow_offset, c.offered, thread, k);
+            TA_FUZZ_FAIL("SID-OVERFLOW",
+                         "%s: %s at offset %ld of an id buffer of %u bytes "
+                         "(thread %u, call %u)",
+                         who, c.overflow_write == 0 ? "read" : "write", c.overflow_offset,
+                         c.offered, thread, k);
         case TA_SID_UNDERFLOW:
-            TA_FUZZ_FAIL("SID-UNDERFLOW", "%s: byte %ld before the id buffer changed "
-                         "(offered %u)", who, c.underflow_offset, c.offered);
+            TA_FUZZ_FAIL("SID-UNDERFLOW",
+                         "%s: byte %ld before the id buffer changed "
+                         "(offered %u)",
+                         who, c.underflow_offset, c.offered);
         case TA_SID_RETURN_VALUE:
-            TA_FUZZ_FAIL("SID-RETURN-VALUE", "%s returned %d (OpenSSL reads any non-zero as "
-                         "success)", who, c.ret);
+            TA_FUZZ_FAIL("SID-RETURN-VALUE",
+                         "%s returned %d (OpenSSL reads any non-zero as "
+                         "success)",
+                         who, c.ret);
         case TA_SID_LEN_GROWN:
             TA_FUZZ_FAIL("SID-LEN-GROWN", "%s raised *id_len from %u to %u", who, c.offered,
                          c.out_len);
@@ -372,11 +377,15 @@ TA__NO_COV static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsi
         return;
     ta__key(out, c.id, c.out_len);
     if (ta__taken_has(out))
-        TA_FUZZ_FAIL("SID-COLLISION-ACCEPTED", "%s returned an id of %u bytes that "
-                     "SSL_has_matching_session_id had just reported taken", who, c.out_len);
+        TA_FUZZ_FAIL("SID-COLLISION-ACCEPTED",
+                     "%s returned an id of %u bytes that "
+                     "SSL_has_matching_session_id had just reported taken",
+                     who, c.out_len);
     if (ta__live_has(out))
-        TA_FUZZ_FAIL("SID-DUPLICATE", "%s returned an id the cache holds (%u bytes, thread %u, "
-                     "call %u)", who, c.out_len, thread, k);
+        TA_FUZZ_FAIL("SID-DUPLICATE",
+                     "%s returned an id the cache holds (%u bytes, thread %u, "
+                     "call %u)",
+                     who, c.out_len, thread, k);
 }
 
 TA__NO_COV int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -84,8 +84,8 @@ static int bare_once(ta_ctx *ctx)
         || SSL_shutdown(c) != 0)
         goto done;
     bare_move(SSL_get_wbio(c), SSL_get_rbio(s));
-    if (SSL_read_ex(s, sink, sizeof(sink), &n) == 1
-        || SSL_get_error(s, 0) != SSL_ERROR_ZERO_RETURN || SSL_shutdown(s) != 1)
+    if (SSL_read_ex(s, sink, sizeof(sink), &n) == 1 || SSL_get_error(s, 0) != SSL_ERROR_ZERO_RETURN
+        || SSL_shutdown(s) != 1)
         goto done;
     bare_move(SSL_get_wbio(s), SSL_get_rbio(c));
     ok = SSL_shutdown(c) == 1;
@@ -105,10 +105,10 @@ done:
 static int pair_once(ta_ctx *ctx)
 {
     ta_pair *p = NULL;
-    int ok = ta_pair_new(ctx, &p) == TA_OK && ta_pair_handshake(p, MAX_ROUNDS) == TA_OK
-             && (ta_ctx_mode(ctx) != TA_MODE_RESUME
-                 || SSL_session_reused(ta_pair_ssl(p, TA_CLIENT)))
-             && ta_pair_shutdown(p, TA_CLIENT, MAX_ROUNDS) == TA_OK;
+    int ok =
+        ta_pair_new(ctx, &p) == TA_OK && ta_pair_handshake(p, MAX_ROUNDS) == TA_OK
+        && (ta_ctx_mode(ctx) != TA_MODE_RESUME || SSL_session_reused(ta_pair_ssl(p, TA_CLIENT)))
+        && ta_pair_shutdown(p, TA_CLIENT, MAX_ROUNDS) == TA_OK;
     ta_pair_free(p);
     return ok ? 0 : -1;
 }
@@ -153,8 +153,10 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
-            fprintf(stderr, "bench-pair: unknown option '%s'; usage: bench-pair [--seconds S] "
-                            "[--seed N] [--only tls13/cert]\n", argv[i]);
+            fprintf(stderr,
+                    "bench-pair: unknown option '%s'; usage: bench-pair [--seconds S] "
+                    "[--seed N] [--only tls13/cert]\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -167,7 +169,8 @@ int main(int argc, char **argv)
         return 2;
     }
     printf("bench-pair: handshake + bidirectional shutdown per CPU second, %s randomness, "
-           "%.1f s per case\n", seeded ? "seeded" : "OS", seconds);
+           "%.1f s per case\n",
+           seeded ? "seeded" : "OS", seconds);
     printf("  OpenSSL %s\n", OpenSSL_version(OPENSSL_VERSION_STRING));
     printf("  %-14s %10s %10s %9s\n", "case", "bare/s", "pair/s", "pair/bare");
     for (int v = 0; v < TA_TLS_COUNT; v++) {
@@ -175,13 +178,11 @@ int main(int argc, char **argv)
             char name[32];
             ta_ctx *ctx = NULL;
             tally bare = {0, 0}, pair = {0, 0};
-            snprintf(name, sizeof(name), "%s/%s", ta_tls_name((ta_tls)v),
-                     ta_mode_name((ta_mode)m));
+            snprintf(name, sizeof(name), "%s/%s", ta_tls_name((ta_tls)v), ta_mode_name((ta_mode)m));
             if (only != NULL && strcmp(only, name) != 0)
                 continue;
             if (ta_ctx_new(env, (ta_tls)v, (ta_mode)m, NULL, &ctx) != TA_OK) {
-                fprintf(stderr, "bench-pair: %s: %s\n", name,
-                        ta_error_format(ebuf, sizeof(ebuf)));
+                fprintf(stderr, "bench-pair: %s: %s\n", name, ta_error_format(ebuf, sizeof(ebuf)));
                 failed = 1;
                 continue;
             }
@@ -192,7 +193,8 @@ int main(int argc, char **argv)
             for (int sl = 0; sl < SLICES && !failed; sl++) {
                 int is_pair = sl % 2;
                 if (slice(is_pair ? pair_once : bare_once, ctx, seconds / SLICES,
-                          is_pair ? &pair : &bare) != 0) {
+                          is_pair ? &pair : &bare)
+                    != 0) {
                     fprintf(stderr, "bench-pair: %s: a %s handshake failed: %s\n", name,
                             is_pair ? "pair" : "bare", ta_error_format(ebuf, sizeof(ebuf)));
                     failed = 1;

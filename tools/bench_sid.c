@@ -47,8 +47,7 @@ static double ta_audit_time(const ta_sid_builtin *b, const ta_sid_opts *o, size_
     const ta_finding *f;
     double t0 = ta_now();
     if (ta_sid_audit(b->name, b->cb, o, &r) != TA_OK) {
-        fprintf(stderr, "bench-sid: audit of %s failed: %s\n", b->name,
-                ta_last_error()->message);
+        fprintf(stderr, "bench-sid: audit of %s failed: %s\n", b->name, ta_last_error()->message);
         exit(1);
     }
     double t = ta_now() - t0;
@@ -129,8 +128,8 @@ int main(int argc, char **argv)
     printf("peak memory, this process   %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
 
     /* 3. every catalog entry with the CLI defaults */
-    printf("\ncatalog, CLI defaults (%zu ids, %u threads, timeout %.0f s):\n",
-           (size_t)200000, 8u, 2.0);
+    printf("\ncatalog, CLI defaults (%zu ids, %u threads, timeout %.0f s):\n", (size_t)200000, 8u,
+           2.0);
     const ta_sid_builtin *c = ta_sid_catalog(&n);
     double worst = 0;
     for (size_t i = 0; i < n; i++) {

@@ -34,8 +34,8 @@ int ta_cli_reports_stdout(const char *const *paths, size_t n);
  * rename it to path; "-" writes to stdout. A failure is one line on stderr and
  * -1, and leaves no file behind. */
 typedef void (*ta_cli_writer)(FILE *f, const void *arg);
-int ta_cli_report_write(const char *cmd, const char *what, const char *path,
-                        ta_cli_writer fn, const void *arg);
+int ta_cli_report_write(const char *cmd, const char *what, const char *path, ta_cli_writer fn,
+                        const void *arg);
 /* --junit / --sarif for these subjects (either path may be NULL): 0 or -1. */
 int ta_cli_write_reports(const char *cmd, const ta_subject_report *subjects, size_t n,
                          const char *junit, const char *sarif);

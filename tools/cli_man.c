@@ -69,7 +69,8 @@ int ta_cmd_man(int argc, char **argv)
         return ta_cli_usage_error("man", "takes no arguments");
     fprintf(out, ".TH TLSAUDIT 1 \"\" \"tlsaudit %s\" \"User Commands\"\n", TA_VERSION_STRING);
     fputs(".SH NAME\ntlsaudit \\- audit OpenSSL session\\-id callbacks and shutdown "
-          "procedures\n.SH SYNOPSIS\n", out);
+          "procedures\n.SH SYNOPSIS\n",
+          out);
     for (size_t i = 0; i < n; i++) {
         fputs(".B tlsaudit\n", out);
         ta_man_text(out, sets[i]->name);
@@ -91,7 +92,8 @@ int ta_cmd_man(int argc, char **argv)
     fputs(".SH GATE CONFIGURATION\nOne directive per line; \\(aq#\\(aq starts a comment. "
           "Lines of the kinds below take KEY=VALUE options, with the types and ranges of "
           "the command-line options they stand for; any other key, or a value out of "
-          "range, is an error naming the file and line, and nothing runs.\n", out);
+          "range, is an error naming the file and line, and nothing runs.\n",
+          out);
     for (int kind = 0; ta_gate_line_optset(kind) != NULL; kind++) {
         const ta_optset *set = ta_gate_line_optset(kind);
         fputs(".SS ", out);
@@ -102,9 +104,11 @@ int ta_cmd_man(int argc, char **argv)
                 ta_man_opt(out, &set->opts[k], 1);
     }
     fputs(".SS accept and report lines\n.nf\naccept RULE SUBJECT reason=\"why\"\n"
-          "report junit|sarif|json FILE\n.fi\n", out);
+          "report junit|sarif|json FILE\n.fi\n",
+          out);
     fputs(".SH EXIT STATUS\n.TP\n0\nno finding\n.TP\n1\nfindings, or an incomplete "
           "audit\n.TP\n2\nusage, configuration or load error: one line on stderr says what "
-          "is wrong\n.SH SEE ALSO\nREADME.md in the source tree.\n", out);
+          "is wrong\n.SH SEE ALSO\nREADME.md in the source tree.\n",
+          out);
     return fflush(out) == 0 && !ferror(out) ? TA_EXIT_OK : TA_EXIT_USAGE;
 }

@@ -84,8 +84,8 @@ int ta_opt_value(const ta_opt *o, const char *text, ta_optval *out, char *why, s
         return 0;
     case TA_OPT_UINT:
         if (ta_cli_parse_u64(text, &out->u) != 0) {
-            snprintf(why, cap, "takes a decimal number (%llu..%llu)",
-                     (unsigned long long)o->lo, (unsigned long long)o->hi);
+            snprintf(why, cap, "takes a decimal number (%llu..%llu)", (unsigned long long)o->lo,
+                     (unsigned long long)o->hi);
             return -1;
         }
         if (out->u < o->lo || out->u > o->hi) {
@@ -126,8 +126,8 @@ void ta_optvals_defaults(const ta_optset *set, int gate, ta_optvals *out)
     for (size_t i = 0; i < set->n && i < TA_OPTS_MAX; i++) {
         const ta_opt *o = &set->opts[i];
         const char *def = gate && o->gate_def ? o->gate_def : o->def;
-        if (def != NULL && o->type != TA_OPT_FLAG && ta_opt_value(o, def, &out->v[i], why,
-                                                                   sizeof(why)) != 0)
+        if (def != NULL && o->type != TA_OPT_FLAG
+            && ta_opt_value(o, def, &out->v[i], why, sizeof(why)) != 0)
             out->v[i].s = NULL; /* a table bug; test_cli_options catches it */
     }
 }
@@ -137,8 +137,7 @@ int ta_cli_parse(const ta_optset *set, int argc, char **argv, ta_optvals *out)
     char why[160];
 
     if (set->n > TA_OPTS_MAX)
-        return ta_cli_usage_error(set->name, "internal: option table larger than %d",
-                                  TA_OPTS_MAX);
+        return ta_cli_usage_error(set->name, "internal: option table larger than %d", TA_OPTS_MAX);
     ta_optvals_defaults(set, 0, out);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -162,8 +161,8 @@ int ta_cli_parse(const ta_optset *set, int argc, char **argv, ta_optvals *out)
         const char *val = argv[++i];
         /* "--json --quiet": a forgotten value must not swallow the next option. */
         if (strncmp(val, "--", 2) == 0)
-            return ta_cli_usage_error(set->name, "%s needs a value (%s), not the option '%s'",
-                                      a, o->arg, val);
+            return ta_cli_usage_error(set->name, "%s needs a value (%s), not the option '%s'", a,
+                                      o->arg, val);
         if (ta_opt_value(o, val, &out->v[k], why, sizeof(why)) != 0)
             return ta_cli_usage_error(set->name, "%s %s, not '%s'", a, why, val);
         out->v[k].given = 1;

@@ -24,12 +24,12 @@ typedef enum {
 } ta_opt_type;
 
 typedef struct ta_opt {
-    const char *name;     /* "--ids"; NULL: a key of gate lines only */
+    const char *name; /* "--ids"; NULL: a key of gate lines only */
     ta_opt_type type;
-    const char *arg;      /* what the value is, in help texts: "N", "FILE|-" */
-    const char *def;      /* the default, as text (parsed like a value); NULL: none */
-    uint64_t lo, hi;      /* TA_OPT_UINT: the range; TA_OPT_SECONDS: hi only */
-    const char *choices;  /* TA_OPT_CHOICE: '|'-separated */
+    const char *arg;     /* what the value is, in help texts: "N", "FILE|-" */
+    const char *def;     /* the default, as text (parsed like a value); NULL: none */
+    uint64_t lo, hi;     /* TA_OPT_UINT: the range; TA_OPT_SECONDS: hi only */
+    const char *choices; /* TA_OPT_CHOICE: '|'-separated */
     const char *help;
     const char *gate_key; /* the key in gate lines ("bucket_n"); NULL: not accepted */
     const char *gate_def; /* the gate's default when it differs from def */
@@ -58,8 +58,8 @@ typedef struct ta_optvals {
 } ta_optvals;
 
 /* The tables (cli_tables.c). */
-extern const ta_optset ta_sid_optset, ta_sd_optset, ta_gate_optset, ta_demo_optset,
-    ta_list_optset, ta_selfcheck_optset, ta_replay_optset, ta_fuzz_optset;
+extern const ta_optset ta_sid_optset, ta_sd_optset, ta_gate_optset, ta_demo_optset, ta_list_optset,
+    ta_selfcheck_optset, ta_replay_optset, ta_fuzz_optset;
 /* Every subcommand's set, in the order the man page lists them. */
 const ta_optset *const *ta_cli_optsets(size_t *out_count);
 /* The sets whose gate keys the gate's line kinds accept: sid, shutdown, replay,

@@ -35,7 +35,8 @@ int ta_cli_reports_check(const char *cmd, const char *const *paths, size_t n,
         for (size_t k = 0; k < nlibs; k++) {
             if (libs[k] != NULL && stat(libs[k], &ls) == 0 && ls.st_dev == rs.st_dev
                 && ls.st_ino == rs.st_ino)
-                return ta_cli_usage_error(cmd, "the report '%s' is the library under test; "
+                return ta_cli_usage_error(cmd,
+                                          "the report '%s' is the library under test; "
                                           "write it elsewhere",
                                           ta_cli_escape(paths[i], esc, sizeof(esc)));
         }
@@ -51,8 +52,8 @@ int ta_cli_reports_stdout(const char *const *paths, size_t n)
     return 0;
 }
 
-int ta_cli_report_write(const char *cmd, const char *what, const char *path,
-                        ta_cli_writer fn, const void *arg)
+int ta_cli_report_write(const char *cmd, const char *what, const char *path, ta_cli_writer fn,
+                        const void *arg)
 {
     char esc[600], tmp[4200];
     FILE *f;
@@ -69,8 +70,8 @@ int ta_cli_report_write(const char *cmd, const char *what, const char *path,
     }
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path + 1) : 0;
-    if (snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-XXXXXX", dirlen, path,
-                 slash ? slash + 1 : path) >= (int)sizeof(tmp)) {
+    if (snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-XXXXXX", dirlen, path, slash ? slash + 1 : path)
+        >= (int)sizeof(tmp)) {
         fprintf(stderr, "tlsaudit %s: the %s report path '%s' is too long\n", cmd, what, esc);
         return -1;
     }
@@ -79,8 +80,10 @@ int ta_cli_report_write(const char *cmd, const char *what, const char *path,
             close(fd);
             unlink(tmp);
         }
-        fprintf(stderr, "tlsaudit %s: cannot write the %s report '%s' (%s); check that the "
-                "directory exists and is writable\n", cmd, what, esc, strerror(errno));
+        fprintf(stderr,
+                "tlsaudit %s: cannot write the %s report '%s' (%s); check that the "
+                "directory exists and is writable\n",
+                cmd, what, esc, strerror(errno));
         return -1;
     }
     mode_t mask = umask(0);
@@ -93,8 +96,8 @@ int ta_cli_report_write(const char *cmd, const char *what, const char *path,
     if (bad || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        fprintf(stderr, "tlsaudit %s: writing the %s report '%s' failed (%s)\n", cmd, what,
-                esc, strerror(e));
+        fprintf(stderr, "tlsaudit %s: writing the %s report '%s' failed (%s)\n", cmd, what, esc,
+                strerror(e));
         return -1;
     }
     return 0;

@@ -17,9 +17,10 @@ static const ta_opt ta_sid_opts_table[] = {
      "a callback of the catalog ('tlsaudit list callbacks')", NULL, NULL},
     {"--lib", TA_OPT_PATH, "FILE.so", NULL, 0, 0, NULL,
      "a shared object holding the callback; a name without a slash is relative to the "
-     "current directory. It is loaded only in the check children", NULL, NULL},
-    {"--symbol", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL, "the callback's symbol in --lib",
+     "current directory. It is loaded only in the check children",
      NULL, NULL},
+    {"--symbol", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL, "the callback's symbol in --lib", NULL,
+     NULL},
     {"--ids", TA_OPT_UINT, "N", "200000", 1, TA_SID_IDS_MAX, NULL,
      "direct calls in the uniqueness and threads checks", "ids", "20000"},
     {"--threads", TA_OPT_UINT, "T", "8", 1, TA_SID_THREADS_MAX, NULL, "concurrent callers",
@@ -31,15 +32,13 @@ static const ta_opt ta_sid_opts_table[] = {
     {"--handshakes", TA_OPT_UINT, "N", "8", 1, TA_SID_HANDSHAKES_MAX, NULL,
      "full handshakes per end-to-end configuration", "handshakes", NULL},
     {"--bucket-n", TA_OPT_UINT, "N", "4096", TA_SID_BUCKET_MIN, TA_SID_IDS_MAX, NULL,
-     "cached sessions for the SID-BUCKET-COLLAPSE measurement, at most --ids", "bucket_n",
-     NULL},
+     "cached sessions for the SID-BUCKET-COLLAPSE measurement, at most --ids", "bucket_n", NULL},
     {"--mem-limit", TA_OPT_UINT, "MB", "4096", 0, TA_MEM_LIMIT_MAX, NULL,
-     "address-space limit of every child running the callback, 0 for none", "mem_limit",
-     NULL},
+     "address-space limit of every child running the callback, 0 for none", "mem_limit", NULL},
     {"--only", TA_OPT_STRING, "RULE[,RULE]", NULL, 0, 0, NULL,
      "report (and run the checks for) these rules only", "only", NULL},
-    {"--json", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL, "the JSON report (- for stdout)",
-     NULL, NULL},
+    {"--json", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL, "the JSON report (- for stdout)", NULL,
+     NULL},
     {"--junit", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,
      "JUnit XML: a testcase per rule, failures with reproducers", NULL, NULL},
     {"--sarif", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,
@@ -57,35 +56,36 @@ const ta_optset ta_sid_optset = {
     ta_sid_opts_table, TA_N(ta_sid_opts_table)};
 
 static const ta_opt ta_sd_opts_table[] = {
-    {"--builtin", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL, "a built-in driver (below)", NULL,
-     NULL},
+    {"--builtin", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL, "a built-in driver (below)", NULL, NULL},
     {"--lib", TA_OPT_PATH, "FILE.so", NULL, 0, 0, NULL,
      "a shared object holding the driver; a name without a slash is relative to the "
-     "current directory. It is loaded only in the worker children", NULL, NULL},
+     "current directory. It is loaded only in the worker children",
+     NULL, NULL},
     {"--symbol", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL,
      "the driver in --lib: a 'const ta_sd_driver' (see tlsaudit.h)", NULL, NULL},
     {"--only", TA_OPT_STRING, "GLOBS", NULL, 0, 0, NULL,
-     "cases whose name matches, comma-separated: 'tls13/client/peer-eof/*', 'peer-eof'",
-     "only", NULL},
+     "cases whose name matches, comma-separated: 'tls13/client/peer-eof/*', 'peer-eof'", "only",
+     NULL},
     {"--schedule", TA_OPT_STRING, "STRING", NULL, 0, 0, NULL,
      "replay one schedule, e.g. 'tls13/client:s>c<' (reports print it)", NULL, NULL},
     {"--exhaustive", TA_OPT_FLAG, "", NULL, 0, 0, NULL,
      "every interleaving of peer actions, deliveries and cancel", NULL, NULL},
     {"--depth", TA_OPT_UINT, "D", "5", 1, TA_SD_DEPTH_MAX, NULL,
      "actions after the start in exhaustive mode (needs --exhaustive); the gate key "
-     "turns exhaustive mode on", "exhaustive", NULL},
-    {"--seed", TA_OPT_UINT, "S", "1", 0, UINT64_MAX, NULL, "seed of the TLS environment",
-     "seed", NULL},
+     "turns exhaustive mode on",
+     "exhaustive", NULL},
+    {"--seed", TA_OPT_UINT, "S", "1", 0, UINT64_MAX, NULL, "seed of the TLS environment", "seed",
+     NULL},
     {"--mode", TA_OPT_CHOICE, "M", "psk", 0, 0, "cert|psk|resume",
      "handshake of each case: psk (fast), cert (full ECDHE + ECDSA certificate) or resume "
-     "(session resumption)", "mode", NULL},
+     "(session resumption)",
+     "mode", NULL},
     {"--timeout", TA_OPT_SECONDS, "SEC", "5", 0, 3600, NULL,
      "a case with no answer this long is SD-CRASH (hung)", "timeout", NULL},
     {"--mem-limit", TA_OPT_UINT, "MB", "4096", 0, TA_MEM_LIMIT_MAX, NULL,
-     "address-space limit of every worker running the driver, 0 for none", "mem_limit",
+     "address-space limit of every worker running the driver, 0 for none", "mem_limit", NULL},
+    {"--json", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL, "the JSON report (- for stdout)", NULL,
      NULL},
-    {"--json", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL, "the JSON report (- for stdout)",
-     NULL, NULL},
     {"--html", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL, "a coloured HTML matrix", NULL, NULL},
     {"--junit", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,
      "JUnit XML: a testcase per case, failures with reproducers", NULL, NULL},
@@ -103,8 +103,8 @@ const ta_optset ta_sd_optset = {
     ta_sd_opts_table, TA_N(ta_sd_opts_table)};
 
 static const ta_opt ta_gate_opts_table[] = {
-    {"--config", TA_OPT_PATH, "FILE", NULL, 0, 0, NULL, "the gate configuration (required)",
-     NULL, NULL},
+    {"--config", TA_OPT_PATH, "FILE", NULL, 0, 0, NULL, "the gate configuration (required)", NULL,
+     NULL},
     {"--junit", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,
      "JUnit XML of every item (overrides the file's 'report junit')", NULL, NULL},
     {"--sarif", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,
@@ -113,8 +113,8 @@ static const ta_opt ta_gate_opts_table[] = {
      "the gate's JSON report (overrides 'report json')", NULL, NULL},
     {"--strict", TA_OPT_FLAG, "", NULL, 0, 0, NULL,
      "warnings and stale baseline entries fail the gate too", NULL, NULL},
-    {"--quiet", TA_OPT_FLAG, "", NULL, 0, 0, NULL, "no progress lines, no finding details",
-     NULL, NULL},
+    {"--quiet", TA_OPT_FLAG, "", NULL, 0, 0, NULL, "no progress lines, no finding details", NULL,
+     NULL},
 };
 const ta_optset ta_gate_optset = {
     "gate", "--config FILE [options]",
@@ -166,7 +166,8 @@ const ta_optset ta_selfcheck_optset = {
 static const ta_opt ta_replay_opts_table[] = {
     {NULL, TA_OPT_STRING, "NAME", NULL, 0, 0, NULL,
      "the fuzz target whose replay program runs the corpus (default: the directory's "
-     "name, or its parent's for regressions/)", "target", NULL},
+     "name, or its parent's for regressions/)",
+     "target", NULL},
 };
 const ta_optset ta_replay_optset = {"replay", "CORPUS-DIR [target=NAME]",
                                     "Replays every file of a corpus directory.",
@@ -174,8 +175,8 @@ const ta_optset ta_replay_optset = {"replay", "CORPUS-DIR [target=NAME]",
 
 static const ta_opt ta_fuzz_opts_table[] = {
     {NULL, TA_OPT_UINT, "N", "30", 1, 86400, NULL, "seconds of fuzzing", "seconds", NULL},
-    {NULL, TA_OPT_CHOICE, "E", "libfuzzer", 0, 0, "libfuzzer|afl|afl-lto", "the engine",
-     "engine", NULL},
+    {NULL, TA_OPT_CHOICE, "E", "libfuzzer", 0, 0, "libfuzzer|afl|afl-lto", "the engine", "engine",
+     NULL},
 };
 const ta_optset ta_fuzz_optset = {"fuzz", "TARGET [seconds=N engine=E]",
                                   "Runs tools/fuzz run TARGET (from the source tree).",
@@ -183,9 +184,8 @@ const ta_optset ta_fuzz_optset = {"fuzz", "TARGET [seconds=N engine=E]",
 
 const ta_optset *const *ta_cli_optsets(size_t *out_count)
 {
-    static const ta_optset *const sets[] = {&ta_demo_optset, &ta_sid_optset, &ta_sd_optset,
-                                            &ta_gate_optset, &ta_list_optset,
-                                            &ta_selfcheck_optset};
+    static const ta_optset *const sets[] = {&ta_demo_optset, &ta_sid_optset,  &ta_sd_optset,
+                                            &ta_gate_optset, &ta_list_optset, &ta_selfcheck_optset};
     *out_count = TA_N(sets);
     return sets;
 }

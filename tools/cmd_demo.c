@@ -33,10 +33,14 @@ static int ta_demo_listed(const char *list, const char *id)
 static char ta_demo_cell(const ta_sid_report *r, size_t rule, ta_severity sev)
 {
     switch (ta_sid_report_rule(r, (ta_sid_rule)rule)) {
-    case TA_SID_FOUND: return sev == TA_SEV_ERROR ? 'E' : sev == TA_SEV_WARNING ? 'W' : 'i';
-    case TA_SID_PASS: return '.';
-    case TA_SID_INCOMPLETE: return '?';
-    default: return ' ';
+    case TA_SID_FOUND:
+        return sev == TA_SEV_ERROR ? 'E' : sev == TA_SEV_WARNING ? 'W' : 'i';
+    case TA_SID_PASS:
+        return '.';
+    case TA_SID_INCOMPLETE:
+        return '?';
+    default:
+        return ' ';
     }
 }
 
@@ -80,8 +84,7 @@ static int ta_demo_sid(uint64_t ids, uint64_t seed)
                 snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s",
                          rules[k].id);
             if (found && !expected)
-                snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " %s",
-                         rules[k].id);
+                snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " %s", rules[k].id);
         }
         if (missing[0] || extra[0]) {
             unexpected++;
@@ -145,7 +148,9 @@ static int ta_demo_driver(const ta_sd_driver *d, uint64_t seed)
     }
     printf("%-16s %3zu/%-3zu pass  %-10s %s%s\n", d->name, n - fails, n,
            (d->flags & TA_SD_CANARY) ? (bad ? "NOT CAUGHT" : "caught")
-           : bad ? "UNEXPECTED" : fails ? "see README" : "conformant",
+           : bad                     ? "UNEXPECTED"
+           : fails                   ? "see README"
+                                     : "conformant",
            fails ? "fails: " : "", failing);
     ta_sd_report_free(r);
     return bad;
@@ -158,7 +163,8 @@ static int ta_demo_shutdown(uint64_t seed)
     int unexpected = 0;
 
     printf("== shutdown drivers: %zu built-ins through the named matrix "
-           "(scenario x tls12/tls13 x client/server)\n", n);
+           "(scenario x tls12/tls13 x client/server)\n",
+           n);
     for (size_t i = 0; i < n; i++)
         unexpected += ta_demo_driver(&cat[i], seed);
     printf("one driver's full matrix: tlsaudit shutdown --builtin NAME\n\n");

@@ -32,8 +32,8 @@ void ta_cmd_gate_help(FILE *out)
             if (o->gate_key == NULL)
                 continue;
             ta_opt_range_text(o, 1, rng, sizeof(rng));
-            fprintf(out, "  %-8s %-11s %s%s%s (%s)\n", set->name, o->gate_key,
-                    o->name ? "as " : "", o->name ? o->name : o->help, o->name ? "" : "", rng);
+            fprintf(out, "  %-8s %-11s %s%s%s (%s)\n", set->name, o->gate_key, o->name ? "as " : "",
+                    o->name ? o->name : o->help, o->name ? "" : "", rng);
         }
     }
     fprintf(out, "\nexit: 0 pass, 1 open findings (or stale entries under --strict), 2 config,\n"
@@ -48,8 +48,7 @@ static double ta_gate_now(void)
 }
 
 /* The accept entry that covers finding f of subject s, or -1. */
-static int ta_gate_accepting(ta_gate_config *cfg, const ta_gate_subject *gs,
-                             const ta_finding *f)
+static int ta_gate_accepting(ta_gate_config *cfg, const ta_gate_subject *gs, const ta_finding *f)
 {
     for (size_t i = 0; i < cfg->naccepts; i++) {
         const ta_gate_accept *a = &cfg->accepts[i];
@@ -66,8 +65,8 @@ static int ta_gate_counts(const ta_finding *f, int strict)
     return f->severity == TA_SEV_ERROR || (strict && f->severity == TA_SEV_WARNING);
 }
 
-static void ta_gate_json(FILE *out, const ta_gate_config *cfg, const ta_gate_subject *gs,
-                         size_t n, int failed, double seconds)
+static void ta_gate_json(FILE *out, const ta_gate_config *cfg, const ta_gate_subject *gs, size_t n,
+                         int failed, double seconds)
 {
     ta_json j;
     ta_json_init(&j, out);
@@ -143,8 +142,8 @@ static void ta__gate_json(FILE *f, const void *arg)
 
 /* Write the reports; -1 (and a line on stderr) when a file cannot be written. */
 static int ta_gate_write(const char *junit, const char *sarif, const char *json,
-                         const ta_gate_config *cfg, const ta_gate_subject *gs, size_t n,
-                         int failed, double secs)
+                         const ta_gate_config *cfg, const ta_gate_subject *gs, size_t n, int failed,
+                         double secs)
 {
     ta__gate_doc doc = {cfg, gs, n, failed, secs};
     ta_subject_report *reps = calloc(n ? n : 1, sizeof(*reps));
@@ -282,7 +281,8 @@ int ta_cmd_gate(int argc, char **argv)
         for (size_t k = 0; k < nf && !quiet; k++) {
             const ta_finding *f = &gs[i].rep.findings[k];
             if (gs[i].accepted[k])
-                fprintf(tty, "       accepted %-20s %.100s\n", ta_cli_escape(f->rule, e1, sizeof(e1)),
+                fprintf(tty, "       accepted %-20s %.100s\n",
+                        ta_cli_escape(f->rule, e1, sizeof(e1)),
                         ta_cli_escape(cfg.accepts[gs[i].accepted[k] - 1].reason, e2, sizeof(e2)));
             else
                 fprintf(tty, "       %-7s  %-20s %.160s\n       reproduce: %s\n",

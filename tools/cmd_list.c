@@ -26,8 +26,8 @@ static void ta_list_drivers(void)
 
     printf("shutdown drivers (tlsaudit shutdown --builtin NAME):\n");
     for (size_t i = 0; i < n; i++) {
-        printf("  %-16s %s%s\n", cat[i].name,
-               (cat[i].flags & TA_SD_CANARY) ? "[canary] " : "", cat[i].summary);
+        printf("  %-16s %s%s\n", cat[i].name, (cat[i].flags & TA_SD_CANARY) ? "[canary] " : "",
+               cat[i].summary);
         if ((cat[i].flags & TA_SD_CANARY) && cat[i].caught_by && cat[i].caught_by[0])
             printf("  %-16s caught by: %s\n", "", cat[i].caught_by);
     }
@@ -44,9 +44,8 @@ static void ta_list_rules(void)
     const ta_sd_rule_info *sd = ta_sd_rule_table(&n);
     printf("rules of 'tlsaudit shutdown':\n");
     for (size_t i = 0; i < n; i++)
-        printf("  %-26s %-7s %s%s%s%s\n", sd[i].id, ta_severity_name(sd[i].severity),
-               sd[i].help, sd[i].source[0] ? " [" : "", sd[i].source,
-               sd[i].source[0] ? "]" : "");
+        printf("  %-26s %-7s %s%s%s%s\n", sd[i].id, ta_severity_name(sd[i].severity), sd[i].help,
+               sd[i].source[0] ? " [" : "", sd[i].source, sd[i].source[0] ? "]" : "");
 }
 
 static void ta_list_scenarios(void)
@@ -86,7 +85,9 @@ int ta_cmd_list(int argc, char **argv)
             return TA_EXIT_OK;
     }
     if (argc == 2)
-        return ta_cli_usage_error("list", "unknown part '%s' (callbacks, drivers, rules, "
-                                  "scenarios)", argv[1]);
+        return ta_cli_usage_error("list",
+                                  "unknown part '%s' (callbacks, drivers, rules, "
+                                  "scenarios)",
+                                  argv[1]);
     return TA_EXIT_OK;
 }

@@ -58,8 +58,7 @@ int ta_cmd_selfcheck(int argc, char **argv)
         fprintf(stderr, "tlsaudit selfcheck: %s\n", ta_error_format(ebuf, sizeof(ebuf)));
         return TA_EXIT_USAGE;
     }
-    printf("tlsaudit selfcheck: memory-BIO pair, %s randomness\n",
-           seeded ? "seeded" : "OS");
+    printf("tlsaudit selfcheck: memory-BIO pair, %s randomness\n", seeded ? "seeded" : "OS");
     for (int v = 0; v < TA_TLS_COUNT; v++) {
         for (int m = 0; m < TA_MODE_COUNT; m++) {
             const char *why = ta_selfcheck_case(env, (ta_tls)v, (ta_mode)m);

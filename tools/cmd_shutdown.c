@@ -143,7 +143,8 @@ int ta_cmd_shutdown(int argc, char **argv)
     if (ta_cli_sd_apply(&v, 0, &o, why, sizeof(why)) != 0)
         return ta_cli_usage_error("shutdown", "%s", why);
     if ((builtin != NULL) == (lib != NULL))
-        return ta_cli_usage_error("shutdown", "give exactly one of --builtin NAME or --lib FILE.so");
+        return ta_cli_usage_error("shutdown",
+                                  "give exactly one of --builtin NAME or --lib FILE.so");
     if ((lib != NULL) != (symbol != NULL))
         return ta_cli_usage_error("shutdown", "--lib and --symbol go together");
     if (ta_opt_get(&v, "--depth")->given && !exhaustive)

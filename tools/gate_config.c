@@ -148,8 +148,8 @@ static int ta_gate_item_opts(ta__gate_ctx *c, ta_gate_item *it, char **words, si
         int k = ta_opt_key_index(set, words[i]);
         if (k < 0) {
             ta_gate_keys(set, keys, sizeof(keys));
-            return ta_gate_err(c, "key '%s' is not an option of %s lines; options: %s",
-                               words[i], set->name, keys);
+            return ta_gate_err(c, "key '%s' is not an option of %s lines; options: %s", words[i],
+                               set->name, keys);
         }
         const ta_opt *o = &set->opts[k];
         if (it->vals.v[k].given)
@@ -214,11 +214,13 @@ static int ta_gate_item_check(ta__gate_ctx *c, ta_gate_item *it)
         return ta_gate_err(c, "quotes are not allowed in '%s'", it->subject);
     if (it->kind == TA_GATE_FUZZ) {
         if (strspn(it->subject, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(it->subject))
-            return ta_gate_err(c, "fuzz target '%s' is not a target name (letters, digits, "
-                               "'_', '-')", it->subject);
+            return ta_gate_err(c,
+                               "fuzz target '%s' is not a target name (letters, digits, "
+                               "'_', '-')",
+                               it->subject);
         if (access("tools/fuzz", X_OK) != 0)
             return ta_gate_err(c, "fuzz lines need tlsaudit's source tree (tools/fuzz) as the "
-                               "current directory");
+                                  "current directory");
         return 0;
     }
     /* replay: corpus/<target>[/regressions]; the target is the directory's name. */
@@ -251,21 +253,26 @@ static int ta_gate_item_check(ta__gate_ctx *c, ta_gate_item *it)
         return ta_gate_err(c, "out of memory");
     snprintf(it->program, plen, "%.*sfuzz/%s-replay", dl, c->self, t);
     if (access(it->program, X_OK) != 0)
-        return ta_gate_err(c, "no replay program for target '%s' (looked for %s); set "
-                           "target=NAME", t, it->program);
+        return ta_gate_err(c,
+                           "no replay program for target '%s' (looked for %s); set "
+                           "target=NAME",
+                           t, it->program);
     return 0;
 }
 
-static int ta_gate_line(ta__gate_ctx *c, ta_gate_config *cfg, char **w, size_t n,
-                        size_t *cap_items, size_t *cap_acc)
+static int ta_gate_line(ta__gate_ctx *c, ta_gate_config *cfg, char **w, size_t n, size_t *cap_items,
+                        size_t *cap_acc)
 {
     if (strcmp(w[0], "report") == 0) {
         char **dst = NULL;
         if (n != 3)
             return ta_gate_err(c, "'report' takes a format and a file: report junit out.xml");
-        if (strcmp(w[1], "junit") == 0) dst = &cfg->junit;
-        else if (strcmp(w[1], "sarif") == 0) dst = &cfg->sarif;
-        else if (strcmp(w[1], "json") == 0) dst = &cfg->json;
+        if (strcmp(w[1], "junit") == 0)
+            dst = &cfg->junit;
+        else if (strcmp(w[1], "sarif") == 0)
+            dst = &cfg->sarif;
+        else if (strcmp(w[1], "json") == 0)
+            dst = &cfg->json;
         else
             return ta_gate_err(c, "unknown report format '%s'; use junit, sarif or json", w[1]);
         if (*dst != NULL)
@@ -287,8 +294,8 @@ static int ta_gate_line(ta__gate_ctx *c, ta_gate_config *cfg, char **w, size_t n
         }
         if (reason[0] == '\0')
             return ta_gate_err(c, "accepting %s needs a non-empty reason=\"...\"", w[1]);
-        if (ta_gate_grow((void **)&cfg->accepts, &cfg->naccepts, cap_acc,
-                         sizeof(*cfg->accepts)) != 0)
+        if (ta_gate_grow((void **)&cfg->accepts, &cfg->naccepts, cap_acc, sizeof(*cfg->accepts))
+            != 0)
             return ta_gate_err(c, "out of memory");
         ta_gate_accept *a = &cfg->accepts[cfg->naccepts - 1];
         a->line = c->line;
@@ -302,8 +309,10 @@ static int ta_gate_line(ta__gate_ctx *c, ta_gate_config *cfg, char **w, size_t n
         if (strcmp(w[0], ta_gate_kinds[k]) == 0)
             kind = (int)k;
     if (kind < 0)
-        return ta_gate_err(c, "unknown directive '%s'; use sid, shutdown, replay, fuzz, accept "
-                           "or report", w[0]);
+        return ta_gate_err(c,
+                           "unknown directive '%s'; use sid, shutdown, replay, fuzz, accept "
+                           "or report",
+                           w[0]);
     if (n < 2)
         return ta_gate_err(c, "'%s' needs a subject", w[0]);
     if (ta_gate_grow((void **)&cfg->items, &cfg->nitems, cap_items, sizeof(*cfg->items)) != 0)
@@ -360,7 +369,7 @@ int ta_gate_config_load(const char *path, const char *self, ta_gate_config *cfg,
     c.line = 0;
     if (rc == 0 && cfg->nitems == 0)
         rc = ta_gate_err(&c, "nothing to check; add at least one sid, shutdown, replay or "
-                         "fuzz line");
+                             "fuzz line");
     if (rc != 0)
         ta_gate_config_free(cfg);
     return rc;

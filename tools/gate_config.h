@@ -13,11 +13,11 @@ typedef enum { TA_GATE_SID, TA_GATE_SHUTDOWN, TA_GATE_REPLAY, TA_GATE_FUZZ } ta_
  * holds can overrun a fixed array. */
 typedef struct ta_gate_item {
     ta_gate_kind kind;
-    char *subject;    /* builtin:NAME | lib:FILE:SYMBOL | a directory | a target */
-    char *lib;        /* lib: subjects: FILE (a name without '/' as "./NAME") */
-    char *symbol;     /* and SYMBOL; NULL for the others */
-    char *program;    /* replay: the replay program; fuzz: the tools/fuzz command */
-    ta_optvals vals;  /* the line's KEY=VALUE, checked against its kind's option table */
+    char *subject;   /* builtin:NAME | lib:FILE:SYMBOL | a directory | a target */
+    char *lib;       /* lib: subjects: FILE (a name without '/' as "./NAME") */
+    char *symbol;    /* and SYMBOL; NULL for the others */
+    char *program;   /* replay: the replay program; fuzz: the tools/fuzz command */
+    ta_optvals vals; /* the line's KEY=VALUE, checked against its kind's option table */
     int line;
 } ta_gate_item;
 
@@ -54,18 +54,16 @@ const char *ta_gate_kind_name(ta_gate_kind k);
 typedef struct ta_gate_subject {
     ta_subject_report rep;
     const ta_gate_item *item;
-    int *accepted;      /* per finding: index+1 of the accept entry, 0 if none */
+    int *accepted; /* per finding: index+1 of the accept entry, 0 if none */
     double seconds;
-    char error[2200];   /* the item could not run (harness failure), truncated to fit */
+    char error[2200]; /* the item could not run (harness failure), truncated to fit */
 } ta_gate_subject;
 
 /* Run one (checked) item into gs: its report, or gs->error and -1 when it could
  * not run (exit 2). */
 int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int strict,
                     ta_gate_subject *gs);
-int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it,
-                         ta_gate_subject *gs);
-int ta_gate_run_program(const ta_gate_config *cfg, const ta_gate_item *it,
-                        ta_gate_subject *gs);
+int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it, ta_gate_subject *gs);
+int ta_gate_run_program(const ta_gate_config *cfg, const ta_gate_item *it, ta_gate_subject *gs);
 
 #endif

@@ -55,8 +55,7 @@ int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int stric
     return 0;
 }
 
-int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it,
-                         ta_gate_subject *gs)
+int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it, ta_gate_subject *gs)
 {
     ta_sd_opts o;
     const ta_sd_driver *d = NULL;
@@ -89,9 +88,11 @@ int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it,
             return ta_gate_fail(cfg, it, gs, "out of memory");
         ta_check *c = &gs->rep.checks[gs->rep.nchecks++];
         snprintf(c->name, sizeof(c->name), "exhaustive/depth-%u", (unsigned)depth->u);
-        snprintf(c->message, sizeof(c->message), "%llu schedules explored, %llu distinct, "
-                 "0 violations, %.1fs", (unsigned long long)stats.explored,
-                 (unsigned long long)stats.distinct, stats.seconds);
+        snprintf(c->message, sizeof(c->message),
+                 "%llu schedules explored, %llu distinct, "
+                 "0 violations, %.1fs",
+                 (unsigned long long)stats.explored, (unsigned long long)stats.distinct,
+                 stats.seconds);
         if (d != NULL)
             ta_subject_locate(&gs->rep, *(void *const *)&d->step, NULL);
         return 0;
@@ -113,8 +114,7 @@ int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it,
 
 /* replay and fuzz items run programs: a check whose outcome is their exit code.
  * Their subjects and keys were checked (no quotes, names of [a-z0-9_-]). */
-int ta_gate_run_program(const ta_gate_config *cfg, const ta_gate_item *it,
-                        ta_gate_subject *gs)
+int ta_gate_run_program(const ta_gate_config *cfg, const ta_gate_item *it, ta_gate_subject *gs)
 {
     char line[512], tail[4][512] = {{0}};
     const char *rule = it->kind == TA_GATE_REPLAY ? "REPLAY-FAILED" : "FUZZ-FINDING";
@@ -141,8 +141,7 @@ int ta_gate_run_program(const ta_gate_config *cfg, const ta_gate_item *it,
     }
     int status = pclose(p);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-    if (ta_subject_report_init(&gs->rep, ta_gate_kind_name(it->kind), it->subject, 1, 1)
-        != TA_OK) {
+    if (ta_subject_report_init(&gs->rep, ta_gate_kind_name(it->kind), it->subject, 1, 1) != TA_OK) {
         free(cmd);
         return ta_gate_fail(cfg, it, gs, "out of memory");
     }

@@ -39,8 +39,7 @@ static int gen_mkdir(const char *path)
 }
 
 /* Write (or, with --check, compare) one seed. */
-static int gen_seed(gen *g, const char *target, const char *name, const uint8_t *buf,
-                    size_t len)
+static int gen_seed(gen *g, const char *target, const char *name, const uint8_t *buf, size_t len)
 {
     char path[1024];
     uint8_t old[4096];
@@ -151,8 +150,7 @@ static void gen_sid_script(ta_fuzz_sid *s, unsigned calls, const uint8_t *answer
 /* Shape an input towards a rule the catalog says an entry breaks. */
 static void gen_sid_aim(ta_fuzz_sid *s, const char *rule)
 {
-    static const uint8_t collide[] = {TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN,
-                                      TA_FUZZ_CACHE_FREE};
+    static const uint8_t collide[] = {TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_FREE};
     static const uint8_t all_taken[] = {TA_FUZZ_CACHE_ALL_TAKEN};
 
     gen_sid_script(s, 4, NULL, 0);
@@ -217,7 +215,12 @@ static int gen_sid(gen *g)
         {"check-bounds-len31", TA_TLS13, 31, 1, 1, 0, {0}},
         {"check-unique", TA_TLS13, 32, 1, 16, 0, {0}},
         {"check-taken", TA_TLS13, 32, 1, 2, 1, {TA_FUZZ_CACHE_ALL_TAKEN}},
-        {"check-firstk", TA_TLS13, 32, 1, 2, 4,
+        {"check-firstk",
+         TA_TLS13,
+         32,
+         1,
+         2,
+         4,
          {TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_TAKEN, TA_FUZZ_CACHE_FREE}},
         {"check-threads", TA_TLS13, 32, 4, 64, 0, {0}},
         {"check-e2e-tls12-noticket", TA_TLS12, 32, 1, 4, 0, {0}},
@@ -253,8 +256,7 @@ int main(int argc, char **argv)
         return 2;
     if (gen_shutdown(&g) != 0 || gen_sid(&g) != 0)
         return 2;
-    printf("gen-corpus: %zu written, %zu unchanged%s", g.written, g.same,
-           g.check ? "" : "\n");
+    printf("gen-corpus: %zu written, %zu unchanged%s", g.written, g.same, g.check ? "" : "\n");
     if (g.check)
         printf(", %zu stale\n", g.stale);
     return g.stale ? 1 : 0;

@@ -7,16 +7,16 @@
 #include "cli.h"
 
 static const ta_cli_cmd ta_cmds[] = {
-    {"demo", "audit every built-in callback and driver and print the tables",
-     ta_cmd_demo, ta_cmd_demo_help},
-    {"sid", "audit a session-id generator callback (SSL_CTX_set_generate_session_id)",
-     ta_cmd_sid, ta_cmd_sid_help},
-    {"shutdown", "check a shutdown driver against every ordering of peer events",
-     ta_cmd_shutdown, ta_cmd_shutdown_help},
+    {"demo", "audit every built-in callback and driver and print the tables", ta_cmd_demo,
+     ta_cmd_demo_help},
+    {"sid", "audit a session-id generator callback (SSL_CTX_set_generate_session_id)", ta_cmd_sid,
+     ta_cmd_sid_help},
+    {"shutdown", "check a shutdown driver against every ordering of peer events", ta_cmd_shutdown,
+     ta_cmd_shutdown_help},
     {"gate", "run the audits a config file lists; exit 0 only without unaccepted findings",
      ta_cmd_gate, ta_cmd_gate_help},
-    {"list", "list the built-in callbacks, drivers, rules and scenarios",
-     ta_cmd_list, ta_cmd_list_help},
+    {"list", "list the built-in callbacks, drivers, rules and scenarios", ta_cmd_list,
+     ta_cmd_list_help},
     {"selfcheck", "handshake, transfer and close over the memory-BIO pair, every mode",
      ta_cmd_selfcheck, ta_cmd_selfcheck_help},
 };
@@ -40,9 +40,8 @@ int ta_cli_usage_error(const char *cmd, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     /* The message quotes what the user (or a gate config) gave: one line, always. */
-    fprintf(stderr, "tlsaudit%s%s: %s; see 'tlsaudit%s%s --help'\n", cmd ? " " : "",
-            cmd ? cmd : "", ta_cli_escape(msg, esc, sizeof(esc)), cmd ? " " : "",
-            cmd ? cmd : "");
+    fprintf(stderr, "tlsaudit%s%s: %s; see 'tlsaudit%s%s --help'\n", cmd ? " " : "", cmd ? cmd : "",
+            ta_cli_escape(msg, esc, sizeof(esc)), cmd ? " " : "", cmd ? cmd : "");
     return TA_EXIT_USAGE;
 }
 

@@ -14,13 +14,25 @@
 #include "tlsaudit.h"
 
 #if defined(HOSTILE_LOAD_CTOR_EXIT0)
-__attribute__((constructor)) static void hostile_ctor(void) { exit(0); }
+__attribute__((constructor)) static void hostile_ctor(void)
+{
+    exit(0);
+}
 #elif defined(HOSTILE_LOAD_CTOR_SEGV)
-__attribute__((constructor)) static void hostile_ctor(void) { raise(SIGSEGV); }
+__attribute__((constructor)) static void hostile_ctor(void)
+{
+    raise(SIGSEGV);
+}
 #elif defined(HOSTILE_LOAD_CTOR_CHDIR)
-__attribute__((constructor)) static void hostile_ctor(void) { (void)!chdir("/"); }
+__attribute__((constructor)) static void hostile_ctor(void)
+{
+    (void)!chdir("/");
+}
 #elif defined(HOSTILE_LOAD_DTOR_EXIT0)
-__attribute__((destructor)) static void hostile_dtor(void) { _exit(0); }
+__attribute__((destructor)) static void hostile_dtor(void)
+{
+    _exit(0);
+}
 #endif
 
 int hostile_load_constant(SSL *ssl, unsigned char *id, unsigned int *id_len)

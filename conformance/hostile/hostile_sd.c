@@ -16,7 +16,9 @@
 
 #include "tlsaudit.h"
 
-typedef struct { int sent; } st_t;
+typedef struct {
+    int sent;
+} st_t;
 
 /* Sends close_notify, then waits (correct up to the point where it misbehaves). */
 static ta_sd_answer polite(SSL *ssl, ta_sd_event ev, st_t *st)
@@ -87,24 +89,24 @@ static ta_sd_answer step_polite(SSL *ssl, ta_sd_event ev, void *state)
     return polite(ssl, ev, state);
 }
 
-const ta_sd_driver hostile_sd_exit0 = {"exit0", "exit(0) when the peer's bytes arrive",
-                                       sizeof(st_t), step_exit0, 0, ""};
-const ta_sd_driver hostile_sd__exit3 = {"_exit3", "_exit(3) when the peer's bytes arrive",
-                                        sizeof(st_t), step__exit3, 0, ""};
-const ta_sd_driver hostile_sd_segv = {"segv", "a segfault when the peer's bytes arrive",
-                                      sizeof(st_t), step_segv, 0, ""};
-const ta_sd_driver hostile_sd_hang = {"hang", "never returns once the peer's bytes arrive",
-                                      sizeof(st_t), step_hang, 0, ""};
-const ta_sd_driver hostile_sd_kill_group = {"kill-group", "kill(0, SIGTERM) on bytes",
-                                            sizeof(st_t), step_kill_group, 0, ""};
-const ta_sd_driver hostile_sd_flood = {"flood", "1 MB on stderr per step", sizeof(st_t),
-                                       step_flood, 0, ""};
+const ta_sd_driver hostile_sd_exit0 = {
+    "exit0", "exit(0) when the peer's bytes arrive", sizeof(st_t), step_exit0, 0, ""};
+const ta_sd_driver hostile_sd__exit3 = {
+    "_exit3", "_exit(3) when the peer's bytes arrive", sizeof(st_t), step__exit3, 0, ""};
+const ta_sd_driver hostile_sd_segv = {
+    "segv", "a segfault when the peer's bytes arrive", sizeof(st_t), step_segv, 0, ""};
+const ta_sd_driver hostile_sd_hang = {
+    "hang", "never returns once the peer's bytes arrive", sizeof(st_t), step_hang, 0, ""};
+const ta_sd_driver hostile_sd_kill_group = {
+    "kill-group", "kill(0, SIGTERM) on bytes", sizeof(st_t), step_kill_group, 0, ""};
+const ta_sd_driver hostile_sd_flood = {
+    "flood", "1 MB on stderr per step", sizeof(st_t), step_flood, 0, ""};
 /* Asks for more state than any machine has. */
-const ta_sd_driver hostile_sd_huge_state = {"huge-state", "state_size of 2^62 bytes",
-                                            (size_t)1 << 62, step_polite, 0, ""};
+const ta_sd_driver hostile_sd_huge_state = {
+    "huge-state", "state_size of 2^62 bytes", (size_t)1 << 62, step_polite, 0, ""};
 /* A terminal escape sequence in its name. */
-const ta_sd_driver hostile_sd_escape_name = {"evil\033[2J\033[31mname", "", sizeof(st_t),
-                                             step_polite, 0, ""};
+const ta_sd_driver hostile_sd_escape_name = {
+    "evil\033[2J\033[31mname", "", sizeof(st_t), step_polite, 0, ""};
 
 /* A function where a driver (a data object) belongs. */
 int hostile_sd_a_function(void)

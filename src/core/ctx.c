@@ -33,9 +33,18 @@ static const char *const ta__role_names[] = {"client", "server"};
 
 #define TA__NAME_OF(table, i, n) ((unsigned)(i) < (n) ? (table)[(i)] : "?")
 
-const char *ta_tls_name(ta_tls v) { return TA__NAME_OF(ta__tls_names, v, TA_TLS_COUNT); }
-const char *ta_mode_name(ta_mode m) { return TA__NAME_OF(ta__mode_names, m, TA_MODE_COUNT); }
-const char *ta_role_name(ta_role r) { return TA__NAME_OF(ta__role_names, r, TA_ROLE_COUNT); }
+const char *ta_tls_name(ta_tls v)
+{
+    return TA__NAME_OF(ta__tls_names, v, TA_TLS_COUNT);
+}
+const char *ta_mode_name(ta_mode m)
+{
+    return TA__NAME_OF(ta__mode_names, m, TA_MODE_COUNT);
+}
+const char *ta_role_name(ta_role r)
+{
+    return TA__NAME_OF(ta__role_names, r, TA_ROLE_COUNT);
+}
 
 static int ta__lookup(const char *const *table, int n, const char *name)
 {
@@ -45,14 +54,23 @@ static int ta__lookup(const char *const *table, int n, const char *name)
     return -1;
 }
 
-int ta_tls_from_name(const char *n) { return ta__lookup(ta__tls_names, TA_TLS_COUNT, n); }
-int ta_mode_from_name(const char *n) { return ta__lookup(ta__mode_names, TA_MODE_COUNT, n); }
-int ta_role_from_name(const char *n) { return ta__lookup(ta__role_names, TA_ROLE_COUNT, n); }
+int ta_tls_from_name(const char *n)
+{
+    return ta__lookup(ta__tls_names, TA_TLS_COUNT, n);
+}
+int ta_mode_from_name(const char *n)
+{
+    return ta__lookup(ta__mode_names, TA_MODE_COUNT, n);
+}
+int ta_role_from_name(const char *n)
+{
+    return ta__lookup(ta__role_names, TA_ROLE_COUNT, n);
+}
 
 /* ------------------------------------------------------------ PSK callbacks */
 
-static unsigned int ta__psk_server_cb(SSL *ssl, const char *identity,
-                                      unsigned char *psk, unsigned int max_psk_len)
+static unsigned int ta__psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                      unsigned int max_psk_len)
 {
     (void)ssl;
     if (identity == NULL || strcmp(identity, ta_psk_identity) != 0
@@ -103,8 +121,8 @@ static int ta__psk13_find_cb(SSL *ssl, const unsigned char *identity, size_t ide
     return *sess != NULL;
 }
 
-static int ta__psk13_use_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
-                            size_t *idlen, SSL_SESSION **sess)
+static int ta__psk13_use_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen,
+                            SSL_SESSION **sess)
 {
     (void)md;
     *sess = ta__psk13_session(ssl);
@@ -134,7 +152,8 @@ static ta_status ta__ctx_configure(ta_ctx *c, const ta_ctx_opts *opts)
     if (opts->server_cache_off)
         SSL_CTX_set_session_cache_mode(c->server, SSL_SESS_CACHE_OFF);
     /* The client keeps sessions only where a test asks for them. */
-    SSL_CTX_set_session_cache_mode(c->client, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_set_session_cache_mode(c->client,
+                                   SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 
     if (c->mode == TA_MODE_PSK) {
         if (c->version == TA_TLS12) {
@@ -258,9 +277,27 @@ void ta_ctx_free(ta_ctx *c)
     free(c);
 }
 
-SSL_CTX *ta_ctx_server(ta_ctx *c) { return c->server; }
-SSL_CTX *ta_ctx_client(ta_ctx *c) { return c->client; }
-ta_tls ta_ctx_version(const ta_ctx *c) { return c->version; }
-ta_mode ta_ctx_mode(const ta_ctx *c) { return c->mode; }
-ta_env *ta_ctx_env(const ta_ctx *c) { return c->env; }
-SSL_SESSION *ta_ctx_session(ta_ctx *c) { return c->session; }
+SSL_CTX *ta_ctx_server(ta_ctx *c)
+{
+    return c->server;
+}
+SSL_CTX *ta_ctx_client(ta_ctx *c)
+{
+    return c->client;
+}
+ta_tls ta_ctx_version(const ta_ctx *c)
+{
+    return c->version;
+}
+ta_mode ta_ctx_mode(const ta_ctx *c)
+{
+    return c->mode;
+}
+ta_env *ta_ctx_env(const ta_ctx *c)
+{
+    return c->env;
+}
+SSL_SESSION *ta_ctx_session(ta_ctx *c)
+{
+    return c->session;
+}

@@ -5,10 +5,10 @@
 #include "internal.h"
 
 struct ta_env {
-    OSSL_LIB_CTX *libctx;    /* NULL: OpenSSL's default context */
-    OSSL_PROVIDER *deflt;    /* the default provider, in a private context */
-    OSSL_PROVIDER *seeded;   /* our RAND provider, in a private context */
-    EVP_PKEY *key;           /* made on first use, see keys.c */
+    OSSL_LIB_CTX *libctx;  /* NULL: OpenSSL's default context */
+    OSSL_PROVIDER *deflt;  /* the default provider, in a private context */
+    OSSL_PROVIDER *seeded; /* our RAND provider, in a private context */
+    EVP_PKEY *key;         /* made on first use, see keys.c */
     X509 *cert;
 };
 

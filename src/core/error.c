@@ -12,10 +12,9 @@ static _Thread_local ta_error ta__last;
 static const struct {
     int code;
     const char *name, *text;
-} ta__errors[] = {
-    {TA_OK, "TA_OK", "success"},
+} ta__errors[] = {{TA_OK, "TA_OK", "success"},
 #define TA__ROW(name, value, text) {name, #name, text},
-    TA_ERROR_TABLE(TA__ROW)
+                  TA_ERROR_TABLE(TA__ROW)
 #undef TA__ROW
 };
 
@@ -54,8 +53,7 @@ static const char *ta__short_file(const char *f)
     return s ? s : f;
 }
 
-int ta__error_set(int code, int with_ossl, const char *file, int line,
-                  const char *fmt, ...)
+int ta__error_set(int code, int with_ossl, const char *file, int line, const char *fmt, ...)
 {
     ta_error *e = &ta__last;
     va_list ap;
@@ -76,8 +74,7 @@ int ta__error_set(int code, int with_ossl, const char *file, int line,
             if (r != NULL)
                 snprintf(e->ossl_reason, sizeof(e->ossl_reason), "%s", r);
             else
-                snprintf(e->ossl_reason, sizeof(e->ossl_reason), "reason %d",
-                         ERR_GET_REASON(err));
+                snprintf(e->ossl_reason, sizeof(e->ossl_reason), "reason %d", ERR_GET_REASON(err));
         }
     }
     /* A stale entry must never be read as the result of a later call. */
@@ -96,11 +93,10 @@ const char *ta_error_format(char *buf, size_t len)
     if (e->code == TA_E_LOAD) /* the user's object, said in one line: no source location */
         snprintf(buf, len, "%s", e->message);
     else if (e->ossl_reason[0] != '\0')
-        snprintf(buf, len, "%s:%d: %s (OpenSSL: %s)", e->file ? e->file : "?",
-                 e->line, e->message, e->ossl_reason);
+        snprintf(buf, len, "%s:%d: %s (OpenSSL: %s)", e->file ? e->file : "?", e->line, e->message,
+                 e->ossl_reason);
     else
-        snprintf(buf, len, "%s:%d: %s", e->file ? e->file : "?", e->line,
-                 e->message);
+        snprintf(buf, len, "%s:%d: %s", e->file ? e->file : "?", e->line, e->message);
     return buf;
 }
 
@@ -113,9 +109,12 @@ const char *ta_severity_name(ta_severity s)
 const char *ta_verdict_name(ta_verdict v)
 {
     switch (v) {
-    case TA_VERDICT_PASS: return "pass";
-    case TA_VERDICT_FAIL: return "fail";
-    case TA_VERDICT_INCOMPLETE: return "incomplete";
+    case TA_VERDICT_PASS:
+        return "pass";
+    case TA_VERDICT_FAIL:
+        return "fail";
+    case TA_VERDICT_INCOMPLETE:
+        return "incomplete";
     }
     return "?";
 }

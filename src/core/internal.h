@@ -12,47 +12,45 @@
 
 /* Record an error in the thread's last-error record and return code.
  * with_ossl: copy (and clear) the OpenSSL error queue into the record. */
-int ta__error_set(int code, int with_ossl, const char *file, int line,
-                  const char *fmt, ...) TA_PRINTF(5, 6);
+int ta__error_set(int code, int with_ossl, const char *file, int line, const char *fmt, ...)
+    TA_PRINTF(5, 6);
 
 /* Strip the build directory from __FILE__ so records say "src/pair.c". */
 #define TA__FILE (__FILE__)
 
 /* Fail the current function with code and a message. */
-#define TA_BAIL(code, ...) \
-    return ta__error_set((code), 0, TA__FILE, __LINE__, __VA_ARGS__)
+#define TA_BAIL(code, ...) return ta__error_set((code), 0, TA__FILE, __LINE__, __VA_ARGS__)
 
 /* Fail with TA_E_OSSL, recording OpenSSL's queued error. */
-#define TA_BAIL_OSSL(...) \
-    return ta__error_set(TA_E_OSSL, 1, TA__FILE, __LINE__, __VA_ARGS__)
+#define TA_BAIL_OSSL(...) return ta__error_set(TA_E_OSSL, 1, TA__FILE, __LINE__, __VA_ARGS__)
 
 /* Fail unless cond holds. */
-#define TA_ENSURE(cond, code, ...)               \
-    do {                                         \
-        if (!(cond))                             \
-            TA_BAIL((code), __VA_ARGS__);        \
+#define TA_ENSURE(cond, code, ...)        \
+    do {                                  \
+        if (!(cond))                      \
+            TA_BAIL((code), __VA_ARGS__); \
     } while (0)
 
 /* Propagate a failed ta_status unchanged (the record is already set). */
-#define TA_GUARD(expr)                           \
-    do {                                         \
-        ta_status ta__s = (expr);                \
-        if (ta__s != TA_OK)                      \
-            return ta__s;                        \
+#define TA_GUARD(expr)            \
+    do {                          \
+        ta_status ta__s = (expr); \
+        if (ta__s != TA_OK)       \
+            return ta__s;         \
     } while (0)
 
 /* OpenSSL's "1 (or >0) is success" calls, e.g. TA_GUARD_OSSL(SSL_CTX_use_cert(...)). */
-#define TA_GUARD_OSSL(expr, ...)                 \
-    do {                                         \
-        if ((expr) <= 0)                         \
-            TA_BAIL_OSSL(__VA_ARGS__);           \
+#define TA_GUARD_OSSL(expr, ...)       \
+    do {                               \
+        if ((expr) <= 0)               \
+            TA_BAIL_OSSL(__VA_ARGS__); \
     } while (0)
 
 /* OpenSSL's pointer-returning calls. */
-#define TA_GUARD_PTR(expr, ...)                  \
-    do {                                         \
-        if ((expr) == NULL)                      \
-            TA_BAIL_OSSL(__VA_ARGS__);           \
+#define TA_GUARD_PTR(expr, ...)        \
+    do {                               \
+        if ((expr) == NULL)            \
+            TA_BAIL_OSSL(__VA_ARGS__); \
     } while (0)
 
 /* Seconds on the monotonic clock: deadlines, budgets and figures. */
@@ -79,7 +77,7 @@ void ta__buf_free(ta__buf *b);
 #define TA__REC_HEADER 5
 /* The header bytes as an initializer list: {TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2), ...}. */
 #define TA__REC_HEADER_BYTES(type, len) \
-    (type), TLS1_2_VERSION >> 8, TLS1_2_VERSION & 0xff, ((len) >> 8) & 0xff, (len) & 0xff
+    (type), TLS1_2_VERSION >> 8, TLS1_2_VERSION & 0xff, ((len) >> 8) & 0xff, (len)&0xff
 /* The length field of the header at h (TA__REC_HEADER bytes readable). */
 static inline size_t ta__rec_body_len(const uint8_t *h)
 {
@@ -103,7 +101,7 @@ static inline void ta__rec_put_header(uint8_t *h, uint8_t type, size_t body_len)
 /* Where the code under test lives: learnt where it is loaded (a child, see
  * runner.h), carried to the reports (report_subjects.c). */
 typedef struct ta__location {
-    char object[512];   /* "" when unknown */
+    char object[512];     /* "" when unknown */
     unsigned long offset; /* of the symbol in the object */
     char symbol[128];
 } ta__location;
@@ -125,8 +123,7 @@ void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *sce
 /* ta_sd_run_facts plus a hash of the end state and the number of actions that
  * changed nothing (the explorer prunes on both). */
 ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
-                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig,
-                         size_t *out_noops);
+                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig, size_t *out_noops);
 /* An authentic record of `type` in the peer's name (sd_forge.c); 0 when its keys
  * or sequence number cannot be known. */
 int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex,

@@ -14,9 +14,9 @@
 
 const char ta_psk_identity[] = "tlsaudit-psk";
 const unsigned char ta_psk_key[32] = {
-    0x74, 0x6c, 0x73, 0x61, 0x75, 0x64, 0x69, 0x74, 0x2d, 0x70, 0x73, 0x6b,
-    0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x6e, 0x6f, 0x74, 0x2d, 0x61, 0x2d, 0x73,
-    0x65, 0x63, 0x72, 0x65, 0x74, 0x21, 0x21, 0x21, /* "tlsaudit-psk-key-not-a-secret!!!" */
+    0x74, 0x6c, 0x73, 0x61, 0x75, 0x64, 0x69, 0x74, 0x2d, 0x70, 0x73,
+    0x6b, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x6e, 0x6f, 0x74, 0x2d, 0x61,
+    0x2d, 0x73, 0x65, 0x63, 0x72, 0x65, 0x74, 0x21, 0x21, 0x21, /* "tlsaudit-psk-key-not-a-secret!!!" */
 };
 
 static ta_status ta__make_cert(OSSL_LIB_CTX *libctx, EVP_PKEY *key, X509 **out)
@@ -30,12 +30,11 @@ static ta_status ta__make_cert(OSSL_LIB_CTX *libctx, EVP_PKEY *key, X509 **out)
         || X509_set_version(x, X509_VERSION_3) != 1
         || ASN1_TIME_set_string_X509(X509_getm_notBefore(x), "20200101000000Z") != 1
         || ASN1_TIME_set_string_X509(X509_getm_notAfter(x), "20991231235959Z") != 1
-        || X509_set_pubkey(x, key) != 1
-        || (name = X509_get_subject_name(x)) == NULL
+        || X509_set_pubkey(x, key) != 1 || (name = X509_get_subject_name(x)) == NULL
         || X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                      (const unsigned char *)"tlsaudit.test", -1, -1, 0) != 1
-        || X509_set_issuer_name(x, name) != 1
-        || X509_sign(x, key, EVP_sha256()) <= 0)
+                                      (const unsigned char *)"tlsaudit.test", -1, -1, 0)
+               != 1
+        || X509_set_issuer_name(x, name) != 1 || X509_sign(x, key, EVP_sha256()) <= 0)
         st = ta__error_set(TA_E_OSSL, 1, TA__FILE, __LINE__, "building the test certificate");
     if (st != TA_OK) {
         X509_free(x);

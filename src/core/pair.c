@@ -26,14 +26,14 @@ typedef struct ta__recs {
 struct ta_pair {
     ta_ctx *ctx;
     SSL *ssl[TA_ROLE_COUNT];
-    BIO *rbio[TA_ROLE_COUNT]; /* what each side reads */
-    BIO *wbio[TA_ROLE_COUNT]; /* what each side writes */
+    BIO *rbio[TA_ROLE_COUNT];              /* what each side reads */
+    BIO *wbio[TA_ROLE_COUNT];              /* what each side writes */
     ta__transport_end *end[TA_ROLE_COUNT]; /* what delivers to each side */
-    ta__buf queue[2];         /* per direction: collected, not yet delivered */
-    ta__buf transcript[2];    /* per direction: everything the sender wrote */
-    ta__recs recs[2];         /* per direction: record view */
+    ta__buf queue[2];                      /* per direction: collected, not yet delivered */
+    ta__buf transcript[2];                 /* per direction: everything the sender wrote */
+    ta__recs recs[2];                      /* per direction: record view */
     int closed[2];
-    int oom;                  /* an allocation failed inside a callback */
+    int oom; /* an allocation failed inside a callback */
 };
 
 ta_dir ta_dir_from(ta_role side)
@@ -53,27 +53,31 @@ static ta_role ta__receiver(ta_dir d)
 
 const char *ta_rec_kind_name(ta_rec_kind k)
 {
-    static const char *const names[] = {"handshake", "change_cipher_spec", "application_data",
-                                        "close_notify", "alert", "other"};
+    static const char *const names[] = {
+        "handshake", "change_cipher_spec", "application_data", "close_notify", "alert", "other"};
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
 static ta_rec_kind ta__kind_of(const ta_record *r)
 {
     switch (r->inner_type) {
-    case SSL3_RT_HANDSHAKE: return TA_REC_HANDSHAKE;
-    case SSL3_RT_CHANGE_CIPHER_SPEC: return TA_REC_CCS;
-    case SSL3_RT_APPLICATION_DATA: return TA_REC_APPDATA;
+    case SSL3_RT_HANDSHAKE:
+        return TA_REC_HANDSHAKE;
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        return TA_REC_CCS;
+    case SSL3_RT_APPLICATION_DATA:
+        return TA_REC_APPDATA;
     case SSL3_RT_ALERT:
         return r->alert_desc == SSL_AD_CLOSE_NOTIFY ? TA_REC_CLOSE_NOTIFY : TA_REC_ALERT;
-    default: return TA_REC_OTHER;
+    default:
+        return TA_REC_OTHER;
     }
 }
 
 /* OpenSSL reports every record it writes: the header (SSL3_RT_HEADER), then for
  * protected TLS 1.3 records the inner content type, then the message itself. */
-static void ta__msg_cb(int write_p, int version, int content_type, const void *buf,
-                       size_t len, SSL *ssl, void *arg)
+static void ta__msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                       SSL *ssl, void *arg)
 {
     ta_pair *p = arg;
     const uint8_t *b = buf;

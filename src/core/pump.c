@@ -44,8 +44,8 @@ static ta_status ta__io_fail(const char *what, ta_role side, const ta_io_result 
     if (r->err != 0)
         ERR_raise(ERR_GET_LIB(r->err), ERR_GET_REASON(r->err));
     return ta__error_set(TA_E_OSSL, r->err != 0, TA__FILE, __LINE__,
-                         "%s on the %s: ret %d, SSL_get_error %d", what, ta_role_name(side),
-                         r->ret, r->ssl_error);
+                         "%s on the %s: ret %d, SSL_get_error %d", what, ta_role_name(side), r->ret,
+                         r->ssl_error);
 }
 
 ta_status ta_pair_handshake(ta_pair *p, int max_steps)
@@ -76,8 +76,7 @@ ta_status ta_pair_handshake(ta_pair *p, int max_steps)
     TA_BAIL(TA_E_BOUND, "handshake not finished after %d steps", max_steps);
 }
 
-ta_status ta_pair_write(ta_pair *p, ta_role side, const void *buf, size_t len,
-                        int max_steps)
+ta_status ta_pair_write(ta_pair *p, ta_role side, const void *buf, size_t len, int max_steps)
 {
     SSL *ssl = ta_pair_ssl(p, side);
 
@@ -114,8 +113,7 @@ ta_status ta_pair_read(ta_pair *p, ta_role side, void *buf, size_t cap, size_t *
         if (!ta__retryable(&r))
             return ta__io_fail("read", side, &r);
     }
-    TA_BAIL(TA_E_BOUND, "read on the %s got nothing after %d steps", ta_role_name(side),
-            max_steps);
+    TA_BAIL(TA_E_BOUND, "read on the %s got nothing after %d steps", ta_role_name(side), max_steps);
 }
 
 /* The peer's part of a bidirectional close: read until our close_notify arrives
@@ -173,6 +171,6 @@ ta_status ta_pair_shutdown(ta_pair *p, ta_role side, int max_steps)
         TA_GUARD(ta__deliver_all(p));
         TA_GUARD(ta__peer_answer(p, peer));
     }
-    TA_BAIL(TA_E_BOUND, "shutdown of the %s not finished after %d steps",
-            ta_role_name(side), max_steps);
+    TA_BAIL(TA_E_BOUND, "shutdown of the %s not finished after %d steps", ta_role_name(side),
+            max_steps);
 }

@@ -99,8 +99,7 @@ static OSSL_FUNC_rand_gettable_ctx_params_fn ta__rand_gettable_ctx_params;
 static OSSL_FUNC_rand_set_ctx_params_fn ta__rand_set_ctx_params;
 static OSSL_FUNC_rand_settable_ctx_params_fn ta__rand_settable_ctx_params;
 
-static void *ta__rand_newctx(void *provctx, void *parent,
-                             const OSSL_DISPATCH *parent_dispatch)
+static void *ta__rand_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent_dispatch)
 {
     ta__prov *prov = provctx;
     ta__rand *r = calloc(1, sizeof(*r));
@@ -120,9 +119,8 @@ static void ta__rand_freectx(void *vr)
     free(vr);
 }
 
-static int ta__rand_instantiate(void *vr, unsigned int strength, int pr,
-                                const unsigned char *pstr, size_t pstr_len,
-                                const OSSL_PARAM params[])
+static int ta__rand_instantiate(void *vr, unsigned int strength, int pr, const unsigned char *pstr,
+                                size_t pstr_len, const OSSL_PARAM params[])
 {
     ta__rand *r = vr;
     (void)strength;
@@ -140,9 +138,8 @@ static int ta__rand_uninstantiate(void *vr)
     return 1;
 }
 
-static int ta__rand_generate(void *vr, unsigned char *out, size_t outlen,
-                             unsigned int strength, int pr,
-                             const unsigned char *adin, size_t adinlen)
+static int ta__rand_generate(void *vr, unsigned char *out, size_t outlen, unsigned int strength,
+                             int pr, const unsigned char *adin, size_t adinlen)
 {
     (void)strength;
     (void)pr;
@@ -274,13 +271,12 @@ ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **
 
     TA_GUARD_OSSL(OSSL_PROVIDER_add_builtin(libctx, TA__PROV_NAME, ta__prov_init),
                   "registering the %s provider", TA__PROV_NAME);
-    TA_GUARD_PTR(prov = OSSL_PROVIDER_load(libctx, TA__PROV_NAME),
-                 "loading the %s provider", TA__PROV_NAME);
+    TA_GUARD_PTR(prov = OSSL_PROVIDER_load(libctx, TA__PROV_NAME), "loading the %s provider",
+                 TA__PROV_NAME);
     pc = OSSL_PROVIDER_get0_provider_ctx(prov);
     pc->seed = seed;
     pc->instances = 0;
-    if (RAND_set_DRBG_type(libctx, TA__RAND_NAME, "provider=" TA__PROV_NAME, NULL,
-                           NULL) != 1) {
+    if (RAND_set_DRBG_type(libctx, TA__RAND_NAME, "provider=" TA__PROV_NAME, NULL, NULL) != 1) {
         OSSL_PROVIDER_unload(prov);
         TA_BAIL_OSSL("selecting %s as the DRBG", TA__RAND_NAME);
     }

@@ -43,8 +43,8 @@ typedef struct ta__rec_hdr {
 
 struct ta__child {
     pid_t pid;
-    int sock;          /* our end of the record socket */
-    int out;           /* parent: read end of the child's stdout/stderr; -1 in the child */
+    int sock; /* our end of the record socket */
+    int out;  /* parent: read end of the child's stdout/stderr; -1 in the child */
     uint64_t nonce;
     int gone, violation;
     uint64_t total;
@@ -77,8 +77,8 @@ static void ta__child_limits(const ta__child_opts *o)
  * parent sees them), and death with the parent. */
 static void ta__child_setup(ta__child *ch, int sock, int out_w, const ta__child_opts *o)
 {
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGSYS, SIGTRAP,
-                                SIGTERM, SIGINT, SIGHUP, SIGXCPU, SIGXFSZ};
+    static const int fatal[] = {SIGSEGV, SIGBUS,  SIGABRT, SIGFPE, SIGILL,  SIGSYS,
+                                SIGTRAP, SIGTERM, SIGINT,  SIGHUP, SIGXCPU, SIGXFSZ};
     sigset_t none;
     int null;
 
@@ -109,8 +109,8 @@ static void ta__child_setup(ta__child *ch, int sock, int out_w, const ta__child_
     ta__child_limits(o);
 }
 
-ta_status ta__child_start(const ta__child_opts *o, void (*fn)(ta__child *ch, void *arg),
-                          void *arg, ta__child **out)
+ta_status ta__child_start(const ta__child_opts *o, void (*fn)(ta__child *ch, void *arg), void *arg,
+                          ta__child **out)
 {
     int sv[2], op[2];
     ta__child *ch;
@@ -182,8 +182,8 @@ static void ta__child_drain_output(ta__child *ch)
             return;
         }
         if (ch->kept < sizeof(ch->keep)) {
-            size_t k = sizeof(ch->keep) - ch->kept < (size_t)n ? sizeof(ch->keep) - ch->kept
-                                                                : (size_t)n;
+            size_t k =
+                sizeof(ch->keep) - ch->kept < (size_t)n ? sizeof(ch->keep) - ch->kept : (size_t)n;
             memcpy(ch->keep + ch->kept, buf, k);
             ch->kept += k;
         }
@@ -191,8 +191,7 @@ static void ta__child_drain_output(ta__child *ch)
     }
 }
 
-int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t cap,
-                   size_t *len)
+int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t cap, size_t *len)
 {
     const double deadline = ta__mono_s() + wait_ms / 1000.0;
 
@@ -414,8 +413,8 @@ ta_status ta__load_symbol(const char *path, const char *symbol, int want_functio
     *out = NULL;
     /* A name without a slash would send dlopen to the library search path. */
     snprintf(full, sizeof(full), "%s%s", strchr(path, '/') ? "" : "./", path);
-    TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD,
-              "cannot read '%s': no such file or no permission", path);
+    TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD, "cannot read '%s': no such file or no permission",
+              path);
     h = dlopen(full, RTLD_NOW | RTLD_LOCAL);
     TA_ENSURE(h != NULL, TA_E_LOAD, "cannot load '%s': %s", path, dlerror());
     (void)dlerror();
@@ -429,11 +428,12 @@ ta_status ta__load_symbol(const char *path, const char *symbol, int want_functio
     if (want_function)
         TA_ENSURE(kind == STT_FUNC || kind == STT_GNU_IFUNC, TA_E_LOAD,
                   "'%s' in '%s' is not a function; a session-id callback is "
-                  "int %s(SSL *, unsigned char *, unsigned int *)", symbol, path, symbol);
+                  "int %s(SSL *, unsigned char *, unsigned int *)",
+                  symbol, path, symbol);
     else
         TA_ENSURE(kind == STT_OBJECT || kind == STT_COMMON, TA_E_LOAD,
-                  "'%s' in '%s' is %s, not a 'const ta_sd_driver' (a data object)", symbol,
-                  path, kind == STT_FUNC || kind == STT_GNU_IFUNC ? "a function" : "no data object");
+                  "'%s' in '%s' is %s, not a 'const ta_sd_driver' (a data object)", symbol, path,
+                  kind == STT_FUNC || kind == STT_GNU_IFUNC ? "a function" : "no data object");
     *out = p;
     return TA_OK;
 }
@@ -459,8 +459,8 @@ static int ta__is_code(const void *addr)
     return addr != NULL && dl_iterate_phdr(ta__code_cb, &a) == 1;
 }
 
-ta_status ta__load_driver(const char *path, const char *symbol, ta_sd_driver *out,
-                          char *name, size_t name_cap, ta__location *loc)
+ta_status ta__load_driver(const char *path, const char *symbol, ta_sd_driver *out, char *name,
+                          size_t name_cap, ta__location *loc)
 {
     void *p;
     ta_sd_driver d;
@@ -468,7 +468,8 @@ ta_status ta__load_driver(const char *path, const char *symbol, ta_sd_driver *ou
     TA_GUARD(ta__load_symbol(path, symbol, 0, &p, loc));
     TA_ENSURE(ta__readable(p, &d, sizeof(d)), TA_E_LOAD,
               "'%s' in '%s' is smaller than a ta_sd_driver", symbol, path);
-    TA_ENSURE(ta__is_code(*(void **)&d.step), TA_E_LOAD, "the step of driver '%s' in '%s' is not a function", symbol, path);
+    TA_ENSURE(ta__is_code(*(void **)&d.step), TA_E_LOAD,
+              "the step of driver '%s' in '%s' is not a function", symbol, path);
     /* The name: at most name_cap - 1 readable bytes, else the symbol. */
     memset(name, 0, name_cap);
     size_t n = 0;

@@ -49,11 +49,11 @@ typedef struct ta__child ta__child;
 
 /* How a child ended, as the parent saw it. */
 typedef struct ta__child_end {
-    int exited, status;     /* exit() / _exit() and its status */
-    int signaled, signal;   /* killed by a signal */
-    int killed;             /* the parent killed it (timeout, violation, done) */
-    int violation;          /* it sent something that is not one of our records */
-    uint64_t output_total;  /* bytes it wrote to stdout/stderr */
+    int exited, status;              /* exit() / _exit() and its status */
+    int signaled, signal;            /* killed by a signal */
+    int killed;                      /* the parent killed it (timeout, violation, done) */
+    int violation;                   /* it sent something that is not one of our records */
+    uint64_t output_total;           /* bytes it wrote to stdout/stderr */
     char output[TA__CHILD_KEEP + 1]; /* the first of them, NUL-terminated */
 } ta__child_end;
 
@@ -67,8 +67,7 @@ TA_MUST_CHECK ta_status ta__child_start(const ta__child_opts *o,
  * meanwhile). Returns 1 with a record (*type, payload in buf, *len; a payload
  * longer than cap is a violation), 0 when none came in time, -1 when the child
  * can send no more (its end of the socket closed, or a violation). */
-int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t cap,
-                   size_t *len);
+int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t cap, size_t *len);
 /* Parent side: send a request record; -1 when the child is gone. */
 int ta__child_send(ta__child *ch, unsigned type, const void *p, size_t len);
 /* Parent side: end the child. It gets grace_s to exit on its own after its
@@ -95,15 +94,14 @@ __attribute__((noreturn)) void ta__child_exit(void);
  * slash is relative to the current directory). want_function: the symbol must
  * be a function (else a data object). On failure: TA_E_LOAD with one line. The
  * location (object file, offset, symbol) is filled for the reports. */
-TA_MUST_CHECK ta_status ta__load_symbol(const char *path, const char *symbol,
-                                        int want_function, void **out, ta__location *loc);
+TA_MUST_CHECK ta_status ta__load_symbol(const char *path, const char *symbol, int want_function,
+                                        void **out, ta__location *loc);
 /* Child side: a driver from a shared object: the symbol must be a data object
  * the size of a ta_sd_driver whose step is a function; its name (copied into
  * name, at most name_cap - 1 bytes; the symbol when unreadable) must not be
  * trusted as text. *out is a copy. TA_E_LOAD with one line otherwise. */
-TA_MUST_CHECK ta_status ta__load_driver(const char *path, const char *symbol,
-                                        ta_sd_driver *out, char *name, size_t name_cap,
-                                        ta__location *loc);
+TA_MUST_CHECK ta_status ta__load_driver(const char *path, const char *symbol, ta_sd_driver *out,
+                                        char *name, size_t name_cap, ta__location *loc);
 /* Where addr (code already in this process) lives; 0 when unknown. */
 int ta__locate(const void *addr, ta__location *loc);
 /* A message's text for the terminal and reports: control and non-ASCII bytes

@@ -85,8 +85,8 @@ static void ta__put(ta__fuzz_out *o, uint8_t b)
  *         free, taken, all-taken, next call. Decoding stops at the 64th call or
  *         the 192nd event; what follows is ignored.
  */
-static const char *const ta__cache_names[TA_FUZZ_SID_EVENT_COUNT] = {"free", "taken",
-                                                                     "all-taken", "|"};
+static const char *const ta__cache_names[TA_FUZZ_SID_EVENT_COUNT] = {"free", "taken", "all-taken",
+                                                                     "|"};
 
 const char *ta_fuzz_cache_answer_name(unsigned a)
 {
@@ -141,8 +141,8 @@ void ta_fuzz_sid_print(const ta_fuzz_sid *s, FILE *out)
     int first = 1;
 
     fprintf(out, "%s offered=%u threads=%u interleave=0x%016llx calls=%u cache:",
-            ta_tls_name(s->version), s->offered_len, s->threads,
-            (unsigned long long)s->interleave, s->calls);
+            ta_tls_name(s->version), s->offered_len, s->threads, (unsigned long long)s->interleave,
+            s->calls);
     for (size_t i = 0; i <= s->nevents; i++) {
         if (i == s->nevents || s->event[i] == TA_FUZZ_SID_NEXT_CALL) {
             if (first)
@@ -175,8 +175,7 @@ static ta_sd_arg_kind ta__sd_arg_of(char op)
     return info != NULL ? info->arg : TA_SD_ARG_NONE;
 }
 
-void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
-                       ta_sd_schedule *out)
+void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a, ta_sd_schedule *out)
 {
     const char *ops = ta_fuzz_sd_alphabet_chars(a);
     size_t nops = strlen(ops);
@@ -212,8 +211,7 @@ void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
     }
 }
 
-size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t *buf,
-                         size_t cap)
+size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t *buf, size_t cap)
 {
     const char *ops = ta_fuzz_sd_alphabet_chars(a);
     ta__fuzz_out o = {buf, cap, 0};
@@ -231,8 +229,9 @@ size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t
             continue; /* injecting nothing is no action */
         ta__put(&o, (uint8_t)act->op);
         if (kind == TA_SD_ARG_COUNT) {
-            ta__put(&o, act->arg == TA_SD_ALL_BYTES ? 255 : act->arg > 254 ? 254
-                                                                           : (uint8_t)act->arg);
+            ta__put(&o, act->arg == TA_SD_ALL_BYTES ? 255
+                        : act->arg > 254            ? 254
+                                                    : (uint8_t)act->arg);
         } else if (kind == TA_SD_ARG_BYTES) {
             size_t n = act->len > 255 ? 255 : act->len;
             ta__put(&o, (uint8_t)n);

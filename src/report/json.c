@@ -26,11 +26,21 @@ void ta_json_escaped(FILE *out, const char *s)
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
         default:
             if (*p < 0x20)
                 fprintf(out, "\\u%04x", *p);
@@ -50,8 +60,14 @@ static void ta__json_open(ta_json *j, char c)
     j->depth++;
 }
 
-void ta_json_object(ta_json *j) { ta__json_open(j, '{'); }
-void ta_json_array(ta_json *j) { ta__json_open(j, '['); }
+void ta_json_object(ta_json *j)
+{
+    ta__json_open(j, '{');
+}
+void ta_json_array(ta_json *j)
+{
+    ta__json_open(j, '[');
+}
 
 void ta_json_end_object(ta_json *j)
 {

@@ -17,11 +17,21 @@ static void ta__xml(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&apos;", out);
+            break;
         default:
             /* XML 1.0 forbids most control characters even as references. */
             if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
@@ -233,8 +243,8 @@ void ta_report_sarif(FILE *out, const ta_subject_report *subjects, size_t n,
         ta_json_key(&j, "id");
         ta_json_string(&j, rules[i].id);
         ta__sarif_text(&j, "shortDescription", rules[i].help);
-        ta__sarif_text(&j, "help", rules[i].source && rules[i].source[0]
-                                       ? rules[i].source : rules[i].help);
+        ta__sarif_text(&j, "help",
+                       rules[i].source && rules[i].source[0] ? rules[i].source : rules[i].help);
         ta_json_key(&j, "defaultConfiguration");
         ta_json_object(&j);
         ta_json_key(&j, "level");

@@ -9,8 +9,7 @@
 
 static const ta_rule_info ta__rules[] = {
 #define TA__ROW(e, id, sev, src, help) {id, sev, src, help},
-    TA_SID_RULE_TABLE(TA__ROW)
-    TA_SD_RULE_TABLE(TA__ROW)
+    TA_SID_RULE_TABLE(TA__ROW) TA_SD_RULE_TABLE(TA__ROW)
 #undef TA__ROW
 };
 

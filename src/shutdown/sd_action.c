@@ -16,9 +16,38 @@
 /* An application_data record of 32 junk bytes: it fails to decrypt (bad_record_mac). */
 static const uint8_t ta__sd_junk[TA__REC_HEADER + 32] = {
     TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 32),
-    0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
-    0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a,
-    0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a};
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a,
+    0xa5,
+    0x5a};
 
 /* The peer may still act: its handshake is done and its close_notify not sent. */
 static int ta__sd_peer_ready(ta__sd_run *r)
@@ -168,8 +197,11 @@ static ta_status ta__sd_do_to_local(ta__sd_run *r, const ta_sd_action *a, int *c
 {
     size_t n;
 
-    TA_GUARD(ta__sd_to_local(r, a->arg == 0 ? ta__sd_next_record(r)
-                                : a->arg == TA_SD_ALL_BYTES ? TA_ALL : a->arg, &n));
+    TA_GUARD(ta__sd_to_local(r,
+                             a->arg == 0                 ? ta__sd_next_record(r)
+                             : a->arg == TA_SD_ALL_BYTES ? TA_ALL
+                                                         : a->arg,
+                             &n));
     *changed = n > 0;
     return TA_OK;
 }
@@ -234,13 +266,13 @@ static ta_status ta__sd_do_garbage(ta__sd_run *r, const ta_sd_action *a, int *ch
 static ta_status ta__sd_do_warning_alert(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
     /* A warning alert, user_canceled (RFC 8446 §6.1: a warning in 1.3 too). */
-    static const uint8_t alert[TA__REC_HEADER + 2] = {
-        TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2), SSL3_AL_WARNING, SSL_AD_USER_CANCELLED};
+    static const uint8_t alert[TA__REC_HEADER + 2] = {TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2),
+                                                      SSL3_AL_WARNING, SSL_AD_USER_CANCELLED};
     int forged;
 
     (void)a;
-    TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + TA__REC_HEADER, 2, alert,
-                                 sizeof(alert), &forged));
+    TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + TA__REC_HEADER, 2, alert, sizeof(alert),
+                                 &forged));
     return ta__sd_if_stream_grew(r, changed);
 }
 
@@ -252,8 +284,8 @@ static ta_status ta__sd_do_empty_record(ta__sd_run *r, const ta_sd_action *a, in
     int forged;
 
     (void)a;
-    TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_APPLICATION_DATA, NULL, 0, empty, sizeof(empty),
-                                 &forged));
+    TA_GUARD(
+        ta__sd_forge_or_raw(r, SSL3_RT_APPLICATION_DATA, NULL, 0, empty, sizeof(empty), &forged));
     if (forged && !ta__sd_peer_sent_cn(r))
         r->f->peer_data_before_cn = 1;
     return ta__sd_if_stream_grew(r, changed);
@@ -298,20 +330,18 @@ static const ta_sd_action_info ta__sd_actions[] = {
      "START the driver (implicit first action when a schedule has none)", ta__sd_do_start},
     {'d', TA_SD_ARG_COUNT, EXH | FSCHED | FREC,
      "the peer writes N bytes of application data (default 16, at most 1024)", ta__sd_do_data},
-    {'c', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
-     "the peer sends its close_notify (one SSL_shutdown)", ta__sd_do_close_notify},
+    {'c', TA_SD_ARG_NONE, EXH | FSCHED | FREC, "the peer sends its close_notify (one SSL_shutdown)",
+     ta__sd_do_close_notify},
     {'k', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
      "TLS 1.3: the peer sends KeyUpdate(update_requested)", ta__sd_do_key_update},
     {'t', TA_SD_ARG_NONE, FSCHED | FREC, "TLS 1.3 server peer: a NewSessionTicket",
      ta__sd_do_ticket},
     {'r', TA_SD_ARG_NONE, FSCHED | FREC,
-     "the peer reads what was delivered to it (application data discarded)",
-     ta__sd_do_peer_read},
+     "the peer reads what was delivered to it (application data discarded)", ta__sd_do_peer_read},
     {'h', TA_SD_ARG_NONE, FSCHED | FREC, "TLS 1.2 server peer: a HelloRequest (SSL_renegotiate)",
      ta__sd_do_hello_request},
     {'e', TA_SD_ARG_NONE, EXH | FSCHED | FREC,
-     "the peer closes the transport (EOF, no close_notify; queued bytes dropped)",
-     ta__sd_do_eof},
+     "the peer closes the transport (EOF, no close_notify; queued bytes dropped)", ta__sd_do_eof},
     {'m', TA_SD_ARG_NONE, FSCHED | FREC,
      "EOF mid-record: deliver half of what is queued towards local, then close",
      ta__sd_do_eof_mid_record},
@@ -324,10 +354,10 @@ static const ta_sd_action_info ta__sd_actions[] = {
      "cancel: the driver gets TA_SD_CANCEL (only while it is pending)", ta__sd_do_cancel},
     {'!', TA_SD_ARG_NONE, FSCHED | FREC,
      "spurious wake-up: the driver gets TA_SD_READABLE with nothing new", ta__sd_do_wakeup},
-    {'w', TA_SD_ARG_NONE, FSCHED | FREC,
-     "the application writes 1 byte after the shutdown started", ta__sd_do_write_probe},
-    {'g', TA_SD_ARG_NONE, FREC,
-     "inject garbage towards local (an application_data record of junk)", ta__sd_do_garbage},
+    {'w', TA_SD_ARG_NONE, FSCHED | FREC, "the application writes 1 byte after the shutdown started",
+     ta__sd_do_write_probe},
+    {'g', TA_SD_ARG_NONE, FREC, "inject garbage towards local (an application_data record of junk)",
+     ta__sd_do_garbage},
     {'a', TA_SD_ARG_NONE, FREC | FORGES, "a warning alert (user_canceled) in the peer's name",
      ta__sd_do_warning_alert},
     {'z', TA_SD_ARG_NONE, FREC | FORGES,

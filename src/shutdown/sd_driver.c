@@ -27,14 +27,19 @@ static ta_sd_answer ta__sd_classify(SSL *ssl, int ret, int eof_answer)
 
     ERR_clear_error();
     switch (e) {
-    case SSL_ERROR_WANT_READ: return TA_SD_PENDING_READ;
-    case SSL_ERROR_WANT_WRITE: return TA_SD_PENDING_WRITE;
-    case SSL_ERROR_ZERO_RETURN: return TA_SD_CLEAN;
-    case SSL_ERROR_SYSCALL: return err == 0 ? (ta_sd_answer)eof_answer : TA_SD_FAILED;
+    case SSL_ERROR_WANT_READ:
+        return TA_SD_PENDING_READ;
+    case SSL_ERROR_WANT_WRITE:
+        return TA_SD_PENDING_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+        return TA_SD_CLEAN;
+    case SSL_ERROR_SYSCALL:
+        return err == 0 ? (ta_sd_answer)eof_answer : TA_SD_FAILED;
     case SSL_ERROR_SSL:
-        return ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING
-                   ? (ta_sd_answer)eof_answer : TA_SD_FAILED;
-    default: return TA_SD_FAILED;
+        return ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING ? (ta_sd_answer)eof_answer
+                                                                         : TA_SD_FAILED;
+    default:
+        return TA_SD_FAILED;
     }
 }
 
@@ -44,7 +49,9 @@ static ta_sd_answer ta__sd_classify(SSL *ssl, int ret, int eof_answer)
  * SSL_shutdown to send close_notify, then SSL_read until SSL_ERROR_ZERO_RETURN,
  * discarding application data the peer still had in flight (RFC 8446 §6.1
  * half-close). */
-typedef struct { int sent; } ta__sd_drain_state;
+typedef struct {
+    int sent;
+} ta__sd_drain_state;
 
 static ta_sd_answer ta__sd_drain_core(SSL *ssl, ta_sd_event ev, void *state, int eof_answer)
 {
@@ -187,9 +194,9 @@ static ta_sd_answer ta__sd_eof_is_clean(SSL *ssl, ta_sd_event ev, void *state)
 ta_sd_answer ta__sd_asio(SSL *ssl, ta_sd_event ev, void *state);
 ta_sd_answer ta__sd_asio_fast_close(SSL *ssl, ta_sd_event ev, void *state);
 
-#define TA__SD_SPIN_TARGETS                                                              \
-    "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                  \
-    "peer-tickets-pending,peer-keyupdate,peer-empty-record,peer-warning-alert,peer-eof," \
+#define TA__SD_SPIN_TARGETS                                                                \
+    "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                    \
+    "peer-tickets-pending,peer-keyupdate,peer-empty-record,peer-warning-alert,peer-eof,"   \
     "peer-eof-mid-record,peer-eof-after-data,peer-silent-cancel,peer-silent,peer-garbage," \
     "peer-hello-request,write-after-shutdown,ignore-unexpected-eof"
 
@@ -197,18 +204,17 @@ static const ta_sd_driver ta__sd_builtins[] = {
     {"drain", "one SSL_shutdown, then SSL_read until SSL_ERROR_ZERO_RETURN (OpenSSL's advice)",
      sizeof(ta__sd_drain_state), ta__sd_drain, 0, ""},
     {"naive", "SSL_shutdown until it returns 1 (the common pattern)", 0, ta__sd_naive, 0, ""},
-    {"asio", "Boost.Asio's ssl::stream::async_shutdown (engine.ipp + io_op model)",
-     0, ta__sd_asio, 0, ""},
+    {"asio", "Boost.Asio's ssl::stream::async_shutdown (engine.ipp + io_op model)", 0, ta__sd_asio,
+     0, ""},
     {"asio-fast-close",
-     "async_shutdown, then a 1-byte async_write that fails with PROTOCOL_IS_SHUTDOWN and closes",
-     0, ta__sd_asio_fast_close, TA_SD_UNIDIRECTIONAL, ""},
+     "async_shutdown, then a 1-byte async_write that fails with PROTOCOL_IS_SHUTDOWN and closes", 0,
+     ta__sd_asio_fast_close, TA_SD_UNIDIRECTIONAL, ""},
     {"unidirectional", "send close_notify and stop (RFC 8446 §6.1 allows it)", 0,
      ta__sd_unidirectional, TA_SD_UNIDIRECTIONAL, ""},
     {"quiet-on-cancel", "nginx-like: SSL_shutdown twice per wake-up, quiet shutdown on its timer",
      0, ta__sd_quiet, 0, ""},
-    {"spin", "canary: busy-loops on WANT_READ (asks for writable)",
-     sizeof(ta__sd_drain_state), ta__sd_spin,
-     TA_SD_CANARY, TA__SD_SPIN_TARGETS},
+    {"spin", "canary: busy-loops on WANT_READ (asks for writable)", sizeof(ta__sd_drain_state),
+     ta__sd_spin, TA_SD_CANARY, TA__SD_SPIN_TARGETS},
     {"ignores-cancel", "canary: drain that keeps waiting after a cancel",
      sizeof(ta__sd_drain_state), ta__sd_ignores_cancel, TA_SD_CANARY, "peer-silent-cancel"},
     {"eof-is-clean", "canary: drain that reports a truncation as a clean close",
@@ -231,4 +237,3 @@ const ta_sd_driver *ta_sd_driver_find(const char *name)
             return &d[i];
     return NULL;
 }
-

@@ -95,9 +95,9 @@ static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply
 
 /* One version and role. Every schedule runs in the worker: a crash is reported
  * with its schedule and ends that subtree; the worker is restarted. */
-static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v,
-                                    ta_role role, unsigned depth, ta_sd_report *rep,
-                                    ta_sd_explore_stats *st, uint32_t *reported)
+static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v, ta_role role,
+                                    unsigned depth, ta_sd_report *rep, ta_sd_explore_stats *st,
+                                    uint32_t *reported)
 {
     ta__sd_set seen = {0};
     ta__sd_list cur = {0}, next = {0};

@@ -24,13 +24,15 @@
 
 static int ta__hex(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* HKDF-Expand-Label(secret, label, "", len) with SHA-256, len <= 32. */
-static int ta__expand_label(const uint8_t *secret, size_t slen, const char *label,
-                            uint8_t *out, size_t len)
+static int ta__expand_label(const uint8_t *secret, size_t slen, const char *label, uint8_t *out,
+                            size_t len)
 {
     uint8_t info[64], t[EVP_MAX_MD_SIZE];
     unsigned int tl = 0;
@@ -136,8 +138,7 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
         size_t len = 8 + clen + 16;
         ta__rec_put_header(out, type, len);
         memcpy(out + TA__REC_HEADER, nonce + 4, 8); /* explicit nonce */
-        if (!ta__gcm(1, key, nonce, aad, sizeof(aad), content, clen, out + TA__REC_HEADER + 8,
-                     tag))
+        if (!ta__gcm(1, key, nonce, aad, sizeof(aad), content, clen, out + TA__REC_HEADER + 8, tag))
             return 0;
         memcpy(out + TA__REC_HEADER + 8 + clen, tag, 16);
         *out_len = TA__REC_HEADER + len;
@@ -154,7 +155,8 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
             return 0;
         secret[i] = (uint8_t)(hi * 16 + lo);
     }
-    if (!ta__expand_label(secret, slen, "key", key, 16) || !ta__expand_label(secret, slen, "iv", iv, 12))
+    if (!ta__expand_label(secret, slen, "key", key, 16)
+        || !ta__expand_label(secret, slen, "iv", iv, 12))
         return 0;
     /* The next sequence number: protected records that open under this key. */
     for (size_t w = 0; w + TA__REC_HEADER <= tlen;) {
@@ -184,8 +186,7 @@ int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex
     ta__be64(s8, seq);
     for (int i = 0; i < 8; i++)
         nonce[4 + i] ^= s8[i];
-    if (!ta__gcm(1, key, nonce, out, TA__REC_HEADER, plain, clen + 1, out + TA__REC_HEADER,
-                 tag))
+    if (!ta__gcm(1, key, nonce, out, TA__REC_HEADER, plain, clen + 1, out + TA__REC_HEADER, tag))
         return 0;
     memcpy(out + TA__REC_HEADER + clen + 1, tag, 16);
     *out_len = TA__REC_HEADER + len;

@@ -47,7 +47,7 @@ int ta_sd_only_match(const char *globs, const char *name)
 }
 
 ta_status ta__sd_begin(const ta_sd_driver *d, const ta_sd_opts *o, ta__sd_worker **w,
-                              ta_sd_report **rep, int *dead)
+                       ta_sd_report **rep, int *dead)
 {
     *rep = NULL;
     *dead = 0;

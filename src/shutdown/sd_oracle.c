@@ -42,11 +42,16 @@ static const struct {
 static const char *ta__sd_decider_text(ta_sd_decider d)
 {
     switch (d) {
-    case TA_SD_EV_CLOSE_NOTIFY: return "the peer's close_notify was delivered";
-    case TA_SD_EV_EOF: return "the transport closed without close_notify";
-    case TA_SD_EV_CANCEL: return "the application cancelled";
-    case TA_SD_EV_FATAL: return "a fatal alert or an unauthenticated record was delivered";
-    default: return "nothing deciding reached the local side";
+    case TA_SD_EV_CLOSE_NOTIFY:
+        return "the peer's close_notify was delivered";
+    case TA_SD_EV_EOF:
+        return "the transport closed without close_notify";
+    case TA_SD_EV_CANCEL:
+        return "the application cancelled";
+    case TA_SD_EV_FATAL:
+        return "a fatal alert or an unauthenticated record was delivered";
+    default:
+        return "nothing deciding reached the local side";
     }
 }
 
@@ -115,8 +120,7 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
     }
     if (f->spin) {
         ta__sd_fail(v, TA_SD_R_SPIN,
-                    "busy loop: the driver kept asking to be called without new input%s%s", "",
-                    "");
+                    "busy loop: the driver kept asking to be called without new input%s%s", "", "");
         return;
     }
     if (f->nonalert_after_cn) {
@@ -129,7 +133,8 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
     if (f->write_probe == 0) {
         ta__sd_fail(v, TA_SD_R_WRITE_AFTER,
                     "SSL_write after the shutdown did not fail with "
-                    "SSL_R_PROTOCOL_IS_SHUTDOWN, or put bytes on the wire%s%s", "", "");
+                    "SSL_R_PROTOCOL_IS_SHUTDOWN, or put bytes on the wire%s%s",
+                    "", "");
         return;
     }
     if (!(acc & BIT(f->got))) {
@@ -154,7 +159,8 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
                  && (f->decider == TA_SD_EV_NONE || f->decider == TA_SD_EV_CLOSE_NOTIFY))
             ta__sd_fail(v, TA_SD_R_DATA_FAILS,
                         "the peer's application data before its close_notify made the "
-                        "driver say %s%s", got, "");
+                        "driver say %s%s",
+                        got, "");
         else if (f->decider == TA_SD_EV_CANCEL && !TA_SD_IS_FINAL(f->got))
             ta__sd_fail(v, TA_SD_R_CANCEL, "%s, but the driver is still %s", why, got);
         else if (f->decider == TA_SD_EV_NONE && TA_SD_IS_FINAL(f->got))
@@ -167,8 +173,10 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
     }
     if ((f->got == TA_SD_CLEAN || f->got == TA_SD_SENT) && !f->local_cn) {
         /* A clean or sent close claims our close_notify went out (RFC 8446 §6.1). */
-        ta__sd_fail(v, TA_SD_R_NO_CN, "the driver said %s but no close_notify left the local "
-                    "side%s", ta__sd_shown(f->got), "");
+        ta__sd_fail(v, TA_SD_R_NO_CN,
+                    "the driver said %s but no close_notify left the local "
+                    "side%s",
+                    ta__sd_shown(f->got), "");
         return;
     }
     if (f->keyupdate_after_cn && v->flag < 0) {
@@ -177,7 +185,8 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
          * KeyUpdate of its own. RFC 8446 §6.1 forbids it, but no driver that
          * reads (as it must to see the peer's close_notify) can stop it. */
         v->flag = TA_SD_R_OSSL_KEYUPDATE;
-        snprintf(v->detail, sizeof(v->detail), "FLAG %s: OpenSSL sent a KeyUpdate after our "
+        snprintf(v->detail, sizeof(v->detail),
+                 "FLAG %s: OpenSSL sent a KeyUpdate after our "
                  "close_notify (answering the peer's KeyUpdate); the driver said %s",
                  ta_sd_rule_table(NULL)[v->flag].id, ta__sd_shown(f->got));
         return;

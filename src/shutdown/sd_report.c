@@ -265,9 +265,10 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
     fprintf(out, "shutdown driver '%s' (OpenSSL %s)\n", r->driver,
             OpenSSL_version(OPENSSL_VERSION_STRING));
     if (r->explored)
-        fprintf(out, "exhaustive, depth %u: %llu schedules run, %llu distinct transcripts, "
-                     "%llu violations, %.2f s\n", r->depth,
-                (unsigned long long)r->st.explored, (unsigned long long)r->st.distinct,
+        fprintf(out,
+                "exhaustive, depth %u: %llu schedules run, %llu distinct transcripts, "
+                "%llu violations, %.2f s\n",
+                r->depth, (unsigned long long)r->st.explored, (unsigned long long)r->st.distinct,
                 (unsigned long long)r->st.violations, r->st.seconds);
     for (int c = -1; c < TA__NCOL && !r->explored; c++) {
         char h[32];
@@ -306,8 +307,10 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
         }
     }
     if (r->explored)
-        fprintf(out, "\n%zu violations reported (shortest schedule per rule, version and role): "
-                     "%s\n", fails, ta__sd_shown_verdict(r));
+        fprintf(out,
+                "\n%zu violations reported (shortest schedule per rule, version and role): "
+                "%s\n",
+                fails, ta__sd_shown_verdict(r));
     else
         fprintf(out, "\n%zu cases, %zu violations: %s\n", r->n, fails, ta__sd_shown_verdict(r));
 }
@@ -316,12 +319,23 @@ static void ta__html_text(FILE *out, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*s, out);
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*s, out);
         }
     }
 }
@@ -340,8 +354,7 @@ void ta_sd_report_html(const ta_sd_report *r, FILE *out)
           "td.na{background:#e6e6e6;color:#777}</style></head><body>\n<h1>Shutdown driver ",
           out);
     ta__html_text(out, r->driver);
-    fprintf(out, "</h1>\n<p>OpenSSL %s &mdash; %s</p>\n",
-            OpenSSL_version(OPENSSL_VERSION_STRING),
+    fprintf(out, "</h1>\n<p>OpenSSL %s &mdash; %s</p>\n", OpenSSL_version(OPENSSL_VERSION_STRING),
             ta__sd_verdict_word(r));
     fputs("<table><tr><th>scenario</th>", out);
     for (int c = 0; c < TA__NCOL; c++)

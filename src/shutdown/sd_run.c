@@ -87,8 +87,8 @@ static void ta__sd_keylog(const SSL *ssl, const char *line)
     ta__sd_run *r = ta__sd_ex_index >= 0 ? SSL_get_ex_data(ssl, ta__sd_ex_index) : NULL;
     if (r == NULL || ssl != r->peer)
         return;
-    const char *want = r->peer_role == TA_SERVER ? "SERVER_TRAFFIC_SECRET_0 "
-                                                 : "CLIENT_TRAFFIC_SECRET_0 ";
+    const char *want =
+        r->peer_role == TA_SERVER ? "SERVER_TRAFFIC_SECRET_0 " : "CLIENT_TRAFFIC_SECRET_0 ";
     const char *sp = strrchr(line, ' ');
     if (strncmp(line, want, strlen(want)) == 0 && sp != NULL)
         snprintf(r->secret, sizeof(r->secret), "%s", sp + 1);
@@ -137,8 +137,7 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
         return;
     for (;;) {
         if (r->steps >= (unsigned)r->e->o.max_steps) {
-            snprintf(r->note, sizeof(r->note), "step budget (%d calls) used up",
-                     r->e->o.max_steps);
+            snprintf(r->note, sizeof(r->note), "step budget (%d calls) used up", r->e->o.max_steps);
             return;
         }
         size_t in0 = ta_pair_unread(r->p, r->s->role), rec0 = ta__sd_local_records(r);
@@ -156,8 +155,8 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
             r->final = 1;
             return;
         }
-        int progress = fresh || ta_pair_unread(r->p, r->s->role) != in0
-                       || ta__sd_local_records(r) != rec0;
+        int progress =
+            fresh || ta_pair_unread(r->p, r->s->role) != in0 || ta__sd_local_records(r) != rec0;
         r->idle = progress ? 0 : r->idle + 1;
         if (r->idle > (unsigned)r->e->o.idle_max) {
             r->f->spin = 1;
@@ -208,11 +207,18 @@ static uint64_t ta__sd_signature(ta__sd_run *r)
         }
         h = ta__fnv(h, "|", 1);
     }
-    size_t vals[] = {r->delivered - r->base, r->delivered_peer, r->mirror.len,
+    size_t vals[] = {r->delivered - r->base,
+                     r->delivered_peer,
+                     r->mirror.len,
                      (size_t)ta_pair_is_closed(r->p, r->to_local),
-                     (size_t)SSL_get_shutdown(r->peer), (size_t)SSL_get_shutdown(r->local),
-                     (size_t)r->ans, (size_t)r->final, (size_t)r->f->decider,
-                     (size_t)r->f->write_probe, (size_t)r->peer_unread, (size_t)r->started};
+                     (size_t)SSL_get_shutdown(r->peer),
+                     (size_t)SSL_get_shutdown(r->local),
+                     (size_t)r->ans,
+                     (size_t)r->final,
+                     (size_t)r->f->decider,
+                     (size_t)r->f->write_probe,
+                     (size_t)r->peer_unread,
+                     (size_t)r->started};
     return ta__fnv(h, vals, sizeof(vals));
 }
 
@@ -233,8 +239,7 @@ static void ta__sd_local_view(ta__sd_run *r)
 }
 
 ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
-                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig,
-                         size_t *out_noops)
+                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig, size_t *out_noops)
 {
     ta__sd_run r;
     ta_status st = TA_OK;
@@ -341,8 +346,8 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
         res->rule = v.rule;
         res->flag = v.flag;
         res->steps = r.steps;
-        snprintf(res->detail, sizeof(res->detail), "%.190s%s%.60s", v.detail,
-                 r.note[0] ? "; " : "", r.note);
+        snprintf(res->detail, sizeof(res->detail), "%.190s%s%.60s", v.detail, r.note[0] ? "; " : "",
+                 r.note);
         ta_sd_schedule_format(s, res->schedule, sizeof(res->schedule));
     }
 out:

@@ -39,9 +39,9 @@ typedef struct ta__sd_run {
     int fatal_partial;
     size_t noops;
     ta_sd_decider decider_all;
-    char secret[130];  /* the peer's TLS 1.3 application traffic secret (hex) */
-    int peer_rekeyed;  /* the peer sent KeyUpdate: the secret above is stale */
-    uint64_t forged;   /* records forged in the peer's name so far */
+    char secret[130]; /* the peer's TLS 1.3 application traffic secret (hex) */
+    int peer_rekeyed; /* the peer sent KeyUpdate: the secret above is stale */
+    uint64_t forged;  /* records forged in the peer's name so far */
     char note[128];
 } ta__sd_run;
 
@@ -77,7 +77,7 @@ int ta__sd_peer_sent_cn(ta__sd_run *r);
 int ta__sd_probe_write(ta__sd_run *r);
 /* A record of `type` with `content` forged in the peer's name when its keys are
  * known, else the raw bytes injected; *forged says which one went out. */
-ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content,
-                              size_t clen, const uint8_t *raw, size_t rawlen, int *forged);
+ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content, size_t clen,
+                              const uint8_t *raw, size_t rawlen, int *forged);
 
 #endif

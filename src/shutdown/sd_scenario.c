@@ -24,7 +24,8 @@
 static const ta_sd_scenario ta__sd_scen[] = {
     {"peer-replies", "the peer reads our close_notify and answers with its own",
      "RFC 8446 §6.1; RFC 5246 §7.2.1; asio answer (a)", "s>c<", 0, VALL, RALL},
-    {"peer-replies-late", "the peer's close_notify arrives in three delivery rounds (1 byte, 1 byte, rest)",
+    {"peer-replies-late",
+     "the peer's close_notify arrives in three delivery rounds (1 byte, 1 byte, rest)",
      "RFC 8446 §6.1; SSL_shutdown(3) (WANT_READ: call again)", "s>c<1<1<", 0, VALL, RALL},
     {"peer-first", "the peer's close_notify is on the transport before our shutdown starts",
      "RFC 8446 §6.1 (respond with a close_notify); SSL_shutdown(3)", "c<s>", 0, VALL, RALL},
@@ -37,10 +38,12 @@ static const ta_sd_scenario ta__sd_scen[] = {
      "RFC 8446 §4.6.1; SSL_shutdown(3)", "tt<<s>c<", 0, V13, RC},
     {"peer-keyupdate", "the peer sends KeyUpdate(update_requested) before its close_notify",
      "RFC 8446 §4.6.3, §6.1", "s>k<c<", 0, V13, RALL},
-    {"peer-empty-record", "a zero-length application_data record before the reply (OpenSSL "
+    {"peer-empty-record",
+     "a zero-length application_data record before the reply (OpenSSL "
      "never sends one: forged with the peer's keys)",
      "RFC 8446 §5.4; RFC 5246 §6.2.1 (zero-length fragments)", "s>z<c<", 0, VALL, RALL},
-    {"peer-warning-alert", "a warning alert (user_canceled) before the reply (OpenSSL sends no "
+    {"peer-warning-alert",
+     "a warning alert (user_canceled) before the reply (OpenSSL sends no "
      "such warning: forged with the peer's keys)",
      "RFC 8446 §6 (user_canceled); RFC 5246 §7.2", "s>a<c<", 0, VALL, RALL},
     {"peer-eof", "the peer closes the transport without close_notify",
@@ -57,13 +60,15 @@ static const ta_sd_scenario ta__sd_scen[] = {
      "RFC 8446 §6.2; RFC 5246 §7.2.2", "f<s>", 0, VALL, RALL},
     {"peer-garbage", "a record of junk arrives where the peer's reply should be",
      "RFC 8446 §5.2 (bad_record_mac); RFC 5246 §6.2.3", "s>g<", 0, VALL, RALL},
-    {"peer-hello-request", "TLS 1.2 renegotiation request (HelloRequest) during shutdown, then the reply",
+    {"peer-hello-request",
+     "TLS 1.2 renegotiation request (HelloRequest) during shutdown, then the reply",
      "RFC 5246 §7.4.1.1 (the client may ignore it)", "s>h<c<", 0, V12, RC},
     {"shutdown-in-handshake", "the shutdown starts before the handshake finished",
      "SSL_shutdown(3) (SSL_R_SHUTDOWN_WHILE_IN_INIT)", "s>", TA_SD_F_IN_HANDSHAKE, VALL, RALL},
     {"write-after-shutdown", "the application writes after the shutdown started",
      "SSL_write(3) (SSL_R_PROTOCOL_IS_SHUTDOWN); asio answer", "sw>c<", 0, VALL, RALL},
-    {"ignore-unexpected-eof", "SSL_OP_IGNORE_UNEXPECTED_EOF set; the peer closes without close_notify",
+    {"ignore-unexpected-eof",
+     "SSL_OP_IGNORE_UNEXPECTED_EOF set; the peer closes without close_notify",
      "SSL_CTX_set_options(3); RFC 8446 §6.1", "s>e", TA_SD_F_IGNORE_EOF, VALL, RALL},
 };
 #define TA__SD_NSCEN (sizeof(ta__sd_scen) / sizeof(ta__sd_scen[0]))
@@ -108,8 +113,8 @@ ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls v, ta_role r,
 
 /* ------------------------------------------------------------ names */
 
-static const char *const ta__sd_answer_names[] = {"pending-read", "pending-write", "clean",
-                                                  "sent", "truncated", "cancelled", "failed"};
+static const char *const ta__sd_answer_names[] = {"pending-read", "pending-write", "clean", "sent",
+                                                  "truncated",    "cancelled",     "failed"};
 static const char *const ta__sd_event_names[] = {"start", "readable", "writable", "cancel"};
 
 const char *ta_sd_answer_name(ta_sd_answer a)
@@ -266,8 +271,7 @@ ta_status ta_sd_schedule_parse(const char *str, ta_sd_schedule *s)
 }
 
 /* snprintf-like appender. */
-static void ta__sd_put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-    TA_PRINTF(4, 5);
+static void ta__sd_put(char *buf, size_t cap, size_t *len, const char *fmt, ...) TA_PRINTF(4, 5);
 static void ta__sd_put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 {
     va_list ap;
@@ -305,4 +309,3 @@ size_t ta_sd_schedule_format(const ta_sd_schedule *s, char *buf, size_t cap)
     }
     return len;
 }
-

@@ -119,8 +119,8 @@ int ta__sd_probe_write(ta__sd_run *r)
 /* A record of `type` with `content`, authentic in the peer's name when its keys
  * are known (sd_forge.c); otherwise the raw, unprotected bytes, which the local
  * side must reject (a fatal decider). *forged says which one went out. */
-ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content,
-                                     size_t clen, const uint8_t *raw, size_t rawlen, int *forged)
+ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *content, size_t clen,
+                              const uint8_t *raw, size_t rawlen, int *forged)
 {
     uint8_t rec[128];
     size_t tlen, n = 0, w;

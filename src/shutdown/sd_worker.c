@@ -40,10 +40,10 @@ typedef struct ta__sd_wire_reply {
 struct ta__sd_worker {
     const ta_sd_driver *d; /* built-in: in our catalog; NULL for a lib */
     ta_sd_opts o;
-    ta__child *ch;         /* NULL: none running */
+    ta__child *ch; /* NULL: none running */
     ta__sd_hello hello;
     int have_hello;
-    char load_crash[300];  /* the object could not even be loaded: how it ended */
+    char load_crash[300]; /* the object could not even be loaded: how it ended */
     uint64_t restarts;
 };
 
@@ -100,8 +100,8 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
 /* ------------------------------------------------------------ the parent */
 
 /* A case the code under test ended: the oracle's verdict on a crash. */
-static void ta__sd_crash_result(const ta__sd_worker *w, const ta_sd_schedule *s,
-                                const char *what, ta_sd_result *out)
+static void ta__sd_crash_result(const ta__sd_worker *w, const ta_sd_schedule *s, const char *what,
+                                ta_sd_result *out)
 {
     ta_sd_facts f;
     ta_sd_verdict v;

@@ -44,7 +44,7 @@ void ta__sd_worker_free(ta__sd_worker *w);
 /* A worker and a report named after the driver it loaded (sd_matrix.c). When
  * loading the object killed the worker, the report holds that one crash and
  * *dead is 1. */
-TA_MUST_CHECK ta_status ta__sd_begin(const ta_sd_driver *d, const ta_sd_opts *o,
-                                     ta__sd_worker **w, ta_sd_report **rep, int *dead);
+TA_MUST_CHECK ta_status ta__sd_begin(const ta_sd_driver *d, const ta_sd_opts *o, ta__sd_worker **w,
+                                     ta_sd_report **rep, int *dead);
 
 #endif

@@ -97,8 +97,8 @@ double ta__sid_stats_bits(const ta__sid_stats *st)
 
 /* Insert n ids into a fresh server cache, then time lookups of them. Returns 0 on
  * success; *hits proves the lookups really found the sessions. */
-static int ta__cache_cost(ta__sid_cx *cx, const uint8_t *ids, size_t n, size_t lookups,
-                          ta_rng *rng, double *insert_us, double *lookup_us, size_t *hits)
+static int ta__cache_cost(ta__sid_cx *cx, const uint8_t *ids, size_t n, size_t lookups, ta_rng *rng,
+                          double *insert_us, double *lookup_us, size_t *hits)
 {
     SSL_CTX *ctx = SSL_CTX_new_ex(ta_env_libctx(cx->env), NULL, TLS_server_method());
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
@@ -168,8 +168,8 @@ static void ta__bucket_measure(ta__sid_cx *cx, const ta__sid_set *ids, char *out
                  "; measured at %zu cached sessions: lookup %.2f us with these ids vs %.2f us "
                  "with random ids (%.0fx), insert %.2f us vs %.2f us (%zu/%zu and %zu/%zu "
                  "lookups hit)",
-                 n, look_cb, look_r, look_r > 0 ? look_cb / look_r : 0.0, ins_cb, ins_r,
-                 hits_cb, lookups, hits_r, lookups);
+                 n, look_cb, look_r, look_r > 0 ? look_cb / look_r : 0.0, ins_cb, ins_r, hits_cb,
+                 lookups, hits_r, lookups);
     free(rnd);
 }
 

@@ -42,8 +42,8 @@ static uint64_t ta__queries; /* atomic */
 
 #define TA__TAKEN_RING 16
 static _Thread_local struct {
-    unsigned queries;         /* this call */
-    unsigned ntaken;          /* answers "taken" this call (ring holds the last 16) */
+    unsigned queries; /* this call */
+    unsigned ntaken;  /* answers "taken" this call (ring holds the last 16) */
     uint8_t len[TA__TAKEN_RING];
     uint8_t id[TA__TAKEN_RING][TA__SID_MAX];
 } ta__tl;
@@ -116,8 +116,7 @@ int SSL_has_matching_session_id(const SSL *ssl, const unsigned char *id, unsigne
         if (ta__cache.lock)
             pthread_mutex_lock(&ta__cache.mu);
         /* OpenSSL answers 0 for id_len > 32 (ssl_sess.c); so do we. */
-        taken = id != NULL && id_len <= TA__SID_MAX
-                && ta__sid_set_has(ta__cache.live, id, id_len);
+        taken = id != NULL && id_len <= TA__SID_MAX && ta__sid_set_has(ta__cache.live, id, id_len);
         if (ta__cache.lock)
             pthread_mutex_unlock(&ta__cache.mu);
         break;

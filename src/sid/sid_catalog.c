@@ -292,23 +292,23 @@ static const ta_sid_builtin ta__catalog[] = {
     /* With clean shutdowns the second handshake fails: SSL_SESSION_ID_CONFLICT. */
     {"constant", "the same id every time, no cache check", ta__cb_constant,
      "SID-DUPLICATE,SID-HANDSHAKE,SID-NO-CACHE-CHECK,SID-PREDICTABLE,SID-BUCKET-COLLAPSE"},
-    {"racy-counter", "keyed counter read and written back without a lock",
-     ta__cb_racy_counter, "SID-DUPLICATE-CONCURRENT"},
+    {"racy-counter", "keyed counter read and written back without a lock", ta__cb_racy_counter,
+     "SID-DUPLICATE-CONCURRENT"},
     {"accepts-collision", "asks the cache and ignores the answer", ta__cb_accepts_collision,
      "SID-COLLISION-ACCEPTED"},
     {"retry-forever", "retries while the id is taken, without a bound", ta__cb_retry_forever,
      "SID-NO-TERMINATION"},
-    {"fixed-table", "remembers ids in a 100-entry table, abort() when full",
-     ta__cb_fixed_table, "SID-CRASH"},
+    {"fixed-table", "remembers ids in a 100-entry table, abort() when full", ta__cb_fixed_table,
+     "SID-CRASH"},
     /* Returns 0 for every free id: every handshake fails (callback failed). */
-    {"inverted-check", "returns SSL_has_matching_session_id's answer",
-     ta__cb_inverted_check, "SID-COLLISION-ACCEPTED,SID-HANDSHAKE"},
+    {"inverted-check", "returns SSL_has_matching_session_id's answer", ta__cb_inverted_check,
+     "SID-COLLISION-ACCEPTED,SID-HANDSHAKE"},
     {"no-cache-check", "random ids, never checked against the cache", ta__cb_no_cache_check,
      "SID-NO-CACHE-CHECK"},
     {"counter", "a sequence number in the first 8 bytes", ta__cb_counter, "SID-PREDICTABLE"},
     {"short-id", "16 random bytes", ta__cb_short_id, "SID-SHORT-ID"},
-    {"manpage-www18", "the man page's example: \"www-18\" + random bytes",
-     ta__cb_manpage_www18, "SID-BUCKET-COLLAPSE"},
+    {"manpage-www18", "the man page's example: \"www-18\" + random bytes", ta__cb_manpage_www18,
+     "SID-BUCKET-COLLAPSE"},
 };
 
 const ta_sid_builtin *ta_sid_catalog(size_t *out_count)

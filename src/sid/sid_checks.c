@@ -18,7 +18,7 @@
 typedef struct ta__tally {
     uint64_t calls;
     uint64_t over_n, under_n, grown_n, zero_n, rv_n, coll_n;
-    uint32_t over_lens;                 /* bit (offered - 1) */
+    uint32_t over_lens; /* bit (offered - 1) */
     unsigned over_offered, under_offered, grown_offered, grown_len;
     long over_off, under_off;
     int over_write, rv_first;
@@ -114,8 +114,8 @@ static void ta__tally_emit(ta__sid_cx *cx, const ta__tally *t, const char *mode)
                      "%s past the offered length in %llu of %llu calls, at offered "
                      "length(s) %s; first at call %llu: offered %u, first bad offset %ld (%s)",
                      t->over_write == 0 ? "read" : "wrote", (unsigned long long)t->over_n,
-                     (unsigned long long)t->calls, lens,
-                     (unsigned long long)t->over_call, t->over_offered, t->over_off, mode);
+                     (unsigned long long)t->calls, lens, (unsigned long long)t->over_call,
+                     t->over_offered, t->over_off, mode);
     }
     if (t->under_n)
         ta__sid_emit(cx, TA_SID_UNDERFLOW,
@@ -232,8 +232,10 @@ void ta__sid_check_firstk(ta__sid_cx *cx)
     for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
         ta__sid_cache_set(TA__CACHE_FIRST_K, ks[i], NULL, 0);
         for (int rep = 0; rep < 2; rep++) {
-            ta__sid_phase(cx, "first-%u-taken: the first %u queries of a call say taken, "
-                          "call %d", ks[i], ks[i], rep + 1);
+            ta__sid_phase(cx,
+                          "first-%u-taken: the first %u queries of a call say taken, "
+                          "call %d",
+                          ks[i], ks[i], rep + 1);
             ta__sid_tick(cx);
             ta__sid_guard_call(g, cx->cb, ssl, TA__SID_MAX, &c);
             (void)ta__tally_call(&t, &c);
@@ -332,8 +334,10 @@ void ta__sid_check_unique(ta__sid_cx *cx)
             ta__hex(hex, sizeof(hex), c.id, c.out_len);
             /* Sent at once: evidence the code under test cannot take back by
              * ending the check early (exit, crash, hang). */
-            ta__sid_emit(cx, TA_SID_DUPLICATE, "call %llu returned a live id again: %s "
-                         "(%u bytes)", (unsigned long long)dup_call, hex, dup_len);
+            ta__sid_emit(cx, TA_SID_DUPLICATE,
+                         "call %llu returned a live id again: %s "
+                         "(%u bytes)",
+                         (unsigned long long)dup_call, hex, dup_len);
         }
         ta__sid_stats_add(st, c.id, c.out_len);
     }
@@ -343,7 +347,8 @@ void ta__sid_check_unique(ta__sid_cx *cx)
         ta__sid_emit(cx, TA_SID_DUPLICATE,
                      "%llu of %llu successful ids repeated a live id. OpenSSL fails the "
                      "handshake with SSL_R_SSL_SESSION_ID_CONFLICT, or with an external "
-                     "cache mixes sessions", (unsigned long long)dups, (unsigned long long)ok);
+                     "cache mixes sessions",
+                     (unsigned long long)dups, (unsigned long long)ok);
     if (ok == 0) {
         ta__sid_skip(cx, TA_SID_DUPLICATE);
         ta__sid_skip(cx, TA_SID_NO_CACHE_CHECK);
@@ -362,21 +367,22 @@ void ta__sid_check_unique(ta__sid_cx *cx)
 
 /* ------------------------------------------------------------ the table */
 
-#define TA__DIRECT                                                                       \
-    (TA__SID_BIT(TA_SID_OVERFLOW) | TA__SID_BIT(TA_SID_UNDERFLOW)                        \
-     | TA__SID_BIT(TA_SID_LEN_GROWN) | TA__SID_BIT(TA_SID_LEN_ZERO)                      \
-     | TA__SID_BIT(TA_SID_RETURN_VALUE) | TA__SID_BIT(TA_SID_COLLISION_ACCEPTED))
-#define TA__E2E                                                                          \
-    (TA__SID_BIT(TA_SID_HANDSHAKE) | TA__SID_BIT(TA_SID_NEVER_CALLED)                    \
+#define TA__DIRECT                                                                                \
+    (TA__SID_BIT(TA_SID_OVERFLOW) | TA__SID_BIT(TA_SID_UNDERFLOW) | TA__SID_BIT(TA_SID_LEN_GROWN) \
+     | TA__SID_BIT(TA_SID_LEN_ZERO) | TA__SID_BIT(TA_SID_RETURN_VALUE)                            \
+     | TA__SID_BIT(TA_SID_COLLISION_ACCEPTED))
+#define TA__E2E                                                       \
+    (TA__SID_BIT(TA_SID_HANDSHAKE) | TA__SID_BIT(TA_SID_NEVER_CALLED) \
      | TA__SID_BIT(TA_SID_SHORT_ID))
 
 static const ta__sid_check ta__checks[] = {
     {"bounds", TA__DIRECT, ta__sid_check_bounds},
     {"all-taken", TA__DIRECT | TA__SID_BIT(TA_SID_NO_TERMINATION), ta__sid_check_taken},
     {"first-k-taken", TA__DIRECT, ta__sid_check_firstk},
-    {"unique", TA__DIRECT | TA__SID_BIT(TA_SID_DUPLICATE) | TA__SID_BIT(TA_SID_NO_CACHE_CHECK)
-                   | TA__SID_BIT(TA_SID_PREDICTABLE) | TA__SID_BIT(TA_SID_BUCKET_COLLAPSE)
-                   | TA__SID_BIT(TA_SID_SHORT_ID),
+    {"unique",
+     TA__DIRECT | TA__SID_BIT(TA_SID_DUPLICATE) | TA__SID_BIT(TA_SID_NO_CACHE_CHECK)
+         | TA__SID_BIT(TA_SID_PREDICTABLE) | TA__SID_BIT(TA_SID_BUCKET_COLLAPSE)
+         | TA__SID_BIT(TA_SID_SHORT_ID),
      ta__sid_check_unique},
     {"threads", TA__SID_BIT(TA_SID_DUPLICATE_CONCURRENT), ta__sid_check_threads},
     {"e2e/tls12/no-ticket", TA__E2E, ta__sid_check_e2e_tls12_noticket},

@@ -63,8 +63,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
     ta__e2e_rec rec = {cx->cb, cx, 0, 0, {0}, TA__SID_MAX + 1};
     ta_ctx *ctx = NULL;
     SSL_SESSION *sess[TA_SID_HANDSHAKES_MAX] = {0};
-    int h_n = cx->o->handshakes < TA_SID_HANDSHAKES_MAX ? cx->o->handshakes
-                                                       : TA_SID_HANDSHAKES_MAX;
+    int h_n = cx->o->handshakes < TA_SID_HANDSHAKES_MAX ? cx->o->handshakes : TA_SID_HANDSHAKES_MAX;
     int fails = 0, first_fail = 0, mism = 0, resumed = 0, tried = 0;
     uint64_t full_calls = 0;
     char why[300] = "", mism_text[160] = "";
@@ -98,7 +97,8 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
                 if ((len != rec.last_len || memcmp(seen, rec.last, len) != 0) && mism++ == 0)
                     snprintf(mism_text, sizeof(mism_text),
                              "; at handshake %d the client saw a %u-byte id, the callback "
-                             "made a %u-byte one", h + 1, len, rec.last_len);
+                             "made a %u-byte one",
+                             h + 1, len, rec.last_len);
             }
             st = ta_pair_shutdown(p, TA_CLIENT, TA_DEFAULT_STEPS);
         }
@@ -121,8 +121,7 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
         if (ta_pair_new(ctx, &p) != TA_OK)
             TA__SID_SETUP_FAIL();
         if (SSL_set_session(ta_pair_ssl(p, TA_CLIENT), sess[h]) == 1
-            && ta_pair_handshake(p, TA_DEFAULT_STEPS) == TA_OK
-            && ta__e2e_settle(p, v) == TA_OK) {
+            && ta_pair_handshake(p, TA_DEFAULT_STEPS) == TA_OK && ta__e2e_settle(p, v) == TA_OK) {
             resumed += SSL_session_reused(ta_pair_ssl(p, TA_CLIENT)) == 1;
             if (ta_pair_shutdown(p, TA_CLIENT, TA_DEFAULT_STEPS) != TA_OK)
                 ERR_clear_error(); /* resumption is what counts here */
@@ -144,8 +143,10 @@ static void ta__e2e_run(ta__sid_cx *cx, const char *name, ta_tls v, uint64_t ser
                      "handshake %d: %s",
                      name, fails, h_n, (unsigned long long)full_calls, first_fail, why);
     else if (mism)
-        ta__sid_emit(cx, TA_SID_HANDSHAKE, "%s: ids seen by the client differ from the ids "
-                     "generated in %d of %d handshakes%s", name, mism, h_n, mism_text);
+        ta__sid_emit(cx, TA_SID_HANDSHAKE,
+                     "%s: ids seen by the client differ from the ids "
+                     "generated in %d of %d handshakes%s",
+                     name, mism, h_n, mism_text);
     if (stateful && rec.min_len < TA__SID_MAX)
         ta__sid_emit(cx, TA_SID_SHORT_ID,
                      "%s: ids of %u bytes; %d of %d resumptions succeeded, the others fell "

@@ -31,7 +31,7 @@
 /* ------------------------------------------------------------ id set */
 
 typedef struct ta__sid_set {
-    uint8_t *ids;    /* n entries of 1 + 32 bytes: length, then the id */
+    uint8_t *ids; /* n entries of 1 + 32 bytes: length, then the id */
     size_t n, cap;
     uint64_t *slots; /* open addressing: hash tag << 32 | index + 1, 0 = empty */
     size_t nslots;   /* power of two */
@@ -140,13 +140,13 @@ void ta__sid_check_e2e_tls13_stateful(ta__sid_cx *cx);
 /* ------------------------------------------------------------ structure of the ids */
 
 typedef struct ta__sid_stats {
-    uint64_t n;                     /* successful ids seen */
+    uint64_t n;                      /* successful ids seen */
     uint32_t hist[TA__SID_MAX][256]; /* byte value counts per position */
     uint64_t len_count[TA__SID_MAX + 1];
     uint8_t first[TA__SID_MAX + 1]; /* the first id: len, bytes */
     uint8_t prev[TA__SID_MAX + 1];
-    uint64_t prefix_changes;        /* ids whose 4-byte hash key differs from the first */
-    uint64_t delta_same;            /* consecutive pairs with the most recent delta repeated */
+    uint64_t prefix_changes; /* ids whose 4-byte hash key differs from the first */
+    uint64_t delta_same;     /* consecutive pairs with the most recent delta repeated */
     uint64_t last_delta;
     int have_delta;
 } ta__sid_stats;

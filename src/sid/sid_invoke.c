@@ -32,7 +32,7 @@
 static uint8_t ta__canaries[4096]; /* filled with TA__CANARY_BYTE by guard_new */
 
 struct ta__sid_guard {
-    uint8_t *map;  /* three pages */
+    uint8_t *map; /* three pages */
     size_t page;
     size_t canary;
     void *altstack;
@@ -51,8 +51,8 @@ static void ta__sid_fault(int sig, siginfo_t *si, void *ucv)
     uintptr_t a = (uintptr_t)si->si_addr;
     uintptr_t lo = g ? (uintptr_t)g->map : 0;
 
-    if (g != NULL && ((a >= lo && a < lo + g->page)
-                      || (a >= lo + 2 * g->page && a < lo + 3 * g->page))) {
+    if (g != NULL
+        && ((a >= lo && a < lo + g->page) || (a >= lo + 2 * g->page && a < lo + 3 * g->page))) {
         ta__fault_addr = a;
 #if defined(__x86_64__) && defined(REG_ERR)
         /* Page-fault error code: bit 1 set for a write access. */

@@ -14,7 +14,7 @@ struct ta_sid_report {
     char target[256];
     ta_finding findings[TA_SID_RULE_COUNT]; /* compacted by finish() */
     size_t nfindings;
-    int found[TA_SID_RULE_COUNT];           /* index into findings + 1 */
+    int found[TA_SID_RULE_COUNT]; /* index into findings + 1 */
     int covered[TA_SID_RULE_COUNT], cut[TA_SID_RULE_COUNT];
     ta_sid_result result[TA_SID_RULE_COUNT];
     char *notes[TA__NOTES];
@@ -71,8 +71,7 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
         if (used + 2 + strlen(text) < sizeof(f->message))
             snprintf(f->message + used, sizeof(f->message) - used, "; %s", text);
         else if (text[0] == '[' && tag < 80 && used + 8 + tag < sizeof(f->message))
-            snprintf(f->message + used, sizeof(f->message) - used, "; also %.*s", (int)tag,
-                     text);
+            snprintf(f->message + used, sizeof(f->message) - used, "; also %.*s", (int)tag, text);
         return;
     }
     f = &r->findings[r->nfindings];
@@ -90,8 +89,8 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
                  r->o.bucket_n);
     snprintf(f->reproducer, sizeof(f->reproducer),
              "tlsaudit sid %s --seed %llu --ids %zu --threads %u --timeout %g%s --only %s",
-             r->target, (unsigned long long)r->o.seed, r->o.ids, r->o.threads,
-             r->o.timeout_s, extra, info->id);
+             r->target, (unsigned long long)r->o.seed, r->o.ids, r->o.threads, r->o.timeout_s,
+             extra, info->id);
 }
 
 void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete)
@@ -226,8 +225,8 @@ void ta_sid_report_json(const ta_sid_report *r, FILE *out)
 void ta_sid_report_print(const ta_sid_report *r, FILE *out)
 {
     static const char *const shown[] = {"pass", "FAIL", "INCOMPLETE"};
-    fprintf(out, "%s: %s (%zu finding%s)\n", r->subject, shown[r->verdict],
-            r->nfindings, r->nfindings == 1 ? "" : "s");
+    fprintf(out, "%s: %s (%zu finding%s)\n", r->subject, shown[r->verdict], r->nfindings,
+            r->nfindings == 1 ? "" : "s");
     for (size_t i = 0; i < r->nfindings; i++) {
         const ta_finding *f = &r->findings[i];
         fprintf(out, "  %-7s %s\n          %s\n          reproduce: %s\n",

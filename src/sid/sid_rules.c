@@ -41,8 +41,7 @@ ta_status ta_sid_rules_parse(const char *list, uint32_t *out_mask)
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         int r;
-        TA_ENSURE(n > 0 && n < sizeof(name), TA_E_PARSE, "empty or overlong rule id in '%s'",
-                  list);
+        TA_ENSURE(n > 0 && n < sizeof(name), TA_E_PARSE, "empty or overlong rule id in '%s'", list);
         memcpy(name, p, n);
         name[n] = '\0';
         r = ta_sid_rule_from_name(name);

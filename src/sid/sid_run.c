@@ -28,7 +28,7 @@
 #include "sid_internal.h"
 
 #define TA__SETUP_S 60.0
-#define TA__GRACE_S 2.0 /* for a child to exit after its end record */
+#define TA__GRACE_S 2.0     /* for a child to exit after its end record */
 typedef union ta__sid_rec { /* room for any record the child sends */
     ta__sid_msg m;
     ta__location loc;
@@ -125,8 +125,7 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
     double start, last_move, last_tick = 0;
     char phase[sizeof(sh->phase)], text[600], why[480] = "", out[300];
     ta__sid_job job = {ck, index, cb, o, NULL};
-    const ta__child_opts co = {o->mem_limit_mb,
-                               (unsigned)(o->budget_s + TA__SETUP_S) + 10};
+    const ta__child_opts co = {o->mem_limit_mb, (unsigned)(o->budget_s + TA__SETUP_S) + 10};
 
     sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     TA_ENSURE(sh != MAP_FAILED, TA_E_CHILD, "mmap of the progress page failed");
@@ -199,13 +198,16 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
         if (out[0] != '\0')
             ta__sid_report_note(r, "check '%s'%s", ck->name, out);
     } else if (hang) {
-        snprintf(text, sizeof(text), "[%s] no return for %.1f s (timeout) at call %llu "
-                 "while: %s%s", ck->name, o->timeout_s, calls, phase, out);
+        snprintf(text, sizeof(text),
+                 "[%s] no return for %.1f s (timeout) at call %llu "
+                 "while: %s%s",
+                 ck->name, o->timeout_s, calls, phase, out);
         ta__sid_report_add(r, TA_SID_NO_TERMINATION, text);
     } else if (over) {
-        snprintf(text, sizeof(text), "[%s] cut off at the %.0f s budget after %llu calls "
-                 "while: %s (findings until then are kept)%s", ck->name, o->budget_s, calls,
-                 phase, out);
+        snprintf(text, sizeof(text),
+                 "[%s] cut off at the %.0f s budget after %llu calls "
+                 "while: %s (findings until then are kept)%s",
+                 ck->name, o->budget_s, calls, phase, out);
         ta__sid_report_add(r, TA_SID_CHECK_INCOMPLETE, text);
     } else if (harness) {
         snprintf(text, sizeof(text), "[%s] could not be set up: %s", ck->name, why);
@@ -215,7 +217,8 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
         char how[160];
         const char *tail = "";
         if (end.violation)
-            snprintf(how, sizeof(how), "sent the harness something that is not one of its "
+            snprintf(how, sizeof(how),
+                     "sent the harness something that is not one of its "
                      "records (the code under test wrote to its channel)");
         else if (end.signaled && !end.killed)
             snprintf(how, sizeof(how), "died of SIG%s (%s, signal %d)",
@@ -243,8 +246,7 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
     return TA_OK;
 }
 
-ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o,
-                       ta_sid_report **out)
+ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o, ta_sid_report **out)
 {
     ta_sid_opts def;
     ta_sid_report *r = NULL;
@@ -258,8 +260,8 @@ ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o,
         ta_sid_opts_default(&def);
         o = &def;
     }
-    TA_ENSURE((cb != NULL) != (o->lib != NULL) && (o->lib == NULL) == (o->symbol == NULL),
-              TA_E_ARG, "ta_sid_audit: give either cb or lib and symbol");
+    TA_ENSURE((cb != NULL) != (o->lib != NULL) && (o->lib == NULL) == (o->symbol == NULL), TA_E_ARG,
+              "ta_sid_audit: give either cb or lib and symbol");
     if (o->lib != NULL) {
         /* Only a quick look in this process: the object is loaded in the children. */
         char full[1024];

@@ -114,8 +114,8 @@ void ta__sid_set_free(ta__sid_set *s)
     memset(s, 0, sizeof(*s));
 }
 
-static size_t ta__sid_set_find(const ta__sid_set *s, const uint8_t *id, unsigned len,
-                               uint64_t h, int *found)
+static size_t ta__sid_set_find(const ta__sid_set *s, const uint8_t *id, unsigned len, uint64_t h,
+                               int *found)
 {
     size_t j = h & (s->nslots - 1);
     *found = 0;

@@ -26,16 +26,18 @@ ta_status ta_sid_report_to_subject(const ta_sid_report *r, int strict, ta_subjec
         switch (ta_sid_report_rule(r, (ta_sid_rule)k)) {
         case TA_SID_FOUND:
             /* Errors fail; warnings fail only under --strict; info never does. */
-            c->outcome = rules[k].severity == TA_SEV_ERROR
-                                 || (strict && rules[k].severity == TA_SEV_WARNING)
-                             ? TA_CHECK_FAIL : TA_CHECK_PASS;
+            c->outcome =
+                rules[k].severity == TA_SEV_ERROR || (strict && rules[k].severity == TA_SEV_WARNING)
+                    ? TA_CHECK_FAIL
+                    : TA_CHECK_PASS;
             break;
         case TA_SID_PASS:
             c->outcome = TA_CHECK_PASS;
             break;
         case TA_SID_INCOMPLETE:
             c->outcome = TA_CHECK_SKIP;
-            snprintf(c->message, sizeof(c->message), "its check did not finish (see "
+            snprintf(c->message, sizeof(c->message),
+                     "its check did not finish (see "
                      "SID-CRASH, SID-NO-TERMINATION or SID-INCOMPLETE)");
             break;
         default:

@@ -84,7 +84,7 @@ typedef struct ta__thr_run {
     size_t per_thread; /* calls each thread makes */
     size_t per_round;  /* calls each thread makes in one round (the last may be short) */
     size_t rounds;
-    ta__round *slot;   /* nt * per_round: the ids of the current round */
+    ta__round *slot; /* nt * per_round: the ids of the current round */
     uint64_t dups, ok, dup_rounds;
 } ta__thr_run;
 

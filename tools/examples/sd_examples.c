@@ -13,7 +13,9 @@
 
 #include "tlsaudit.h"
 
-typedef struct { int sent; } ex_state;
+typedef struct {
+    int sent;
+} ex_state;
 
 static ta_sd_answer ex_drain(SSL *ssl, ta_sd_event ev, void *state)
 {
@@ -71,10 +73,11 @@ static ta_sd_answer ex_hang(SSL *ssl, ta_sd_event ev, void *state)
     return ex_drain(ssl, ev, state);
 }
 
-const ta_sd_driver sd_example_drain = {"example-drain", "drain, from a shared object",
-                                       sizeof(ex_state), ex_drain, 0, ""};
-const ta_sd_driver sd_example_crash = {"example-crash", "crashes on the first readable event",
-                                       sizeof(ex_state), ex_crash, TA_SD_CANARY, ""};
-const ta_sd_driver sd_example_hang = {"example-hang", "loops for ever on cancel",
-                                      sizeof(ex_state), ex_hang, TA_SD_CANARY,
-                                      "peer-silent-cancel"};
+const ta_sd_driver sd_example_drain = {
+    "example-drain", "drain, from a shared object", sizeof(ex_state), ex_drain, 0, ""};
+const ta_sd_driver sd_example_crash = {"example-crash",  "crashes on the first readable event",
+                                       sizeof(ex_state), ex_crash,
+                                       TA_SD_CANARY,     ""};
+const ta_sd_driver sd_example_hang = {"example-hang",   "loops for ever on cancel",
+                                      sizeof(ex_state), ex_hang,
+                                      TA_SD_CANARY,     "peer-silent-cancel"};

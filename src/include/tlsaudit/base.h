@@ -18,7 +18,8 @@
  * never be mistaken for the result of a later call.
  * Constructors return their object through an out_ parameter; every _free(NULL)
  * is a no-op.
- */#ifndef TLSAUDIT_BASE_H
+ */
+#ifndef TLSAUDIT_BASE_H
 #define TLSAUDIT_BASE_H
 
 #include <stddef.h>
@@ -43,16 +44,16 @@ extern "C" {
 /* ---------------------------------------------------------------- errors */
 
 /* X(name, value, text): the one table of error codes. */
-#define TA_ERROR_TABLE(X)                                                   \
-    X(TA_E_ARG, -1, "invalid argument")                                     \
-    X(TA_E_NOMEM, -2, "out of memory")                                      \
-    X(TA_E_OSSL, -3, "OpenSSL call failed")                                 \
-    X(TA_E_BOUND, -4, "step bound reached before completion")               \
-    X(TA_E_STATE, -5, "operation not valid in this state")                  \
-    X(TA_E_IO, -6, "input/output error")                                    \
-    X(TA_E_LOAD, -7, "could not load code under test")                      \
-    X(TA_E_PARSE, -8, "malformed input")                                    \
-    X(TA_E_CHILD, -9, "isolated child process failed")                      \
+#define TA_ERROR_TABLE(X)                                     \
+    X(TA_E_ARG, -1, "invalid argument")                       \
+    X(TA_E_NOMEM, -2, "out of memory")                        \
+    X(TA_E_OSSL, -3, "OpenSSL call failed")                   \
+    X(TA_E_BOUND, -4, "step bound reached before completion") \
+    X(TA_E_STATE, -5, "operation not valid in this state")    \
+    X(TA_E_IO, -6, "input/output error")                      \
+    X(TA_E_LOAD, -7, "could not load code under test")        \
+    X(TA_E_PARSE, -8, "malformed input")                      \
+    X(TA_E_CHILD, -9, "isolated child process failed")        \
     X(TA_E_CLOSED, -10, "transport direction is closed")
 
 typedef int ta_status;
@@ -64,9 +65,9 @@ enum {
 };
 
 typedef struct ta_error {
-    int code;               /* TA_OK when no error was recorded */
+    int code; /* TA_OK when no error was recorded */
     char message[256];
-    const char *file;       /* src/ file where the error arose */
+    const char *file; /* src/ file where the error arose */
     int line;
     unsigned long ossl_err; /* ERR_get_error() packed code, 0 if none */
     char ossl_reason[160];  /* ERR_reason_error_string() or "" */

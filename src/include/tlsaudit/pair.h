@@ -14,28 +14,28 @@ extern "C" {
 
 typedef enum { TA_TLS12 = 0, TA_TLS13 = 1, TA_TLS_COUNT } ta_tls;
 typedef enum {
-    TA_MODE_CERT = 0,  /* ECDSA P-256 key + self-signed cert made in memory */
-    TA_MODE_PSK,       /* pre-shared key, no certificate */
-    TA_MODE_RESUME,    /* full handshake once, then every pair resumes */
+    TA_MODE_CERT = 0, /* ECDSA P-256 key + self-signed cert made in memory */
+    TA_MODE_PSK,      /* pre-shared key, no certificate */
+    TA_MODE_RESUME,   /* full handshake once, then every pair resumes */
     TA_MODE_COUNT
 } ta_mode;
 typedef enum { TA_CLIENT = 0, TA_SERVER = 1, TA_ROLE_COUNT } ta_role;
 
-const char *ta_tls_name(ta_tls v);   /* "tls12", "tls13" */
-const char *ta_mode_name(ta_mode m); /* "cert", "psk", "resume" */
-const char *ta_role_name(ta_role r); /* "client", "server" */
-int ta_tls_from_name(const char *name);   /* -1 if unknown */
-int ta_mode_from_name(const char *name);  /* -1 if unknown */
-int ta_role_from_name(const char *name);  /* -1 if unknown */
+const char *ta_tls_name(ta_tls v);       /* "tls12", "tls13" */
+const char *ta_mode_name(ta_mode m);     /* "cert", "psk", "resume" */
+const char *ta_role_name(ta_role r);     /* "client", "server" */
+int ta_tls_from_name(const char *name);  /* -1 if unknown */
+int ta_mode_from_name(const char *name); /* -1 if unknown */
+int ta_role_from_name(const char *name); /* -1 if unknown */
 
 /* Options for ta_ctx_new; zero-initialise and set what you need. */
 typedef struct ta_ctx_opts {
-    uint64_t server_options;  /* extra SSL_OP_* for the server SSL_CTX */
-    uint64_t client_options;  /* extra SSL_OP_* for the client SSL_CTX */
-    int num_tickets;          /* TLS 1.3 tickets per handshake; <0: OpenSSL default */
-    int server_cache_off;     /* 1: SSL_SESS_CACHE_OFF on the server */
-    const char *tls13_suites; /* SSL_CTX_set_ciphersuites on both sides, or NULL */
-    const char *tls12_ciphers;/* SSL_CTX_set_cipher_list on both sides, or NULL
+    uint64_t server_options;   /* extra SSL_OP_* for the server SSL_CTX */
+    uint64_t client_options;   /* extra SSL_OP_* for the client SSL_CTX */
+    int num_tickets;           /* TLS 1.3 tickets per handshake; <0: OpenSSL default */
+    int server_cache_off;      /* 1: SSL_SESS_CACHE_OFF on the server */
+    const char *tls13_suites;  /* SSL_CTX_set_ciphersuites on both sides, or NULL */
+    const char *tls12_ciphers; /* SSL_CTX_set_cipher_list on both sides, or NULL
                                  (cert and resume modes; PSK mode picks its own) */
 } ta_ctx_opts;
 
@@ -99,7 +99,7 @@ typedef enum {
     TA_REC_CCS,
     TA_REC_APPDATA,
     TA_REC_CLOSE_NOTIFY,
-    TA_REC_ALERT,        /* any alert other than close_notify */
+    TA_REC_ALERT, /* any alert other than close_notify */
     TA_REC_OTHER
 } ta_rec_kind;
 typedef struct ta_record {
@@ -123,11 +123,11 @@ const char *ta_rec_kind_name(ta_rec_kind k);
  */
 #define TA_DEFAULT_STEPS 64
 TA_MUST_CHECK ta_status ta_pair_handshake(ta_pair *p, int max_steps);
-TA_MUST_CHECK ta_status ta_pair_write(ta_pair *p, ta_role side, const void *buf,
-                                      size_t len, int max_steps);
+TA_MUST_CHECK ta_status ta_pair_write(ta_pair *p, ta_role side, const void *buf, size_t len,
+                                      int max_steps);
 /* Read up to cap bytes; *out_n gets the count (0 with TA_OK: close_notify seen). */
-TA_MUST_CHECK ta_status ta_pair_read(ta_pair *p, ta_role side, void *buf, size_t cap,
-                                     size_t *out_n, int max_steps);
+TA_MUST_CHECK ta_status ta_pair_read(ta_pair *p, ta_role side, void *buf, size_t cap, size_t *out_n,
+                                     int max_steps);
 /* Bidirectional shutdown of `side`: SSL_shutdown until it returns 1, the peer
  * answering with its own SSL_shutdown. */
 TA_MUST_CHECK ta_status ta_pair_shutdown(ta_pair *p, ta_role side, int max_steps);

@@ -23,7 +23,7 @@ typedef struct ta_rule_info {
 /* One check run against a subject: a JUnit testcase. */
 typedef enum { TA_CHECK_PASS = 0, TA_CHECK_FAIL, TA_CHECK_SKIP } ta_check_outcome;
 typedef struct ta_check {
-    char name[160];       /* a rule id or a case name (tls13/client/peer-eof/drain) */
+    char name[160]; /* a rule id or a case name (tls13/client/peer-eof/drain) */
     ta_check_outcome outcome;
     char message[512];
     char reproducer[512];
@@ -31,9 +31,9 @@ typedef struct ta_check {
 
 /* Everything one audit found about one subject (a callback, a driver). */
 typedef struct ta_subject_report {
-    const char *kind;      /* "sid", "shutdown" */
-    char name[160];        /* "builtin:www-18", "lib:./cb.so:my_gen" */
-    char symbol[128];      /* where the code under test lives, when known */
+    const char *kind; /* "sid", "shutdown" */
+    char name[160];   /* "builtin:www-18", "lib:./cb.so:my_gen" */
+    char symbol[128]; /* where the code under test lives, when known */
     char object[512];
     char source_file[512]; /* from debug info, "" when unknown */
     int source_line;
@@ -41,7 +41,7 @@ typedef struct ta_subject_report {
     size_t nchecks;
     ta_finding *findings;
     size_t nfindings;
-    size_t *check_of;      /* per finding: index of the check it failed, or SIZE_MAX */
+    size_t *check_of; /* per finding: index of the check it failed, or SIZE_MAX */
 } ta_subject_report;
 
 /* JUnit XML: a testsuite per subject, a testcase per check, failures carry the
@@ -57,8 +57,7 @@ const ta_rule_info *ta_report_rules(size_t *out_count);
 /* Zero *s and allocate room for nchecks checks and nfindings findings (counts
  * start at 0); kind must outlive the report. */
 TA_MUST_CHECK ta_status ta_subject_report_init(ta_subject_report *s, const char *kind,
-                                               const char *name, size_t nchecks,
-                                               size_t nfindings);
+                                               const char *name, size_t nchecks, size_t nfindings);
 /* Free what the converters below allocated; the struct is zeroed. */
 void ta_subject_report_clear(ta_subject_report *s);
 /* Record the object file, symbol and (with debug info, via addr2line) source line

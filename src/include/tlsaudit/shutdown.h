@@ -54,10 +54,10 @@ extern "C" {
  * loaded with `tlsaudit shutdown --lib FILE.so --symbol NAME`.
  */
 typedef enum {
-    TA_SD_START = 0,  /* begin the shutdown (first call, once) */
-    TA_SD_READABLE,   /* bytes or EOF are waiting on the transport */
-    TA_SD_WRITABLE,   /* the transport accepts bytes */
-    TA_SD_CANCEL,     /* the application cancels the pending shutdown */
+    TA_SD_START = 0, /* begin the shutdown (first call, once) */
+    TA_SD_READABLE,  /* bytes or EOF are waiting on the transport */
+    TA_SD_WRITABLE,  /* the transport accepts bytes */
+    TA_SD_CANCEL,    /* the application cancels the pending shutdown */
     TA_SD_EVENT_COUNT
 } ta_sd_event;
 
@@ -82,9 +82,10 @@ const char *ta_sd_event_name(ta_sd_event e);
 typedef ta_sd_answer (*ta_sd_step_fn)(SSL *ssl, ta_sd_event ev, void *state);
 
 /* Driver flags. */
-#define TA_SD_UNIDIRECTIONAL 0x1u /* does not wait for the peer's close_notify: "sent"
+#define TA_SD_UNIDIRECTIONAL \
+    0x1u                  /* does not wait for the peer's close_notify: "sent"
                                      is its expected verdict where others get "clean" */
-#define TA_SD_CANARY 0x2u         /* deliberately broken (built-in canaries) */
+#define TA_SD_CANARY 0x2u /* deliberately broken (built-in canaries) */
 
 #define TA_SD_STATE_MAX ((size_t)64 << 20) /* 64 MiB of state per case */
 typedef struct ta_sd_driver {
@@ -93,7 +94,7 @@ typedef struct ta_sd_driver {
     size_t state_size;   /* bytes of zeroed per-case state handed to step (may be 0,
                             at most TA_SD_STATE_MAX; more: the case is SD-INCOMPLETE) */
     ta_sd_step_fn step;
-    unsigned flags;      /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY */
+    unsigned flags; /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY */
     /* Canaries: comma-separated scenarios that must catch it ("" otherwise).
      * Documentation and tests; the oracle never reads it. */
     const char *caught_by;
@@ -152,15 +153,15 @@ const ta_sd_driver *ta_sd_driver_find(const char *name); /* NULL if unknown */
 #define TA_SD_F_IN_HANDSHAKE 0x2u
 #define TA_SD_F_TICKETS 0x4u
 typedef struct ta_sd_action {
-    char op;        /* one of the characters above */
-    uint16_t arg;   /* N for d, <, > (the [N] actions); 0 = default; 0xffff = "*" */
-    uint16_t off;   /* i: bytes at pool[off .. off+len) */
+    char op;      /* one of the characters above */
+    uint16_t arg; /* N for d, <, > (the [N] actions); 0 = default; 0xffff = "*" */
+    uint16_t off; /* i: bytes at pool[off .. off+len) */
     uint16_t len;
 } ta_sd_action;
 typedef struct ta_sd_schedule {
     ta_tls tls;
-    ta_role role;    /* role of the local side (the driver under test) */
-    unsigned flags;  /* TA_SD_F_* */
+    ta_role role;   /* role of the local side (the driver under test) */
+    unsigned flags; /* TA_SD_F_* */
     size_t n;
     ta_sd_action act[TA_SD_MAX_ACTIONS];
     size_t pool_len;
@@ -182,13 +183,13 @@ TA_MUST_CHECK ta_status ta_sd_schedule_add(ta_sd_schedule *s, char op, uint16_t 
 
 /* A named scenario: a schedule template plus where it applies. */
 typedef struct ta_sd_scenario {
-    const char *name;        /* "peer-eof" (interface: reports and tests use it) */
+    const char *name; /* "peer-eof" (interface: reports and tests use it) */
     const char *description;
-    const char *source;      /* what the expectation rests on ("RFC 8446 §6.1") */
-    const char *schedule;    /* actions, without prefix ("s>rc<") */
-    unsigned flags;          /* TA_SD_F_* */
-    unsigned versions;       /* bit (1u << ta_tls) */
-    unsigned roles;          /* bit (1u << ta_role) of the local side */
+    const char *source;   /* what the expectation rests on ("RFC 8446 §6.1") */
+    const char *schedule; /* actions, without prefix ("s>rc<") */
+    unsigned flags;       /* TA_SD_F_* */
+    unsigned versions;    /* bit (1u << ta_tls) */
+    unsigned roles;       /* bit (1u << ta_role) of the local side */
 } ta_sd_scenario;
 const ta_sd_scenario *ta_sd_scenario_table(size_t *out_count);
 /* Names only, table order. */
@@ -197,45 +198,46 @@ int ta_sd_scenario_find(const char *name); /* index, -1 if unknown */
 /* 1 when the scenario runs for that version and local role. */
 int ta_sd_scenario_applies(const ta_sd_scenario *sc, ta_tls v, ta_role r);
 /* The scenario's schedule for that version and role. */
-TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls v,
-                                                ta_role r, ta_sd_schedule *out);
+TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls v, ta_role r,
+                                                ta_sd_schedule *out);
 
 /* X(enum, id, severity, source, help): the checks of the oracle. */
-#define TA_SD_RULE_TABLE(X)                                                             \
-    X(TA_SD_R_VERDICT, "SD-VERDICT", TA_SEV_ERROR, "RFC 8446 §6.1; asio answer",        \
-      "the verdict does not match what the peer did")                                  \
-    X(TA_SD_R_TRUNCATION, "SD-TRUNCATION", TA_SEV_ERROR, "RFC 8446 §6.1; RFC 5246 §7.2.1", \
-      "EOF without close_notify reported as a clean close (truncation attack)")         \
-    X(TA_SD_R_EARLY, "SD-EARLY", TA_SEV_ERROR, "asio answer; SSL_shutdown(3)",          \
-      "completed although the peer had neither sent close_notify nor closed, nor was it cancelled") \
-    X(TA_SD_R_CANCEL, "SD-CANCEL", TA_SEV_ERROR, "asio answer (operation_aborted)",     \
-      "cancel did not end the pending shutdown")                                        \
-    X(TA_SD_R_STALL, "SD-STALL", TA_SEV_ERROR, "asio answer; SSL_shutdown(3)",          \
-      "no verdict although the deciding event had been delivered")                     \
-    X(TA_SD_R_SPIN, "SD-SPIN", TA_SEV_ERROR, "SSL_get_error(3) (WANT_READ: wait for input)", \
-      "busy loop: step calls without new input past the bound")                        \
+#define TA_SD_RULE_TABLE(X)                                                                      \
+    X(TA_SD_R_VERDICT, "SD-VERDICT", TA_SEV_ERROR, "RFC 8446 §6.1; asio answer",                 \
+      "the verdict does not match what the peer did")                                            \
+    X(TA_SD_R_TRUNCATION, "SD-TRUNCATION", TA_SEV_ERROR, "RFC 8446 §6.1; RFC 5246 §7.2.1",       \
+      "EOF without close_notify reported as a clean close (truncation attack)")                  \
+    X(TA_SD_R_EARLY, "SD-EARLY", TA_SEV_ERROR, "asio answer; SSL_shutdown(3)",                   \
+      "completed although the peer had neither sent close_notify nor closed, nor was it "        \
+      "cancelled")                                                                               \
+    X(TA_SD_R_CANCEL, "SD-CANCEL", TA_SEV_ERROR, "asio answer (operation_aborted)",              \
+      "cancel did not end the pending shutdown")                                                 \
+    X(TA_SD_R_STALL, "SD-STALL", TA_SEV_ERROR, "asio answer; SSL_shutdown(3)",                   \
+      "no verdict although the deciding event had been delivered")                               \
+    X(TA_SD_R_SPIN, "SD-SPIN", TA_SEV_ERROR, "SSL_get_error(3) (WANT_READ: wait for input)",     \
+      "busy loop: step calls without new input past the bound")                                  \
     X(TA_SD_R_DATA_AFTER_CN, "SD-DATA-AFTER-CN", TA_SEV_ERROR, "RFC 8446 §6.1; RFC 5246 §7.2.1", \
-      "a record other than an alert left the local side after its close_notify")       \
-    X(TA_SD_R_NO_CN, "SD-NO-CN", TA_SEV_ERROR, "RFC 8446 §6.1",                         \
-      "clean or sent reported but no close_notify left the local side")                \
-    X(TA_SD_R_DATA_FAILS, "SD-DATA-FAILS", TA_SEV_ERROR, "RFC 8446 §6.1 (half-close)",  \
-      "application data sent before the peer's close_notify turned a clean close into failed") \
-    X(TA_SD_R_WRITE_AFTER, "SD-WRITE-AFTER", TA_SEV_ERROR, "SSL_write(3); asio answer", \
-      "a write after the shutdown did not fail with SSL_R_PROTOCOL_IS_SHUTDOWN")        \
-    X(TA_SD_R_CRASH, "SD-CRASH", TA_SEV_ERROR, "",                                       \
-      "the driver crashed, exited or hung (isolated child)")                           \
-    X(TA_SD_R_INCOMPLETE, "SD-INCOMPLETE", TA_SEV_ERROR, "",                             \
-      "a case could not be run (set-up failed, driver state too large): not a pass")   \
-    X(TA_SD_R_IGNORE_EOF, "SD-IGNORE-EOF", TA_SEV_WARNING, "SSL_CTX_set_options(3)",    \
-      "with SSL_OP_IGNORE_UNEXPECTED_EOF a truncation reads as a clean close")           \
-    X(TA_SD_R_OSSL_KEYUPDATE, "SD-OSSL-KEYUPDATE", TA_SEV_WARNING, "RFC 8446 §6.1, §4.6.3", \
+      "a record other than an alert left the local side after its close_notify")                 \
+    X(TA_SD_R_NO_CN, "SD-NO-CN", TA_SEV_ERROR, "RFC 8446 §6.1",                                  \
+      "clean or sent reported but no close_notify left the local side")                          \
+    X(TA_SD_R_DATA_FAILS, "SD-DATA-FAILS", TA_SEV_ERROR, "RFC 8446 §6.1 (half-close)",           \
+      "application data sent before the peer's close_notify turned a clean close into failed")   \
+    X(TA_SD_R_WRITE_AFTER, "SD-WRITE-AFTER", TA_SEV_ERROR, "SSL_write(3); asio answer",          \
+      "a write after the shutdown did not fail with SSL_R_PROTOCOL_IS_SHUTDOWN")                 \
+    X(TA_SD_R_CRASH, "SD-CRASH", TA_SEV_ERROR, "",                                               \
+      "the driver crashed, exited or hung (isolated child)")                                     \
+    X(TA_SD_R_INCOMPLETE, "SD-INCOMPLETE", TA_SEV_ERROR, "",                                     \
+      "a case could not be run (set-up failed, driver state too large): not a pass")             \
+    X(TA_SD_R_IGNORE_EOF, "SD-IGNORE-EOF", TA_SEV_WARNING, "SSL_CTX_set_options(3)",             \
+      "with SSL_OP_IGNORE_UNEXPECTED_EOF a truncation reads as a clean close")                   \
+    X(TA_SD_R_OSSL_KEYUPDATE, "SD-OSSL-KEYUPDATE", TA_SEV_WARNING, "RFC 8446 §6.1, §4.6.3",      \
       "OpenSSL itself sent a KeyUpdate after our close_notify (answering the peer's)")
 
 typedef enum {
 #define TA__SD_ENUM(e, id, sev, src, help) e,
     TA_SD_RULE_TABLE(TA__SD_ENUM)
 #undef TA__SD_ENUM
-    TA_SD_RULE_COUNT
+        TA_SD_RULE_COUNT
 } ta_sd_rule;
 typedef ta_rule_info ta_sd_rule_info; /* report.h: one struct for every rule */
 const ta_sd_rule_info *ta_sd_rule_table(size_t *out_count);
@@ -243,15 +245,15 @@ const ta_sd_rule_info *ta_sd_rule_table(size_t *out_count);
 /* ------------------------------------------------ running */
 
 typedef struct ta_sd_opts {
-    uint64_t seed;        /* seeded environment (replayable transcripts) */
-    const char *only;     /* glob(s) over case names, comma-separated; NULL: all */
-    double timeout_s;     /* a case with no answer after this long is SD-CRASH (hung) */
-    int max_steps;        /* step calls per case (default 256) */
-    int idle_max;         /* step calls without new input before SD-SPIN (default 16) */
-    ta_mode mode;         /* handshake of every case: TA_MODE_PSK (default, fast),
+    uint64_t seed;      /* seeded environment (replayable transcripts) */
+    const char *only;   /* glob(s) over case names, comma-separated; NULL: all */
+    double timeout_s;   /* a case with no answer after this long is SD-CRASH (hung) */
+    int max_steps;      /* step calls per case (default 256) */
+    int idle_max;       /* step calls without new input before SD-SPIN (default 16) */
+    ta_mode mode;       /* handshake of every case: TA_MODE_PSK (default, fast),
                              TA_MODE_CERT (full ECDHE + certificate handshake) or
                              TA_MODE_RESUME; AES-128-GCM suites in every mode */
-    const char *target;   /* CLI form of the driver for reproducers
+    const char *target; /* CLI form of the driver for reproducers
                              ("--builtin drain", "--lib F --symbol S") */
     /* A driver in a shared object: lib (a path, as in ta_sid_opts) and symbol (a
      * 'const ta_sd_driver', a data object). Loaded only in the worker children;
@@ -265,15 +267,15 @@ void ta_sd_opts_default(ta_sd_opts *o);
 /* One case's result. Case names: "tls13/client/peer-eof/drain". */
 typedef struct ta_sd_result {
     char name[128];
-    char scenario[40];    /* scenario name, "schedule" for a replayed/explored one */
+    char scenario[40]; /* scenario name, "schedule" for a replayed/explored one */
     ta_tls tls;
     ta_role role;
     ta_sd_answer expected;
     ta_sd_answer got;
     int pass;
-    int rule;             /* ta_sd_rule violated, -1 */
-    int flag;             /* warning raised on a pass, -1 */
-    unsigned steps;       /* step calls made */
+    int rule;       /* ta_sd_rule violated, -1 */
+    int flag;       /* warning raised on a pass, -1 */
+    unsigned steps; /* step calls made */
     char detail[256];
     char schedule[200];   /* the schedule's string form (--schedule) */
     char reproducer[400]; /* full command line */
@@ -304,9 +306,8 @@ typedef struct ta_sd_explore_stats {
     uint64_t violations; /* runs the oracle failed */
     double seconds;
 } ta_sd_explore_stats;
-TA_MUST_CHECK ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o,
-                                      unsigned depth, ta_sd_report **out,
-                                      ta_sd_explore_stats *out_stats);
+TA_MUST_CHECK ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
+                                      ta_sd_report **out, ta_sd_explore_stats *out_stats);
 const char *ta_sd_report_driver(const ta_sd_report *r);
 size_t ta_sd_report_results(const ta_sd_report *r, const ta_sd_result **out);
 int ta_sd_report_failed(const ta_sd_report *r); /* 1 when the verdict is not a pass */

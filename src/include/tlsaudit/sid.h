@@ -31,43 +31,55 @@ extern "C" {
 typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
 
 /* X(enum, id, severity, source, help): the one table of rules (reports, docs, `list`). */
-#define TA_SID_RULE_TABLE(X)                                                              \
-    X(TA_SID_OVERFLOW, "SID-OVERFLOW", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",                                      \
-      "a byte written past the offered *id_len (every offered length 1..32)")            \
-    X(TA_SID_UNDERFLOW, "SID-UNDERFLOW", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)", "a byte written before the id buffer") \
-    X(TA_SID_LEN_GROWN, "SID-LEN-GROWN", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)", "*id_len returned larger than offered") \
-    X(TA_SID_LEN_ZERO, "SID-LEN-ZERO", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)", "success returned with *id_len == 0")  \
-    X(TA_SID_RETURN_VALUE, "SID-RETURN-VALUE", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",                              \
-      "a return other than 0 or 1 (OpenSSL reads any non-zero, even -1, as success)")     \
-    X(TA_SID_DUPLICATE, "SID-DUPLICATE", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",                                    \
-      "an id returned again while the earlier one is still live")                        \
-    X(TA_SID_DUPLICATE_CONCURRENT, "SID-DUPLICATE-CONCURRENT", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",              \
-      "duplicates that appear only when several threads call at once (OpenSSL holds no lock)") \
-    X(TA_SID_COLLISION_ACCEPTED, "SID-COLLISION-ACCEPTED", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",                  \
-      "success returned with an id SSL_has_matching_session_id had just reported taken")  \
-    X(TA_SID_NO_TERMINATION, "SID-NO-TERMINATION", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",                          \
-      "no return within the timeout (e.g. while every id is reported taken)")            \
-    X(TA_SID_CRASH, "SID-CRASH", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)", "the callback died (signal, abort, exit)") \
-    X(TA_SID_HANDSHAKE, "SID-HANDSHAKE", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3); ssl_generate_session_id (ssl/ssl_sess.c)",                                    \
-      "real handshakes fail in a configuration where the callback runs")                 \
-    X(TA_SID_NO_CACHE_CHECK, "SID-NO-CACHE-CHECK", TA_SEV_WARNING, "SSL_CTX_set_generate_session_id(3)",                        \
-      "never consults SSL_has_matching_session_id")                                      \
-    X(TA_SID_PREDICTABLE, "SID-PREDICTABLE", TA_SEV_WARNING, "SSL_CTX_set_generate_session_id(3) (session ids travel in the clear)",                              \
-      "ids guessable from earlier ones (counters, constants, little entropy)")           \
-    X(TA_SID_BUCKET_COLLAPSE, "SID-BUCKET-COLLAPSE", TA_SEV_WARNING, "OpenSSL session cache (ssl/ssl_sess.c): sessions hash on the first 4 id bytes",                      \
-      "the first 4 bytes never vary: OpenSSL's cache keeps every session in one chain")   \
-    X(TA_SID_SHORT_ID, "SID-SHORT-ID", TA_SEV_WARNING, "OpenSSL 3.0 TLS 1.3 stateful tickets resume only with a 32-byte id",                                    \
-      "ids shorter than 32 bytes: TLS 1.3 stateful tickets never resume")                \
-    X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO, "SSL_CTX_set_generate_session_id(3); ssl_generate_session_id (ssl/ssl_sess.c)",                               \
-      "an end-to-end configuration in which OpenSSL never calls the callback")            \
-    X(TA_SID_CHECK_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR, "",                            \
+#define TA_SID_RULE_TABLE(X)                                                                       \
+    X(TA_SID_OVERFLOW, "SID-OVERFLOW", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",         \
+      "a byte written past the offered *id_len (every offered length 1..32)")                      \
+    X(TA_SID_UNDERFLOW, "SID-UNDERFLOW", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",       \
+      "a byte written before the id buffer")                                                       \
+    X(TA_SID_LEN_GROWN, "SID-LEN-GROWN", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",       \
+      "*id_len returned larger than offered")                                                      \
+    X(TA_SID_LEN_ZERO, "SID-LEN-ZERO", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",         \
+      "success returned with *id_len == 0")                                                        \
+    X(TA_SID_RETURN_VALUE, "SID-RETURN-VALUE", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)", \
+      "a return other than 0 or 1 (OpenSSL reads any non-zero, even -1, as success)")              \
+    X(TA_SID_DUPLICATE, "SID-DUPLICATE", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",       \
+      "an id returned again while the earlier one is still live")                                  \
+    X(TA_SID_DUPLICATE_CONCURRENT, "SID-DUPLICATE-CONCURRENT", TA_SEV_ERROR,                       \
+      "SSL_CTX_set_generate_session_id(3)",                                                        \
+      "duplicates that appear only when several threads call at once (OpenSSL holds no lock)")     \
+    X(TA_SID_COLLISION_ACCEPTED, "SID-COLLISION-ACCEPTED", TA_SEV_ERROR,                           \
+      "SSL_CTX_set_generate_session_id(3)",                                                        \
+      "success returned with an id SSL_has_matching_session_id had just reported taken")           \
+    X(TA_SID_NO_TERMINATION, "SID-NO-TERMINATION", TA_SEV_ERROR,                                   \
+      "SSL_CTX_set_generate_session_id(3)",                                                        \
+      "no return within the timeout (e.g. while every id is reported taken)")                      \
+    X(TA_SID_CRASH, "SID-CRASH", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",               \
+      "the callback died (signal, abort, exit)")                                                   \
+    X(TA_SID_HANDSHAKE, "SID-HANDSHAKE", TA_SEV_ERROR,                                             \
+      "SSL_CTX_set_generate_session_id(3); ssl_generate_session_id (ssl/ssl_sess.c)",              \
+      "real handshakes fail in a configuration where the callback runs")                           \
+    X(TA_SID_NO_CACHE_CHECK, "SID-NO-CACHE-CHECK", TA_SEV_WARNING,                                 \
+      "SSL_CTX_set_generate_session_id(3)", "never consults SSL_has_matching_session_id")          \
+    X(TA_SID_PREDICTABLE, "SID-PREDICTABLE", TA_SEV_WARNING,                                       \
+      "SSL_CTX_set_generate_session_id(3) (session ids travel in the clear)",                      \
+      "ids guessable from earlier ones (counters, constants, little entropy)")                     \
+    X(TA_SID_BUCKET_COLLAPSE, "SID-BUCKET-COLLAPSE", TA_SEV_WARNING,                               \
+      "OpenSSL session cache (ssl/ssl_sess.c): sessions hash on the first 4 id bytes",             \
+      "the first 4 bytes never vary: OpenSSL's cache keeps every session in one chain")            \
+    X(TA_SID_SHORT_ID, "SID-SHORT-ID", TA_SEV_WARNING,                                             \
+      "OpenSSL 3.0 TLS 1.3 stateful tickets resume only with a 32-byte id",                        \
+      "ids shorter than 32 bytes: TLS 1.3 stateful tickets never resume")                          \
+    X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO,                                        \
+      "SSL_CTX_set_generate_session_id(3); ssl_generate_session_id (ssl/ssl_sess.c)",              \
+      "an end-to-end configuration in which OpenSSL never calls the callback")                     \
+    X(TA_SID_CHECK_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR, "",                                 \
       "a check could not finish (set-up failed, cut off at its budget): not a pass")
 
 typedef enum {
 #define TA__SID_ENUM(e, id, sev, src, help) e,
     TA_SID_RULE_TABLE(TA__SID_ENUM)
 #undef TA__SID_ENUM
-    TA_SID_RULE_COUNT
+        TA_SID_RULE_COUNT
 } ta_sid_rule;
 
 typedef ta_rule_info ta_sid_rule_info; /* report.h: one struct for every rule */
@@ -93,16 +105,16 @@ const ta_sid_builtin *ta_sid_catalog(size_t *out_count);
 const ta_sid_builtin *ta_sid_builtin_find(const char *name); /* NULL if unknown */
 
 typedef struct ta_sid_opts {
-    size_t ids;          /* direct calls in the uniqueness and threads checks */
-    unsigned threads;    /* concurrent callers in the threads check */
-    uint64_t seed;       /* drives our choices and the seeded TLS environment */
-    double timeout_s;    /* a check making no progress for this long is a hang */
-    double budget_s;     /* hard cap per check; past it the check is incomplete */
-    uint32_t only;       /* rules to report, bit (1u << rule); 0: all */
-    int strict;          /* warnings fail the verdict too */
-    int handshakes;      /* full handshakes per end-to-end configuration */
-    size_t bucket_n;     /* cached sessions for the SID-BUCKET-COLLAPSE measurement */
-    const char *target;  /* CLI form of the subject for reproducers
+    size_t ids;         /* direct calls in the uniqueness and threads checks */
+    unsigned threads;   /* concurrent callers in the threads check */
+    uint64_t seed;      /* drives our choices and the seeded TLS environment */
+    double timeout_s;   /* a check making no progress for this long is a hang */
+    double budget_s;    /* hard cap per check; past it the check is incomplete */
+    uint32_t only;      /* rules to report, bit (1u << rule); 0: all */
+    int strict;         /* warnings fail the verdict too */
+    int handshakes;     /* full handshakes per end-to-end configuration */
+    size_t bucket_n;    /* cached sessions for the SID-BUCKET-COLLAPSE measurement */
+    const char *target; /* CLI form of the subject for reproducers
                             ("--builtin NAME", "--lib F --symbol S"); NULL: --builtin subject */
     /* A callback in a shared object: lib (a path; a name without a slash is taken
      * relative to the current directory) and symbol (a function). It is loaded
@@ -154,7 +166,6 @@ void ta_sid_report_json(const ta_sid_report *r, FILE *out);
 /* Human-readable table of the findings. */
 void ta_sid_report_print(const ta_sid_report *r, FILE *out);
 void ta_sid_report_free(ta_sid_report *r);
-
 
 
 /* The report as a subject for JUnit/SARIF: a check per rule (errors fail,

@@ -24,7 +24,9 @@ extern "C" {
 
 /* The seeded generator used by ta_env (splitmix64 stream); exposed so that
  * harnesses derive everything else (schedules, threads) from the same seed. */
-typedef struct ta_rng { uint64_t s; } ta_rng;
+typedef struct ta_rng {
+    uint64_t s;
+} ta_rng;
 void ta_rng_init(ta_rng *r, uint64_t seed);
 uint64_t ta_rng_next(ta_rng *r);
 void ta_rng_bytes(ta_rng *r, void *buf, size_t len);
@@ -64,10 +66,10 @@ void ta_json_finding_fields(ta_json *j, const ta_finding *f);
 
 /* Classification of one OpenSSL I/O result, taken right after the call. */
 typedef struct ta_io_result {
-    int ret;              /* what the call returned */
-    int ssl_error;        /* SSL_get_error(), or SSL_ERROR_NONE when ret > 0 */
-    unsigned long err;    /* libssl's queued error (else the first one), 0 if none */
-    int reason;           /* ERR_GET_REASON(err) */
+    int ret;           /* what the call returned */
+    int ssl_error;     /* SSL_get_error(), or SSL_ERROR_NONE when ret > 0 */
+    unsigned long err; /* libssl's queued error (else the first one), 0 if none */
+    int reason;        /* ERR_GET_REASON(err) */
 } ta_io_result;
 /* Fill *r from ssl and ret, then clear the error queue. */
 void ta_io_classify(SSL *ssl, int ret, ta_io_result *r);
@@ -80,7 +82,7 @@ uint64_t ta_sid_cache_queries(void);
 
 /* What one run observed (filled by the engine; built by hand in unit tests). */
 typedef enum {
-    TA_SD_EV_NONE = 0, /* nothing deciding reached the local side */
+    TA_SD_EV_NONE = 0,     /* nothing deciding reached the local side */
     TA_SD_EV_CLOSE_NOTIFY, /* the peer's close_notify was delivered */
     TA_SD_EV_EOF,          /* the transport closed without it */
     TA_SD_EV_CANCEL,       /* the application cancelled */
@@ -105,10 +107,10 @@ typedef struct ta_sd_facts {
 } ta_sd_facts;
 typedef struct ta_sd_verdict {
     int pass;
-    ta_sd_answer expected;   /* the primary expected verdict (PENDING_READ: pending) */
-    unsigned accepted;       /* bit (1u << answer) of every acceptable verdict */
-    int rule;                /* first violated rule (ta_sd_rule), -1 when pass */
-    int flag;                /* a warning rule raised on a pass (SD-IGNORE-EOF), else -1 */
+    ta_sd_answer expected; /* the primary expected verdict (PENDING_READ: pending) */
+    unsigned accepted;     /* bit (1u << answer) of every acceptable verdict */
+    int rule;              /* first violated rule (ta_sd_rule), -1 when pass */
+    int flag;              /* a warning rule raised on a pass (SD-IGNORE-EOF), else -1 */
     char detail[256];
 } ta_sd_verdict;
 /* Expected from the facts: decider CLOSE_NOTIFY -> clean (or sent, unidirectional),
@@ -128,8 +130,8 @@ void ta_sd_engine_free(ta_sd_engine *e);
  * of code under test use ta_sd_matrix / ta_sd_replay / ta_sd_explore, which run
  * every case in a worker child. Harness failures are ta_status errors; findings
  * are results (scenario "schedule", reproducer with --schedule). */
-TA_MUST_CHECK ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d,
-                                  const ta_sd_schedule *s, ta_sd_result *out);
+TA_MUST_CHECK ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
+                                  ta_sd_result *out);
 /* The same in-process (never isolated), keeping the raw facts (fuzz targets,
  * unit tests); deterministic for a given schedule. out_res may be NULL. */
 TA_MUST_CHECK ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d,
@@ -152,14 +154,15 @@ typedef enum {
     TA_SD_ARG_BYTES     /* hex byte pairs ended by '.': "i15030300020101." */
 } ta_sd_arg_kind;
 /* Which alphabets an action belongs to, and what it needs. */
-#define TA_SD_A_EXHAUSTIVE 0x1u     /* explored by ta_sd_explore */
-#define TA_SD_A_FUZZ_SCHEDULE 0x2u  /* in TA_FUZZ_SD_SCHEDULE */
-#define TA_SD_A_FUZZ_RECORDS 0x4u   /* in TA_FUZZ_SD_RECORDS */
-#define TA_SD_A_FORGES 0x8u         /* forges records in the peer's name (TLS 1.3: the
+#define TA_SD_A_EXHAUSTIVE 0x1u    /* explored by ta_sd_explore */
+#define TA_SD_A_FUZZ_SCHEDULE 0x2u /* in TA_FUZZ_SD_SCHEDULE */
+#define TA_SD_A_FUZZ_RECORDS 0x4u  /* in TA_FUZZ_SD_RECORDS */
+#define TA_SD_A_FORGES \
+    0x8u           /* forges records in the peer's name (TLS 1.3: the
                                        engine needs the peer's traffic secret) */
 struct ta__sd_run; /* one run of the engine (private to src/shutdown) */
 typedef struct ta_sd_action_info {
-    char op;             /* the letter */
+    char op; /* the letter */
     ta_sd_arg_kind arg;
     unsigned flags;      /* TA_SD_A_* */
     const char *meaning; /* one line, as in the list of tlsaudit/shutdown.h */
@@ -188,8 +191,8 @@ typedef struct ta_fuzz_in {
 void ta_fuzz_in_init(ta_fuzz_in *in, const void *data, size_t len);
 size_t ta_fuzz_in_left(const ta_fuzz_in *in);
 uint8_t ta_fuzz_u8(ta_fuzz_in *in);
-uint16_t ta_fuzz_u16(ta_fuzz_in *in);   /* big-endian */
-uint64_t ta_fuzz_u64(ta_fuzz_in *in);   /* big-endian */
+uint16_t ta_fuzz_u16(ta_fuzz_in *in); /* big-endian */
+uint64_t ta_fuzz_u64(ta_fuzz_in *in); /* big-endian */
 /* One byte, reduced to 0..n-1 (n >= 1). */
 unsigned ta_fuzz_pick(ta_fuzz_in *in, unsigned n);
 /* A length byte (capped at max) then that many bytes, borrowed from the input;
@@ -213,12 +216,12 @@ typedef enum {
 #define TA_FUZZ_SID_MAX_CALLS 64
 #define TA_FUZZ_SID_MAX_EVENTS 192
 typedef struct ta_fuzz_sid {
-    ta_tls version;        /* the SSL * handed to the callback */
-    unsigned offered_len;  /* *id_len offered, 1..32 */
-    unsigned threads;      /* 1..4 logical server threads */
-    unsigned calls;        /* 1..64 calls in all: 1 + the NEXT_CALL events */
-    uint64_t interleave;   /* seed: which thread makes each call, the RAND bytes */
-    size_t nevents;        /* answers and call boundaries, in order; a call's */
+    ta_tls version;                        /* the SSL * handed to the callback */
+    unsigned offered_len;                  /* *id_len offered, 1..32 */
+    unsigned threads;                      /* 1..4 logical server threads */
+    unsigned calls;                        /* 1..64 calls in all: 1 + the NEXT_CALL events */
+    uint64_t interleave;                   /* seed: which thread makes each call, the RAND bytes */
+    size_t nevents;                        /* answers and call boundaries, in order; a call's */
     uint8_t event[TA_FUZZ_SID_MAX_EVENTS]; /* queries past its answers: FREE */
 } ta_fuzz_sid;
 void ta_fuzz_sid_decode(const uint8_t *data, size_t len, ta_fuzz_sid *out);
@@ -247,12 +250,10 @@ const char *ta_fuzz_cache_answer_name(unsigned a);
  */
 typedef enum { TA_FUZZ_SD_SCHEDULE = 0, TA_FUZZ_SD_RECORDS } ta_fuzz_sd_alphabet;
 const char *ta_fuzz_sd_alphabet_chars(ta_fuzz_sd_alphabet a);
-void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a,
-                       ta_sd_schedule *out);
+void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a, ta_sd_schedule *out);
 /* Bytes that decode to *s (actions outside the alphabet are dropped; an argument
  * of 255 that is not "*" becomes 254); returns the length needed. */
-size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t *out,
-                         size_t cap);
+size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t *out, size_t cap);
 /* The schedule's string form on one line. */
 void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out);
 
@@ -266,9 +267,9 @@ void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out);
 ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
 
 typedef struct ta__sid_call {
-    int ret;               /* what the callback returned */
-    unsigned offered;      /* *id_len before */
-    unsigned out_len;      /* *id_len after */
+    int ret;          /* what the callback returned */
+    unsigned offered; /* *id_len before */
+    unsigned out_len; /* *id_len after */
     uint8_t id[TA__SID_MAX];
     int overflow;          /* 1: a fault in the guard page behind the buffer */
     int overflow_write;    /* 1 write, 0 read, -1 unknown */

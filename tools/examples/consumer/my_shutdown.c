@@ -38,8 +38,8 @@ static ta_sd_answer consumer_read_reply(SSL *ssl)
         case SSL_ERROR_SYSCALL:
             return TA_SD_TRUNCATED;
         case SSL_ERROR_SSL:
-            return ERR_GET_REASON(lib) == SSL_R_UNEXPECTED_EOF_WHILE_READING
-                       ? TA_SD_TRUNCATED : TA_SD_FAILED;
+            return ERR_GET_REASON(lib) == SSL_R_UNEXPECTED_EOF_WHILE_READING ? TA_SD_TRUNCATED
+                                                                             : TA_SD_FAILED;
         default:
             return TA_SD_FAILED;
         }
@@ -67,6 +67,9 @@ static ta_sd_answer consumer_step(SSL *ssl, ta_sd_event ev, void *state)
     return consumer_read_reply(ssl);
 }
 
-const ta_sd_driver consumer_shutdown = {
-    "consumer-shutdown", "send close_notify, read until the peer's",
-    sizeof(struct consumer_state), consumer_step, 0, ""};
+const ta_sd_driver consumer_shutdown = {"consumer-shutdown",
+                                        "send close_notify, read until the peer's",
+                                        sizeof(struct consumer_state),
+                                        consumer_step,
+                                        0,
+                                        ""};
