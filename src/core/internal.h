@@ -61,6 +61,10 @@ static inline double ta__mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Write s escaped for XML and HTML text and attribute values (report/report.c):
+ * the five markup characters as entities, other control bytes as '?'. */
+void ta__xml_text(FILE *out, const char *s);
+
 /* Growable byte buffer. */
 typedef struct ta__buf {
     uint8_t *data;

@@ -13,7 +13,7 @@
 
 /* ------------------------------------------------------------ JUnit XML */
 
-static void ta__xml(FILE *out, const char *s)
+void ta__xml_text(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
@@ -65,19 +65,19 @@ void ta_report_junit(FILE *out, const ta_subject_report *subjects, size_t n)
     for (size_t i = 0; i < n; i++) {
         const ta_subject_report *s = &subjects[i];
         fprintf(out, "  <testsuite name=\"");
-        ta__xml(out, s->kind);
+        ta__xml_text(out, s->kind);
         fputc(':', out);
-        ta__xml(out, s->name);
+        ta__xml_text(out, s->name);
         fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n", s->nchecks,
                 ta__count(s, TA_CHECK_FAIL), ta__count(s, TA_CHECK_SKIP));
         for (size_t c = 0; c < s->nchecks; c++) {
             const ta_check *k = &s->checks[c];
             fprintf(out, "    <testcase classname=\"");
-            ta__xml(out, s->kind);
+            ta__xml_text(out, s->kind);
             fputc('.', out);
-            ta__xml(out, s->name);
+            ta__xml_text(out, s->name);
             fprintf(out, "\" name=\"");
-            ta__xml(out, k->name);
+            ta__xml_text(out, k->name);
             fprintf(out, "\"");
             if (k->outcome == TA_CHECK_PASS && k->message[0] == '\0') {
                 fprintf(out, "/>\n");
@@ -86,23 +86,23 @@ void ta_report_junit(FILE *out, const ta_subject_report *subjects, size_t n)
             fprintf(out, ">\n");
             if (k->outcome == TA_CHECK_FAIL) {
                 fprintf(out, "      <failure message=\"");
-                ta__xml(out, k->message);
+                ta__xml_text(out, k->message);
                 fprintf(out, "\" type=\"");
-                ta__xml(out, k->name);
+                ta__xml_text(out, k->name);
                 fprintf(out, "\">");
-                ta__xml(out, k->message);
+                ta__xml_text(out, k->message);
                 if (k->reproducer[0] != '\0') {
                     fprintf(out, "\nreproduce: ");
-                    ta__xml(out, k->reproducer);
+                    ta__xml_text(out, k->reproducer);
                 }
                 fprintf(out, "</failure>\n");
             } else if (k->outcome == TA_CHECK_SKIP) {
                 fprintf(out, "      <skipped message=\"");
-                ta__xml(out, k->message);
+                ta__xml_text(out, k->message);
                 fprintf(out, "\"/>\n");
             } else {
                 fprintf(out, "      <system-out>");
-                ta__xml(out, k->message);
+                ta__xml_text(out, k->message);
                 fprintf(out, "</system-out>\n");
             }
             fprintf(out, "    </testcase>\n");

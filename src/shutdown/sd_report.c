@@ -315,31 +315,6 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
         fprintf(out, "\n%zu cases, %zu violations: %s\n", r->n, fails, ta__sd_shown_verdict(r));
 }
 
-static void ta__html_text(FILE *out, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
-}
-
 void ta_sd_report_html(const ta_sd_report *r, FILE *out)
 {
     const char *rows[256];
@@ -347,13 +322,13 @@ void ta_sd_report_html(const ta_sd_report *r, FILE *out)
     char cell[64];
 
     fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tlsaudit shutdown: ", out);
-    ta__html_text(out, r->driver);
+    ta__xml_text(out, r->driver);
     fputs("</title>\n<style>body{font-family:sans-serif}table{border-collapse:collapse}"
           "td,th{border:1px solid #999;padding:4px 8px;font-size:13px}"
           "td.pass{background:#b7e4b0}td.fail{background:#f4a6a6}td.flag{background:#f7dc8f}"
           "td.na{background:#e6e6e6;color:#777}</style></head><body>\n<h1>Shutdown driver ",
           out);
-    ta__html_text(out, r->driver);
+    ta__xml_text(out, r->driver);
     fprintf(out, "</h1>\n<p>OpenSSL %s &mdash; %s</p>\n", OpenSSL_version(OPENSSL_VERSION_STRING),
             ta__sd_verdict_word(r));
     fputs("<table><tr><th>scenario</th>", out);
@@ -363,7 +338,7 @@ void ta_sd_report_html(const ta_sd_report *r, FILE *out)
     fputs("</tr>\n", out);
     for (size_t i = 0; i < nrows; i++) {
         fputs("<tr><th>", out);
-        ta__html_text(out, rows[i]);
+        ta__xml_text(out, rows[i]);
         fputs("</th>", out);
         for (int c = 0; c < TA__NCOL; c++) {
             const ta_sd_result *x = ta__cell(r, rows[i], c);
@@ -371,17 +346,17 @@ void ta_sd_report_html(const ta_sd_report *r, FILE *out)
             ta__cell_text(x, cell, sizeof(cell));
             fprintf(out, "<td class=\"%s\" title=\"", cls);
             if (x != NULL) {
-                ta__html_text(out, x->detail);
+                ta__xml_text(out, x->detail);
                 fputs(" | ", out);
-                ta__html_text(out, x->reproducer);
+                ta__xml_text(out, x->reproducer);
             }
             fputs("\">", out);
-            ta__html_text(out, cell);
+            ta__xml_text(out, cell);
             if (x != NULL && !x->pass) {
                 fputs("<br><small>", out);
-                ta__html_text(out, ta__rule_id(x->rule));
+                ta__xml_text(out, ta__rule_id(x->rule));
                 fputs(" (expected ", out);
-                ta__html_text(out, ta__shown(x->expected));
+                ta__xml_text(out, ta__shown(x->expected));
                 fputs(")</small>", out);
             }
             fputs("</td>", out);
@@ -394,11 +369,11 @@ void ta_sd_report_html(const ta_sd_report *r, FILE *out)
         if (x->pass && x->flag < 0)
             continue;
         fputs("<li><code>", out);
-        ta__html_text(out, x->name);
+        ta__xml_text(out, x->name);
         fputs("</code>: ", out);
-        ta__html_text(out, x->detail);
+        ta__xml_text(out, x->detail);
         fputs("<br><code>", out);
-        ta__html_text(out, x->reproducer);
+        ta__xml_text(out, x->reproducer);
         fputs("</code></li>\n", out);
     }
     fputs("</ul>\n</body></html>\n", out);
