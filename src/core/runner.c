@@ -402,6 +402,15 @@ static int ta__symbol_kind(const void *p, ta__location *loc)
     return (int)(sym->st_info & 0xf); /* ELF32_ST_TYPE and ELF64_ST_TYPE alike */
 }
 
+ta_status ta__lib_check(const char *path)
+{
+    char full[1024];
+    snprintf(full, sizeof(full), "%s%s", strchr(path, '/') ? "" : "./", path);
+    TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD, "cannot read '%s': no such file or no permission",
+              path);
+    return TA_OK;
+}
+
 ta_status ta__load_symbol(const char *path, const char *symbol, int want_function, void **out,
                           ta__location *loc)
 {
@@ -411,10 +420,9 @@ ta_status ta__load_symbol(const char *path, const char *symbol, int want_functio
 
     TA_ENSURE(path != NULL && symbol != NULL && out != NULL, TA_E_ARG, "ta__load_symbol: NULL");
     *out = NULL;
+    TA_GUARD(ta__lib_check(path));
     /* A name without a slash would send dlopen to the library search path. */
     snprintf(full, sizeof(full), "%s%s", strchr(path, '/') ? "" : "./", path);
-    TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD, "cannot read '%s': no such file or no permission",
-              path);
     h = dlopen(full, RTLD_NOW | RTLD_LOCAL);
     TA_ENSURE(h != NULL, TA_E_LOAD, "cannot load '%s': %s", path, dlerror());
     (void)dlerror();

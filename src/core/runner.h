@@ -90,6 +90,10 @@ __attribute__((noreturn)) void ta__child_harness_fail(const char *fmt, ...) TA_P
  * loaded objects (the code under test must not choose our end). */
 __attribute__((noreturn)) void ta__child_exit(void);
 
+/* Parent or child: TA_E_LOAD with one line unless the shared object at path
+ * can be read (a name without a slash is relative to the current directory,
+ * never a library search). Only looks: nothing is loaded. */
+TA_MUST_CHECK ta_status ta__lib_check(const char *path);
 /* Child side: load symbol from the shared object at path (a name without a
  * slash is relative to the current directory). want_function: the symbol must
  * be a function (else a data object). On failure: TA_E_LOAD with one line. The

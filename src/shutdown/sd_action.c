@@ -106,24 +106,6 @@ static ta_status ta__sd_do_close_notify(ta__sd_run *r, const ta_sd_action *a, in
     return ta__sd_if_stream_grew(r, changed);
 }
 
-static ta_status ta__sd_do_key_update(ta__sd_run *r, const ta_sd_action *a, int *changed)
-{
-    (void)a;
-    if (ta__sd_peer_ready(r)) {
-        ERR_clear_error();
-        if (r->s->tls == TA_TLS13) {
-            if (SSL_key_update(r->peer, SSL_KEY_UPDATE_REQUESTED) == 1) {
-                (void)SSL_do_handshake(r->peer);
-                r->peer_rekeyed = 1;
-            }
-        } else if (r->peer_role == TA_SERVER && SSL_renegotiate(r->peer) == 1) {
-            (void)SSL_do_handshake(r->peer); /* TLS 1.2: a HelloRequest */
-        }
-        ERR_clear_error();
-    }
-    return ta__sd_if_stream_grew(r, changed);
-}
-
 static ta_status ta__sd_do_ticket(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
     (void)a;
@@ -143,6 +125,22 @@ static ta_status ta__sd_do_hello_request(ta__sd_run *r, const ta_sd_action *a, i
         ERR_clear_error();
         if (SSL_renegotiate(r->peer) == 1)
             (void)SSL_do_handshake(r->peer);
+        ERR_clear_error();
+    }
+    return ta__sd_if_stream_grew(r, changed);
+}
+
+/* TLS 1.2 has no KeyUpdate: the nearest thing is the 'h' action's HelloRequest. */
+static ta_status ta__sd_do_key_update(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    if (r->s->tls != TA_TLS13)
+        return ta__sd_do_hello_request(r, a, changed);
+    if (ta__sd_peer_ready(r)) {
+        ERR_clear_error();
+        if (SSL_key_update(r->peer, SSL_KEY_UPDATE_REQUESTED) == 1) {
+            (void)SSL_do_handshake(r->peer);
+            r->peer_rekeyed = 1;
+        }
         ERR_clear_error();
     }
     return ta__sd_if_stream_grew(r, changed);

@@ -5,15 +5,8 @@
  * (sd_worker.c), built-in driver or loaded: a crash, an exit or an endless loop
  * in the code under test becomes an SD-CRASH result and the run goes on.
  */
-#include <errno.h>
 #include <fnmatch.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "sd_worker.h"

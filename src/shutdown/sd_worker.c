@@ -205,13 +205,8 @@ ta_status ta__sd_worker_new(const ta_sd_driver *d, const ta_sd_opts *o, ta__sd_w
               TA_E_ARG, "give either a driver or lib and symbol");
     TA_ENSURE(d == NULL || d->step != NULL, TA_E_ARG, "driver without a step function");
     *out = NULL;
-    if (o->lib != NULL) {
-        /* Only a quick look in this process: the object is loaded in the workers. */
-        char full[1024];
-        snprintf(full, sizeof(full), "%s%s", strchr(o->lib, '/') ? "" : "./", o->lib);
-        TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD,
-                  "cannot read '%s': no such file or no permission", o->lib);
-    }
+    if (o->lib != NULL) /* only a look here: the workers load it */
+        TA_GUARD(ta__lib_check(o->lib));
     w = calloc(1, sizeof(*w));
     TA_ENSURE(w != NULL, TA_E_NOMEM, "worker");
     w->d = d;

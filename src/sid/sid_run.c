@@ -262,13 +262,8 @@ ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o, 
     }
     TA_ENSURE((cb != NULL) != (o->lib != NULL) && (o->lib == NULL) == (o->symbol == NULL), TA_E_ARG,
               "ta_sid_audit: give either cb or lib and symbol");
-    if (o->lib != NULL) {
-        /* Only a quick look in this process: the object is loaded in the children. */
-        char full[1024];
-        snprintf(full, sizeof(full), "%s%s", strchr(o->lib, '/') ? "" : "./", o->lib);
-        TA_ENSURE(access(full, R_OK) == 0, TA_E_LOAD,
-                  "cannot read '%s': no such file or no permission", o->lib);
-    }
+    if (o->lib != NULL) /* only a look here: the children load it */
+        TA_GUARD(ta__lib_check(o->lib));
     TA_ENSURE(o->ids >= 1 && o->ids <= TA_SID_IDS_MAX && o->timeout_s > 0 && o->budget_s > 0
                   && o->threads <= TA_SID_THREADS_MAX && o->handshakes >= 1,
               TA_E_ARG, "ta_sid_audit: options out of range");
