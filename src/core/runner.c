@@ -276,6 +276,13 @@ static int ta__child_ended(ta__child *ch, int block, siginfo_t *si)
     }
 }
 
+int ta__child_running(ta__child *ch)
+{
+    siginfo_t si;
+    ta__child_drain_output(ch);
+    return !ta__child_ended(ch, 0, &si);
+}
+
 void ta__child_finish(ta__child *ch, double grace_s, ta__child_end *end)
 {
     siginfo_t si;

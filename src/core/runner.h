@@ -75,6 +75,9 @@ int ta__child_send(ta__child *ch, unsigned type, const void *p, size_t len);
  * reaped and *end (may be NULL) says how it ended. Frees ch. */
 void ta__child_finish(ta__child *ch, double grace_s, ta__child_end *end);
 pid_t ta__child_pid(const ta__child *ch);
+/* Parent side: drain the child's output; 1 while it runs, 0 once it has ended
+ * (not reaped: ta__child_finish still reports how it ended). */
+int ta__child_running(ta__child *ch);
 
 /* Child side: the current process's channel (set in the child by
  * ta__child_start; NULL in the parent). */

@@ -54,7 +54,8 @@ extern "C" {
     X(TA_E_LOAD, -7, "could not load code under test")        \
     X(TA_E_PARSE, -8, "malformed input")                      \
     X(TA_E_CHILD, -9, "isolated child process failed")        \
-    X(TA_E_CLOSED, -10, "transport direction is closed")
+    X(TA_E_CLOSED, -10, "transport direction is closed")      \
+    X(TA_E_NET, -11, "network endpoint unreachable or not started")
 
 typedef int ta_status;
 enum {
