@@ -2,7 +2,7 @@
 # commands that run: tools/ci/check-workflow runs its steps here on this build tree
 # (see the policy there: the ctest step runs the unit suites only, the upload
 # actions are checked for their input). ci-workflow-fuzz also runs the fuzz step
-# (10 s per target, and a first build of build-fuzz-libfuzzer). Both rebuild trees:
+# (3 s per target, and a first build of build-fuzz-libfuzzer). Both rebuild trees:
 # label "rebuild"; the selftest checks only the checker: "fast".
 add_test(NAME ci-workflow
          COMMAND ${PROJECT_SOURCE_DIR}/tools/ci/check-workflow ${CMAKE_BINARY_DIR})
