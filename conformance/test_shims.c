@@ -40,6 +40,7 @@
 #include <openssl/ssl.h>
 
 #include "tlsaudit.h"
+#include "cli_run.h"
 
 extern char **environ;
 
@@ -48,9 +49,9 @@ extern char **environ;
  * hang must still be running after its close_notify reached us. */
 #define IO_TIMEOUT_S 10
 #define EXIT_BOUND_MS 10000
-#define HANG_PROOF_MS 1000
-#define BODY 20000     /* bytes the server writes first: two records and a bit */
-#define LATE_DATA 100  /* bytes written after the shim's close_notify */
+#define HANG_PROOF_MS 500
+#define BODY 20000    /* bytes the server writes first: two records and a bit */
+#define LATE_DATA 100 /* bytes written after the shim's close_notify */
 #define CANCEL_MS 200
 
 /* ------------------------------------------------------------------ the tables */
@@ -83,9 +84,9 @@ typedef enum {
 
 typedef struct {
     const char *name;
-    int read_close;   /* TA_SHIM_READ=close (the peer closes first); else BODY */
-    long cancel_ms;   /* TA_SHIM_CANCEL_MS */
-    size_t body;      /* bytes written before acting */
+    int read_close;    /* TA_SHIM_READ=close (the peer closes first); else BODY */
+    long cancel_ms;    /* TA_SHIM_CANCEL_MS */
+    size_t body;       /* bytes written before acting */
     int after_shim_cn; /* act only once the shim's close_notify arrived */
     act what;
     const char *expect12, *expect13; /* the oracle: verdicts ("a|b": either), or "hang" */
@@ -122,7 +123,8 @@ static const struct {
      * its 0, which refuses data after our close_notify
      * (SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY, the connection is dead)
      * instead of reading on to the peer's close_notify (issue 12). */
-    {"asio", "tls13", "we-close/peer-data-close-notify", "failed:application data after close notify",
+    {"asio", "tls13", "we-close/peer-data-close-notify",
+     "failed:application data after close notify",
      "async_shutdown = SSL_shutdown twice: refuses data after our close_notify"},
     {"python", "tls13", "we-close/peer-data-close-notify",
      "failed:application data after close notify",
@@ -259,50 +261,27 @@ typedef struct {
     char out_path[64], err_path[64];
 } shim_proc;
 
-static void shim_start(shim_proc *p, const char *bin, int port, int v, const peer_case *c)
+/* Start bin in its own process group with our environment minus every
+ * TA_SHIM_* variable, plus add[0..nadd). */
+static void shim_start(shim_proc *p, const char *bin, char **add, size_t nadd)
 {
-    char host[] = "TA_SHIM_HOST=127.0.0.1", e_port[32], e_tls[32], e_read[48], e_cancel[48],
-         e_ca[96], e_sc[160];
     size_t n = 0, k = 0;
     while (environ[n] != NULL)
         n++;
-    char **envp = calloc(n + 8, sizeof(*envp));
+    char **envp = calloc(n + nadd + 1, sizeof(*envp));
     assert_non_null(envp);
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "TA_SHIM_", 8) != 0)
             envp[k++] = environ[i];
-    snprintf(e_port, sizeof(e_port), "TA_SHIM_PORT=%d", port);
-    snprintf(e_tls, sizeof(e_tls), "TA_SHIM_TLS=%s", versions[v].env);
-    if (c->read_close)
-        snprintf(e_read, sizeof(e_read), "TA_SHIM_READ=close");
-    else
-        snprintf(e_read, sizeof(e_read), "TA_SHIM_READ=%d", BODY);
-    snprintf(e_cancel, sizeof(e_cancel), "TA_SHIM_CANCEL_MS=%ld", c->cancel_ms);
-    snprintf(e_ca, sizeof(e_ca), "TA_SHIM_CA=%s", g.ca_path);
-    snprintf(e_sc, sizeof(e_sc), "TA_SHIM_SCENARIO=%s/%s", versions[v].name, c->name);
-    char *add[] = {host, e_port, e_tls, e_read, e_cancel, e_ca, e_sc};
-    for (size_t i = 0; i < sizeof(add) / sizeof(add[0]); i++)
+    for (size_t i = 0; i < nadd; i++)
         envp[k++] = add[i];
     envp[k] = NULL;
 
     snprintf(p->out_path, sizeof(p->out_path), "/tmp/ta-shim-out-XXXXXX");
     snprintf(p->err_path, sizeof(p->err_path), "/tmp/ta-shim-err-XXXXXX");
     int ofd = mkstemp(p->out_path), efd = mkstemp(p->err_path);
-    assert_true(ofd >= 0 && efd >= 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&at, 0);
     char *argv[] = {(char *)bin, NULL};
-    assert_int_equal(posix_spawn(&p->pid, bin, &fa, &at, argv, envp), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    close(ofd);
-    close(efd);
+    p->pid = ta_run__spawn_group(bin, argv, envp, ofd, efd);
     free(envp);
 }
 
@@ -323,13 +302,10 @@ static int shim_wait(shim_proc *p, long bound_ms)
     }
 }
 
+/* A captured stream into buf, then the file is gone (cli_run.h reads it). */
 static void slurp(const char *path, char *buf, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
+    ta_run__slurp(path, buf, cap);
     unlink(path);
 }
 
@@ -387,8 +363,8 @@ static int exit_code_of(const char *verdict)
     static const struct {
         const char *word;
         int code;
-    } t[] = {{"clean", 0}, {"truncated", 10}, {"cancelled", 11}, {"failed", 12},
-             {"unimplemented", 13}};
+    } t[] = {
+        {"clean", 0}, {"truncated", 10}, {"cancelled", 11}, {"failed", 12}, {"unimplemented", 13}};
     size_t n = strcspn(verdict, ":");
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (strlen(t[i].word) == n && strncmp(verdict, t[i].word, n) == 0
@@ -403,6 +379,14 @@ typedef struct {
     const peer_case *c;
 } param;
 
+static void skip_unbuilt(const shim *s, const char *bin)
+{
+    if (bin == NULL || bin[0] == '\0' || access(bin, X_OK) != 0) {
+        print_message("%s shim not built (%s unset): skipped\n", s->name, s->env);
+        skip();
+    }
+}
+
 static void run_case(void **state)
 {
     const param *pp = *state;
@@ -416,12 +400,23 @@ static void run_case(void **state)
     const char *saw = "no connection";
     shim_proc p;
 
-    if (bin == NULL || bin[0] == '\0' || access(bin, X_OK) != 0) {
-        print_message("%s shim not built (%s unset): skipped\n", pp->s->name, pp->s->env);
-        skip();
-    }
+    skip_unbuilt(pp->s, bin);
     int lfd = listen_loopback(&port);
-    shim_start(&p, bin, port, pp->v, c);
+    {
+        char host[] = "TA_SHIM_HOST=127.0.0.1", e_port[32], e_tls[32], e_read[48], e_cancel[48],
+             e_ca[96], e_sc[160];
+        snprintf(e_port, sizeof(e_port), "TA_SHIM_PORT=%d", port);
+        snprintf(e_tls, sizeof(e_tls), "TA_SHIM_TLS=%s", versions[pp->v].env);
+        if (c->read_close)
+            snprintf(e_read, sizeof(e_read), "TA_SHIM_READ=close");
+        else
+            snprintf(e_read, sizeof(e_read), "TA_SHIM_READ=%d", BODY);
+        snprintf(e_cancel, sizeof(e_cancel), "TA_SHIM_CANCEL_MS=%ld", c->cancel_ms);
+        snprintf(e_ca, sizeof(e_ca), "TA_SHIM_CA=%s", g.ca_path);
+        snprintf(e_sc, sizeof(e_sc), "TA_SHIM_SCENARIO=%s/%s", versions[pp->v].name, c->name);
+        char *add[] = {host, e_port, e_tls, e_read, e_cancel, e_ca, e_sc};
+        shim_start(&p, bin, add, sizeof(add) / sizeof(add[0]));
+    }
     struct pollfd pf = {.fd = lfd, .events = POLLIN};
     if (poll(&pf, 1, IO_TIMEOUT_S * 1000) == 1)
         fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -444,9 +439,9 @@ static void run_case(void **state)
     slurp(p.out_path, out, sizeof(out));
     slurp(p.err_path, err, sizeof(err));
     parse_out(out, verdict, sizeof(verdict), &last_read);
-    print_message("%s/%s/%s: %s, exit %d, read %ld, server saw %s (expected %s: %s)\n",
-                  pp->s->name, versions[pp->v].name, c->name, code == -1 ? "still running" : verdict,
-                  code, last_read, saw, exp, why);
+    print_message("%s/%s/%s: %s, exit %d, read %ld, server saw %s (expected %s: %s)\n", pp->s->name,
+                  versions[pp->v].name, c->name, code == -1 ? "still running" : verdict, code,
+                  last_read, saw, exp, why);
     if (err[0] != '\0')
         print_message("  stderr: %s", err);
 
@@ -464,13 +459,49 @@ static void run_case(void **state)
         assert_string_equal(saw, "close_notify");
 }
 
+/* A shim started against the protocol (a TLS version it cannot pin, no port)
+ * says so: one "failed:..." line and exit 12, without touching the network. */
+static void bad_env(void **state)
+{
+    const shim *sh = *state;
+    const char *bin = getenv(sh->env);
+    static char out[4096], err[4096];
+    char verdict[256];
+    long last_read;
+    char *bad[][4] = {
+        {"TA_SHIM_HOST=127.0.0.1", "TA_SHIM_PORT=9", "TA_SHIM_TLS=1.1", "TA_SHIM_READ=1"},
+        {"TA_SHIM_HOST=127.0.0.1", "TA_SHIM_TLS=1.3", "TA_SHIM_READ=1", "TA_SHIM_CANCEL_MS=0"},
+        {"TA_SHIM_HOST=127.0.0.1", "TA_SHIM_PORT=9", "TA_SHIM_TLS=1.3", "TA_SHIM_READ=lots"},
+    };
+    shim_proc p;
+
+    skip_unbuilt(sh, bin);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        shim_start(&p, bin, bad[i], 4);
+        int code = shim_wait(&p, EXIT_BOUND_MS);
+        slurp(p.out_path, out, sizeof(out));
+        slurp(p.err_path, err, sizeof(err));
+        parse_out(out, verdict, sizeof(verdict), &last_read);
+        print_message("%s bad environment %zu: %s, exit %d; stderr: %s", sh->name, i, verdict, code,
+                      err);
+        assert_int_equal(code, 12);
+        assert_true(strncmp(verdict, "failed:", 7) == 0);
+    }
+}
+
 int main(void)
 {
-    enum { N = N_SHIMS * N_VERSIONS * N_CASES };
+    enum { N = N_SHIMS * N_VERSIONS * N_CASES + N_SHIMS };
     static param params[N];
     static char names[N][96];
     static struct CMUnitTest tests[N];
     size_t i = 0;
+
+    for (size_t s = 0; s < N_SHIMS; s++, i++) {
+        snprintf(names[i], sizeof(names[i]), "%s/bad-environment", shims[s].name);
+        tests[i] = (struct CMUnitTest){
+            .name = names[i], .test_func = bad_env, .initial_state = (void *)&shims[s]};
+    }
 
     for (size_t s = 0; s < N_SHIMS; s++)
         for (size_t v = 0; v < N_VERSIONS; v++)
@@ -478,9 +509,8 @@ int main(void)
                 params[i] = (param){&shims[s], (int)v, &cases[c]};
                 snprintf(names[i], sizeof(names[i]), "%s/%s/%s", shims[s].name, versions[v].name,
                          cases[c].name);
-                tests[i] = (struct CMUnitTest){.name = names[i],
-                                               .test_func = run_case,
-                                               .initial_state = &params[i]};
+                tests[i] = (struct CMUnitTest){
+                    .name = names[i], .test_func = run_case, .initial_state = &params[i]};
             }
     return cmocka_run_group_tests_name("shims", tests, group_setup, group_teardown);
 }

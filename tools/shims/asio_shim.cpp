@@ -33,10 +33,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-namespace {
+namespace
+{
 
-class shim {
-public:
+class shim
+{
+  public:
     explicit shim(const ta_shim_env &e)
         : env_(e), ctx_(asio::ssl::context::tls_client), stream_(io_, ctx_), timer_(io_)
     {
@@ -74,7 +76,7 @@ public:
         return why_;
     }
 
-private:
+  private:
     void finish(ta_shim_verdict v, const error_code &ec)
     {
         verdict_ = v;

@@ -60,6 +60,19 @@ static int is_truncation(int err)
            && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
 }
 
+/* What a failed read or shutdown means: a truncation or an error ends the
+ * shim; a retry (WANT_READ / WANT_WRITE) returns for the caller to wait. */
+static void classify(const char *op, int err)
+{
+    if (is_truncation(err)) {
+        fprintf(stderr, "openssl shim: %s: transport closed without close_notify (errno %d)\n", op,
+                errno);
+        done(TA_SHIM_TRUNCATED, NULL);
+    }
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+        fail_ssl(op, err);
+}
+
 /* Wait for what err asks for; 0 when the deadline passed first. Any other
  * error is classified by the caller before it gets here. */
 static int wait_for(int err, long long deadline_ms)
@@ -115,14 +128,7 @@ static int read_phase(long read_n, long *total_out)
         int err = SSL_get_error(g.ssl, 0);
         if (err == SSL_ERROR_ZERO_RETURN)
             return 1;
-        if (is_truncation(err)) {
-            fprintf(stderr, "openssl shim: SSL_read_ex: transport closed without "
-                            "close_notify (errno %d)\n",
-                    errno);
-            done(TA_SHIM_TRUNCATED, NULL);
-        }
-        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-            fail_ssl("SSL_read_ex", err);
+        classify("SSL_read_ex", err);
         (void)wait_for(err, -1);
     }
     return 0;
@@ -156,14 +162,7 @@ static void drain(long long deadline, long *total)
                 done(TA_SHIM_CLEAN, NULL);
             fail_ssl("SSL_shutdown after the peer's close_notify", SSL_get_error(g.ssl, r));
         }
-        if (is_truncation(err)) {
-            fprintf(stderr, "openssl shim: SSL_read_ex after our close_notify: transport "
-                            "closed without close_notify (errno %d)\n",
-                    errno);
-            done(TA_SHIM_TRUNCATED, NULL);
-        }
-        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-            fail_ssl("SSL_read_ex after our close_notify", err);
+        classify("SSL_read_ex after our close_notify", err);
         if (wait_for(err, deadline) == 0)
             cancelled();
     }
@@ -179,14 +178,7 @@ static void shutdown_phase(long long deadline, long *total)
         if (r == 0)
             drain(deadline, total); /* does not return */
         int err = SSL_get_error(g.ssl, r);
-        if (is_truncation(err)) {
-            fprintf(stderr, "openssl shim: SSL_shutdown: transport closed without "
-                            "close_notify (errno %d)\n",
-                    errno);
-            done(TA_SHIM_TRUNCATED, NULL);
-        }
-        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-            fail_ssl("SSL_shutdown", err);
+        classify("SSL_shutdown", err);
         if (wait_for(err, deadline) == 0)
             cancelled();
     }

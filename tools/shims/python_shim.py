@@ -57,7 +57,7 @@ def describe(exc):
     return text or type(exc).__name__
 
 
-def connect(host, port, tls, ca):
+def connect(host, port, version, ca):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False  # the chain is checked when TA_SHIM_CA is set, not the name
     if ca:
@@ -65,9 +65,6 @@ def connect(host, port, tls, ca):
         ctx.verify_mode = ssl.CERT_REQUIRED
     else:
         ctx.verify_mode = ssl.CERT_NONE
-    version = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}.get(tls)
-    if version is None:
-        finish("failed", "TA_SHIM_TLS must be 1.2 or 1.3")
     ctx.minimum_version = version
     ctx.maximum_version = version
     raw = socket.create_connection((host, int(port)))
@@ -113,15 +110,20 @@ def shutdown_phase(tls, cancel_ms):
 
 def main():
     host, port = env("TA_SHIM_HOST"), env("TA_SHIM_PORT")
+    tls = env("TA_SHIM_TLS")
+    version = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}.get(tls)
+    if version is None:
+        print(f"python shim: TA_SHIM_TLS='{tls}' is not 1.2 or 1.3", file=sys.stderr)
+        finish("failed", "TA_SHIM_TLS must be 1.2 or 1.3")
     read = env("TA_SHIM_READ")
     read_n = -1 if read == "close" else number("TA_SHIM_READ", read)
     cancel_ms = number("TA_SHIM_CANCEL_MS", env("TA_SHIM_CANCEL_MS", False) or "0")
     try:
-        tls = connect(host, port, env("TA_SHIM_TLS"), env("TA_SHIM_CA", False))
+        conn = connect(host, port, version, env("TA_SHIM_CA", False))
     except (ssl.SSLError, OSError) as exc:
         finish("failed", describe(exc))
-    read_phase(tls, read_n)
-    shutdown_phase(tls, cancel_ms)
+    read_phase(conn, read_n)
+    shutdown_phase(conn, cancel_ms)
 
 
 if __name__ == "__main__":

@@ -76,8 +76,9 @@ static inline long ta_shim__number(const char *name, const char *s)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (s[0] == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 1000000000L) {
-        fprintf(stderr, "shim: %s='%s' is not a decimal number\n", name, s);
-        ta_shim_bad_env("bad number in the environment");
+        fprintf(stderr, "shim: %s='%s' is not a decimal number (see tools/shims/README.md)\n", name,
+                s);
+        ta_shim_finish(TA_SHIM_FAILED, "bad number in the environment");
     }
     return v;
 }
@@ -86,8 +87,8 @@ static inline const char *ta_shim__get(const char *name)
 {
     const char *v = getenv(name);
     if (v == NULL || v[0] == '\0') {
-        fprintf(stderr, "shim: %s is not set\n", name);
-        ta_shim_bad_env("missing environment variable");
+        fprintf(stderr, "shim: %s is not set (see tools/shims/README.md)\n", name);
+        ta_shim_finish(TA_SHIM_FAILED, "missing environment variable");
     }
     return v;
 }
@@ -111,9 +112,8 @@ static inline ta_shim_env ta_shim_env_read(void)
     else
         ta_shim_bad_env("TA_SHIM_TLS must be 1.2 or 1.3");
     e.read_n = strcmp(rd, "close") == 0 ? -1 : ta_shim__number("TA_SHIM_READ", rd);
-    e.cancel_ms = cancel != NULL && cancel[0] != '\0'
-                      ? ta_shim__number("TA_SHIM_CANCEL_MS", cancel)
-                      : 0;
+    e.cancel_ms =
+        cancel != NULL && cancel[0] != '\0' ? ta_shim__number("TA_SHIM_CANCEL_MS", cancel) : 0;
     return e;
 }
 
