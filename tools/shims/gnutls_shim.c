@@ -109,8 +109,11 @@ static void shutdown_phase(long cancel_ms)
 {
     long long deadline = cancel_ms > 0 ? ta_shim_now_ms() + cancel_ms : -1;
 
-    for (;;) {
+    for (int waits = 0;; waits++) {
         int r = gnutls_bye(g.s, GNUTLS_SHUT_RDWR);
+        if (!is_retry(r)) /* evidence: what it returned, and after how many waits */
+            fprintf(stderr, "gnutls shim: gnutls_bye returned %d (%s) after %d waits\n", r,
+                    gnutls_strerror(r), waits);
         if (r == GNUTLS_E_SUCCESS)
             done(TA_SHIM_CLEAN, NULL);
         if (r == GNUTLS_E_PREMATURE_TERMINATION) {
