@@ -45,13 +45,36 @@ static void ta_run__slurp(const char *path, char *buf, size_t cap)
     buf[n] = '\0';
 }
 
+/* Start path with argv and envp in a process group of its own (its pid), stdout
+ * and stderr into the files ofd and efd, which it closes. Stop the child with
+ * kill(-pid, ...): its group, never a name. */
+static pid_t ta_run__spawn_group(const char *path, char *const argv[], char *const envp[], int ofd,
+                                 int efd)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    pid_t pid;
+
+    assert_true(ofd >= 0 && efd >= 0);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+    posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+    assert_int_equal(posix_spawn(&pid, path, &fa, &at, argv, envp), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(ofd);
+    close(efd);
+    return pid;
+}
+
 static void ta_run__v(ta_run *r, const char *dir, const char *fmt, va_list ap)
 {
     const char *bin = getenv("TLSAUDIT_BIN");
     char args[4096], cmd[5200], outp[] = "/tmp/ta-run-out-XXXXXX",
                                 errp[] = "/tmp/ta-run-err-XXXXXX";
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
     pid_t pid;
     int st = 0, ofd, efd;
 
@@ -64,19 +87,8 @@ static void ta_run__v(ta_run *r, const char *dir, const char *fmt, va_list ap)
         snprintf(cmd, sizeof(cmd), "'%s' %s", bin, args);
     ofd = mkstemp(outp);
     efd = mkstemp(errp);
-    assert_true(ofd >= 0 && efd >= 0);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&at, 0);
     char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    assert_int_equal(posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    close(ofd);
-    close(efd);
+    pid = ta_run__spawn_group("/bin/sh", argv, environ, ofd, efd);
     r->status = -1;
     for (long waited_ms = 0;; waited_ms += 10) {
         if (waitpid(pid, &st, WNOHANG) == pid) {
