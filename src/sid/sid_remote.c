@@ -207,9 +207,15 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
         ta__sr_quote(o->start, quoted, sizeof(quoted));
     if (o->reproduce != NULL)
         snprintf(repro, sizeof(repro), "tlsaudit sid %s", o->reproduce);
-    else
-        snprintf(repro, sizeof(repro), "tlsaudit sid --connect %s%s%s --ids %zu --connections %u",
-                 o->connect, o->start ? " --start " : "", quoted, o->ids, o->connections);
+    else {
+        ta_sid_remote_opts def;
+        char extra[64] = "";
+        ta_sid_remote_opts_default(&def);
+        if (o->bucket_n != def.bucket_n) /* it shapes SID-BUCKET-COLLAPSE */
+            snprintf(extra, sizeof(extra), " --bucket-n %zu", o->bucket_n);
+        snprintf(repro, sizeof(repro), "tlsaudit sid --connect %s%s%s --ids %zu --connections %u%s",
+                 o->connect, o->start ? " --start " : "", quoted, o->ids, o->connections, extra);
+    }
     ta_sid_opts_default(&so);
     so.only = o->only;
     so.strict = o->strict;
@@ -218,7 +224,7 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
     TA_GUARD(ta__sid_report_new(subject, &so, &r));
     ta__sid_report_reproduce(r, repro);
     /* The server is up, or this is exit 2 with one line: nothing to audit. */
-    st = ta__server_start(o->start, &hp, o->start_wait_s, NULL, &proc);
+    st = ta__server_start(o->start, &hp, o->start ? o->start_wait_s : o->timeout_s, NULL, &proc);
     if (st == TA_OK)
         st = ta_env_new(NULL, &env);
     if (st != TA_OK) {
