@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sid_remote.h"
 
@@ -130,6 +131,9 @@ static void ta__sr_resume_phase(ta__sr_cx *cx, ta__sr_collect *c12, double deadl
     if (ctx != NULL)
         ta__sr_check_resume(cx, ctx, c12);
     SSL_CTX_free(ctx);
+    if (ta__mono_s() >= deadline)
+        ta__sid_report_add(cx->r, TA_SID_CHECK_INCOMPLETE,
+                           "[resumption] cut at the budget (--budget): its answers are partial");
 }
 
 static ta_status ta__sr_audit(ta__sr_cx *cx, double deadline)
@@ -150,7 +154,7 @@ static ta_status ta__sr_audit(ta__sr_cx *cx, double deadline)
         return st;
     }
     /* A version the server does not offer at all is a fact, not a cut. */
-    if (c12.ok == 0 && c13.ok > 0) {
+    if (c12.ok == 0 && c13.ok > 0 && c12.hs_fail > 0) {
         ta__sid_report_note(cx->r,
                             "[tls12-ids] no TLS 1.2 handshake succeeded (%s): TLS 1.2 "
                             "not offered",
@@ -158,7 +162,7 @@ static ta_status ta__sr_audit(ta__sr_cx *cx, double deadline)
         c12.cut = 0;
         c12.hs_fail = 0;
     }
-    if (c13.ok == 0 && c12.ok > 0 && n13 > 0) {
+    if (c13.ok == 0 && c12.ok > 0 && c13.hs_fail > 0) {
         ta__sid_report_note(cx->r,
                             "[tls13-tickets] no TLS 1.3 handshake succeeded (%s): TLS "
                             "1.3 not offered",
@@ -185,6 +189,29 @@ static ta_status ta__sr_audit(ta__sr_cx *cx, double deadline)
     ta__sr_collect_free(&c12);
     ta__sr_collect_free(&c13);
     return TA_OK;
+}
+
+/* A started server's output goes to a pipe that only ta__proc_running drains:
+ * a chatty server (gnutls-serv prints every connection) would block on a full
+ * pipe mid-audit. This thread drains it until the audit ends. */
+typedef struct ta__sr_drain {
+    ta__proc *proc;
+    pthread_mutex_t mu;
+    int stop;
+} ta__sr_drain;
+
+static void *ta__sr_drain_run(void *arg)
+{
+    ta__sr_drain *d = arg;
+    for (;;) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        pthread_mutex_lock(&d->mu);
+        int stop = d->stop;
+        pthread_mutex_unlock(&d->mu);
+        if (stop || !ta__proc_running(d->proc))
+            return NULL;
+        nanosleep(&ts, NULL);
+    }
 }
 
 ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
@@ -232,9 +259,18 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
         ta_sid_report_free(r);
         return st;
     }
-    ta__sr_cx cx = {r, o, &hp, env};
+    ta__sr_cx cx = {r, o, &hp, env, t0 + o->budget_s};
     ta__sid_report_cover(r, TA_SID_CHECK_INCOMPLETE, 1);
-    st = ta__sr_audit(&cx, t0 + o->budget_s);
+    ta__sr_drain drain = {proc, PTHREAD_MUTEX_INITIALIZER, 0};
+    pthread_t drainer;
+    int draining = proc != NULL && pthread_create(&drainer, NULL, ta__sr_drain_run, &drain) == 0;
+    st = ta__sr_audit(&cx, cx.deadline);
+    if (draining) {
+        pthread_mutex_lock(&drain.mu);
+        drain.stop = 1;
+        pthread_mutex_unlock(&drain.mu);
+        pthread_join(drainer, NULL);
+    }
     if (proc != NULL) {
         ta__child_end end;
         char how[200], text[300];

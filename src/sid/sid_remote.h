@@ -75,6 +75,7 @@ typedef struct ta__sr_collect {
     size_t conn_fail;  /* no TCP connection, or closed / timed out in the handshake */
     size_t hs_fail;    /* handshake failures */
     size_t unanswered; /* our close_notify got no answer within the wait */
+    int serial;        /* timeouts with parallel connections: one at a time from then on */
     int cut;           /* stopped at the deadline or after too many failures */
     char first_error[256];
     double seconds;
@@ -102,6 +103,7 @@ typedef struct ta__sr_cx {
     const ta_sid_remote_opts *o;
     const ta__hostport *hp;
     ta_env *env;
+    double deadline; /* ta__mono_s() at which the budget ends */
 } ta__sr_cx;
 
 /* The structure checks of one collection of ids (label: "tls12-ids",

@@ -96,9 +96,12 @@ static int ta__sr_new_session(SSL *ssl, SSL_SESSION *sess)
 static void ta__sr_fail(ta__sr_collect *c, int rc, const char *err)
 {
     pthread_mutex_lock(&c->mu);
-    if (rc == -1)
+    if (rc == -1) {
         c->conn_fail++;
-    else
+        /* Some servers take one connection at a time and let the others time
+         * out (gnutls-serv): go on with one. */
+        c->serial = 1;
+    } else
         c->hs_fail++;
     if (c->first_error[0] == '\0')
         snprintf(c->first_error, sizeof(c->first_error), "%s", err);
@@ -109,16 +112,23 @@ static void ta__sr_fail(ta__sr_collect *c, int rc, const char *err)
     pthread_mutex_unlock(&c->mu);
 }
 
+typedef struct ta__sr_worker_arg {
+    ta__sr_collect *c;
+    unsigned index;
+} ta__sr_worker_arg;
+
 static void *ta__sr_worker(void *arg)
 {
-    ta__sr_collect *c = arg;
+    ta__sr_collect *c = ((ta__sr_worker_arg *)arg)->c;
+    unsigned index = ((ta__sr_worker_arg *)arg)->index;
     char err[256];
 
     for (;;) {
         ta__sr_conn conn;
         ta__sr_conn_tickets t = {c, 0};
         pthread_mutex_lock(&c->mu);
-        int stop = c->cut || c->next >= c->want || ta__mono_s() > c->deadline;
+        int stop =
+            c->cut || c->next >= c->want || ta__mono_s() > c->deadline || (c->serial && index > 0);
         if (!stop)
             c->next++;
         int wait_answer = c->unanswered < TA__SR_NO_ANSWER_LIMIT;
@@ -131,7 +141,11 @@ static void *ta__sr_worker(void *arg)
             continue;
         }
         SSL_set_ex_data(conn.ssl, ta__sr_ex_index(), &t);
-        SSL_SESSION *s = SSL_get1_session(conn.ssl);
+        /* A copy, as a client keeps it: how the server then ends the connection
+         * (an RST after our close_notify: nginx) may make our own stack mark
+         * the live session not resumable. */
+        SSL_SESSION *s =
+            SSL_get0_session(conn.ssl) ? SSL_SESSION_dup(SSL_get0_session(conn.ssl)) : NULL;
         unsigned len = 0;
         const unsigned char *id = s ? SSL_SESSION_get_id(s, &len) : NULL;
         int answered = ta__sr_close_clean(&conn, wait_answer ? TA__SR_CLOSE_WAIT : 0.001);
@@ -179,13 +193,16 @@ ta_status ta__sr_collect_run(ta__sr_collect *c)
     }
     if (c->version == TLS1_3_VERSION)
         SSL_CTX_sess_set_new_cb(c->ctx, ta__sr_new_session);
+    ta__sr_worker_arg args[256];
     for (unsigned i = 0; i < n; i++) {
-        if (pthread_create(&th[i], NULL, ta__sr_worker, c) != 0)
+        args[i].c = c;
+        args[i].index = i;
+        if (pthread_create(&th[i], NULL, ta__sr_worker, &args[i]) != 0)
             break;
         started++;
     }
     if (started == 0)
-        (void)ta__sr_worker(c); /* no thread: the work is still done, serially */
+        (void)ta__sr_worker(&args[0]); /* no thread: the work is still done, serially */
     for (;;) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         pthread_mutex_lock(&c->mu);

@@ -23,15 +23,23 @@
 
 #define TA__SR_TRIES 2
 
-/* One resumption attempt of sess: 1 resumed, 0 full handshake, -1 failed. */
+/* One resumption attempt of sess: 1 resumed, 0 full handshake, -1 failed.
+ * A copy is offered: how the server ends the connection (nginx: an RST after
+ * our close_notify) may make our stack mark the offered session not resumable,
+ * and the next attempt must offer what a client kept. */
 static int ta__sr_resume_once(ta__sr_cx *cx, SSL_CTX *ctx, SSL_SESSION *sess, char *err, size_t cap)
 {
     ta__sr_conn c;
-    if (ta__sr_open(cx->hp, ctx, sess, cx->o->timeout_s, &c, err, cap) != 0)
-        return -1;
-    int reused = SSL_session_reused(c.ssl);
-    (void)ta__sr_close_clean(&c, 1.0);
-    return reused;
+    SSL_SESSION *copy = SSL_SESSION_dup(sess);
+    int rc = -1;
+    if (copy == NULL)
+        snprintf(err, cap, "SSL_SESSION_dup: out of memory");
+    else if (ta__sr_open(cx->hp, ctx, copy, cx->o->timeout_s, &c, err, cap) == 0) {
+        rc = SSL_session_reused(c.ssl);
+        (void)ta__sr_close_clean(&c, 1.0);
+    }
+    SSL_SESSION_free(copy);
+    return rc;
 }
 
 /* A fresh full handshake: its session (a copy, untouched by what we do to the
@@ -61,7 +69,7 @@ static void ta__sr_unclean(ta__sr_cx *cx, SSL_CTX *ctx)
 {
     int resumed = 0, tried = 0;
     char err[256];
-    for (int t = 0; t < TA__SR_TRIES; t++) {
+    for (int t = 0; t < TA__SR_TRIES && ta__mono_s() < cx->deadline; t++) {
         ta__sr_conn c;
         SSL_SESSION *s;
         if (ta__sr_fresh(cx, ctx, &c, &s, err, sizeof(err)) != 0)
@@ -87,7 +95,7 @@ static void ta__sr_after_alert(ta__sr_cx *cx, SSL_CTX *ctx)
     char err[256], buf[256];
     size_t n;
 
-    for (int t = 0; t < TA__SR_TRIES; t++) {
+    for (int t = 0; t < TA__SR_TRIES && ta__mono_s() < cx->deadline; t++) {
         ta__sr_conn c;
         SSL_SESSION *s;
         if (ta__sr_fresh(cx, ctx, &c, &s, err, sizeof(err)) != 0)
@@ -150,7 +158,7 @@ void ta__sr_check_resume(ta__sr_cx *cx, SSL_CTX *ctx, ta__sr_collect *c12)
         if (s == NULL || (SSL_SESSION_get_id(s, &len), len == 0))
             continue;
         sessions++;
-        for (unsigned k = 0; k < cx->o->resumes; k++) {
+        for (unsigned k = 0; k < cx->o->resumes && ta__mono_s() < cx->deadline; k++) {
             int r = ta__sr_resume_once(cx, ctx, s, err, sizeof(err));
             if (r < 0) {
                 failed++;
