@@ -11,7 +11,7 @@ add_executable(sid_bad_server ${CMAKE_CURRENT_SOURCE_DIR}/sid_bad_server.c
 target_include_directories(sid_bad_server PRIVATE ${PROJECT_SOURCE_DIR}/src/include
                                                   ${TLSAUDIT_PRIVATE_INCLUDE_DIRS})
 target_link_libraries(sid_bad_server PRIVATE OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
-foreach(suite test_sid_remote test_sid_remote_servers)
+foreach(suite test_sid_remote test_sid_remote_bad test_sid_remote_servers)
   if(TARGET ${suite})
     target_include_directories(${suite} PRIVATE ${TLSAUDIT_PRIVATE_INCLUDE_DIRS})
     target_compile_definitions(${suite} PRIVATE TA_BAD_SERVER="$<TARGET_FILE:sid_bad_server>")

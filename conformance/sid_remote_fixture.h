@@ -92,4 +92,45 @@ static inline int ta_rfx_result(const char *out, const char *rule, const char *v
     return strstr(out, pat) != NULL;
 }
 
+/* Small audits: the statistics hold at 300 ids (sid_remote_stats.c). */
+#define TA_RFX_IDS "--ids 300 --bucket-n 2048 --connections 4"
+
+static ta_run run; /* big: not on the stack */
+
+/* Audit the server cmd starts, JSON on stdout; the report must be one. */
+static inline void audit(unsigned port, const char *cmd, const char *extra)
+{
+    ta_run_cli(&run, "sid --connect 127.0.0.1:%u --start \"%s\" " TA_RFX_IDS " %s --json -", port,
+               cmd, extra);
+    if (strncmp(run.out, "{\"subject\":\"connect:127.0.0.1:", 30) != 0)
+        fail_msg("no JSON report (exit %d): %s", run.status, run.err);
+}
+
+/* Exactly these findings (a comma list of rule ids; info rules too), and maybe
+ * one more (NULL: none). */
+static inline void expect_exactly_or(const char *what, const char *rules, const char *maybe)
+{
+    char buf[256];
+    int want = 0;
+    snprintf(buf, sizeof(buf), "%s", rules);
+    for (char *t = strtok(buf, ","); t != NULL; t = strtok(NULL, ","), want++)
+        if (!ta_rfx_found(run.out, t))
+            fail_msg("%s: no %s in %s", what, t, run.out);
+    if (maybe != NULL && ta_rfx_found(run.out, maybe))
+        want++;
+    if (ta_rfx_count(run.out) != want)
+        fail_msg("%s: expected only {%s}: %s", what, rules, run.out);
+}
+
+static inline void expect_exactly(const char *what, const char *rules)
+{
+    expect_exactly_or(what, rules, NULL);
+}
+
+static inline void need(const char *prog)
+{
+    if (!ta_rfx_have(prog))
+        skip();
+}
+
 #endif

@@ -143,7 +143,7 @@ const ta_optset ta_gate_optset = {
     "Checks the whole configuration first (any error: one line naming FILE:LINE, exit 2,\n"
     "nothing run), then runs the audits it lists and exits 0 only when every error\n"
     "finding is accepted by the file's baseline. Config lines ('#' comments):\n"
-    "  sid      builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]\n"
+    "  sid      builtin:NAME | lib:FILE:SYMBOL | connect:HOST:PORT   [KEY=VALUE...]\n"
     "  shutdown builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]\n"
     "  replay   CORPUS-DIR                       [KEY=VALUE...]\n"
     "  fuzz     TARGET                           [KEY=VALUE...]\n"

@@ -229,7 +229,7 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
               "ta_sid_remote_audit: NULL argument");
     *out = NULL;
     TA_GUARD(ta__hostport_parse(o->connect, &hp));
-    snprintf(subject, sizeof(subject), "endpoint:%s", o->connect);
+    snprintf(subject, sizeof(subject), "connect:%s", o->connect); /* as gate lines name it */
     if (o->start != NULL)
         ta__sr_quote(o->start, quoted, sizeof(quoted));
     if (o->reproduce != NULL)
