@@ -59,6 +59,15 @@ int ta_cmd_man(int argc, char **argv);
 /* Options of a parsed set into the library's options; shared by the CLI and the
  * gate. 0, or -1 with why naming the option (in the gate's spelling if gate). */
 int ta_cli_sid_apply(const ta_optvals *v, int gate, ta_sid_opts *o, char *why, size_t cap);
+/* sid --connect (cmd_sid_remote.c): the options of a live-server audit; the
+ * ones that only mean something for a callback are refused. */
+int ta_cli_sid_remote_apply(const ta_optvals *v, int gate, ta_sid_remote_opts *o, char *why,
+                            size_t cap);
+int ta_cmd_sid_remote(const ta_optvals *v);
+/* The end of every sid run: the table unless quiet, the reports, the exit code
+ * (cb: a built-in callback, located in this process; else NULL). */
+int ta_cli_sid_finish(const ta_sid_report *r, int strict, int quiet, const char *json,
+                      const char *junit, const char *sarif, ta_sid_cb cb);
 int ta_cli_sd_apply(const ta_optvals *v, int gate, ta_sd_opts *o, char *why, size_t cap);
 /* --lib FILE as the library gets it: a name without a slash is relative to the
  * current directory ("./FILE"), never a search of the library path. */

@@ -21,18 +21,36 @@ static const ta_opt ta_sid_opts_table[] = {
      NULL, NULL},
     {"--symbol", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL, "the callback's symbol in --lib", NULL,
      NULL},
+    {"--connect", TA_OPT_STRING, "HOST:PORT", NULL, 0, 0, NULL,
+     "audit the session ids a live server hands out instead of a callback (gate lines: "
+     "the subject connect:HOST:PORT)",
+     NULL, NULL},
+    {"--start", TA_OPT_STRING, "CMD", NULL, 0, 0, NULL,
+     "with --connect: start the server with /bin/sh -c CMD (its own process group), wait "
+     "for the port, stop it at the end",
+     "start", NULL},
+    {"--connections", TA_OPT_UINT, "C", "4", 1, 256, NULL, "with --connect: handshakes in parallel",
+     "connections", NULL},
+    {"--budget", TA_OPT_SECONDS, "SEC", "120", 0, 3600, NULL,
+     "with --connect: the whole audit; past it the audit is incomplete", "budget", NULL},
     {"--ids", TA_OPT_UINT, "N", "200000", 1, TA_SID_IDS_MAX, NULL,
-     "direct calls in the uniqueness and threads checks", "ids", "20000"},
+     "direct calls in the uniqueness and threads checks; with --connect: TLS 1.2 full "
+     "handshakes (default 2000; TLS 1.3: a quarter as many)",
+     "ids", "20000"},
     {"--threads", TA_OPT_UINT, "T", "8", 1, TA_SID_THREADS_MAX, NULL, "concurrent callers",
      "threads", NULL},
     {"--seed", TA_OPT_UINT, "S", "1", 0, UINT64_MAX, NULL,
      "seed of our choices and the TLS environment", "seed", NULL},
     {"--timeout", TA_OPT_SECONDS, "SEC", "2", 0, 3600, NULL,
-     "a check that makes no progress this long is a hang", "timeout", NULL},
+     "a check that makes no progress this long is a hang; with --connect: one connect, "
+     "handshake or read (default 5)",
+     "timeout", NULL},
     {"--handshakes", TA_OPT_UINT, "N", "8", 1, TA_SID_HANDSHAKES_MAX, NULL,
      "full handshakes per end-to-end configuration", "handshakes", NULL},
     {"--bucket-n", TA_OPT_UINT, "N", "4096", TA_SID_BUCKET_MIN, TA_SID_IDS_MAX, NULL,
-     "cached sessions for the SID-BUCKET-COLLAPSE measurement, at most --ids", "bucket_n", NULL},
+     "cached sessions for the SID-BUCKET-COLLAPSE measurement, at most --ids; with --connect: "
+     "the server's cache size assumed (default 20480, OpenSSL's)",
+     "bucket_n", NULL},
     {"--mem-limit", TA_OPT_UINT, "MB", "4096", 0, TA_MEM_LIMIT_MAX, NULL,
      "address-space limit of every child running the callback, 0 for none", "mem_limit", NULL},
     {"--only", TA_OPT_STRING, "RULE[,RULE]", NULL, 0, 0, NULL,
@@ -47,12 +65,16 @@ static const ta_opt ta_sid_opts_table[] = {
     {"--quiet", TA_OPT_FLAG, "", NULL, 0, 0, NULL, "no table, no progress", NULL, NULL},
 };
 const ta_optset ta_sid_optset = {
-    "sid", "(--builtin NAME | --lib FILE.so --symbol NAME) [options]",
+    "sid",
+    "(--builtin NAME | --lib FILE.so --symbol NAME | --connect HOST:PORT [--start CMD]) [options]",
     "Audits a session-id generator (SSL_CTX_set_generate_session_id) against the man\n"
     "page's contract: guarded direct calls at every offered length, our own\n"
     "SSL_has_matching_session_id (live ids, every id taken, the first k taken), T threads\n"
     "at once, and real handshakes in TLS 1.2 and 1.3. Every check runs in a child\n"
-    "process: a crash or a hang is a finding.",
+    "process: a crash or a hang is a finding. With --connect it audits the ids a live\n"
+    "server hands out: TLS 1.2 session ids and TLS 1.3 tickets from N handshakes\n"
+    "(duplicates, length, hash-key spread, predictability) and resumption (recent\n"
+    "sessions, after an unclean close, after a fatal alert).",
     ta_sid_opts_table, TA_N(ta_sid_opts_table)};
 
 static const ta_opt ta_sd_opts_table[] = {
@@ -121,7 +143,7 @@ const ta_optset ta_gate_optset = {
     "Checks the whole configuration first (any error: one line naming FILE:LINE, exit 2,\n"
     "nothing run), then runs the audits it lists and exits 0 only when every error\n"
     "finding is accepted by the file's baseline. Config lines ('#' comments):\n"
-    "  sid      builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]\n"
+    "  sid      builtin:NAME | lib:FILE:SYMBOL | connect:HOST:PORT   [KEY=VALUE...]\n"
     "  shutdown builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]\n"
     "  replay   CORPUS-DIR                       [KEY=VALUE...]\n"
     "  fuzz     TARGET                           [KEY=VALUE...]\n"

@@ -64,6 +64,37 @@ static void ta__sid_json(FILE *f, const void *r)
     ta_sid_report_json(r, f);
 }
 
+/* The end of every sid run: the table, the reports, the exit code. cb: a
+ * built-in callback (located in this process), else NULL. */
+int ta_cli_sid_finish(const ta_sid_report *r, int strict, int quiet, const char *json,
+                      const char *junit, const char *sarif, ta_sid_cb cb)
+{
+    char ebuf[400];
+    int rc;
+    if (!quiet)
+        ta_sid_report_print(r, stdout);
+    /* ta_sid_report_failed: 1 for "fail" and for "incomplete" alike. */
+    rc = ta_sid_report_failed(r) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
+    if (json != NULL && ta_cli_report_write("sid", "json", json, ta__sid_json, r) != 0)
+        rc = TA_EXIT_USAGE;
+    if (rc != TA_EXIT_USAGE && (junit != NULL || sarif != NULL)) {
+        ta_subject_report s;
+        if (ta_sid_report_to_subject(r, strict, &s) != TA_OK) {
+            fprintf(stderr, "tlsaudit sid: %s\n", ta_error_format(ebuf, sizeof(ebuf)));
+            rc = TA_EXIT_USAGE;
+        } else {
+            /* Built-ins are in this process; a loaded callback's location comes
+             * from the report (the children learnt it). */
+            if (cb != NULL)
+                ta_subject_locate(&s, *(void **)&cb, NULL);
+            if (ta_cli_write_reports("sid", &s, 1, junit, sarif) != 0)
+                rc = TA_EXIT_USAGE;
+            ta_subject_report_clear(&s);
+        }
+    }
+    return rc;
+}
+
 int ta_cmd_sid(int argc, char **argv)
 {
     ta_optvals v;
@@ -76,6 +107,8 @@ int ta_cmd_sid(int argc, char **argv)
 
     if (ta_cli_parse(&ta_sid_optset, argc, argv, &v) != 0)
         return TA_EXIT_USAGE;
+    if (ta_opt_get(&v, "--connect")->given || ta_opt_get(&v, "--start")->given)
+        return ta_cmd_sid_remote(&v); /* cmd_sid_remote.c */
     builtin = ta_opt_get(&v, "--builtin")->s;
     lib = ta_cli_lib_path(ta_opt_get(&v, "--lib")->s, libbuf, sizeof(libbuf));
     symbol = ta_opt_get(&v, "--symbol")->s;
@@ -128,27 +161,7 @@ int ta_cmd_sid(int argc, char **argv)
     }
     if (o.progress != NULL)
         fprintf(stderr, "\r\033[K");
-    if (!quiet)
-        ta_sid_report_print(r, stdout);
-    /* ta_sid_report_failed: 1 for "fail" and for "incomplete" alike. */
-    rc = ta_sid_report_failed(r) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
-    if (json != NULL && ta_cli_report_write("sid", "json", json, ta__sid_json, r) != 0)
-        rc = TA_EXIT_USAGE;
-    if (rc != TA_EXIT_USAGE && (junit != NULL || sarif != NULL)) {
-        ta_subject_report s;
-        if (ta_sid_report_to_subject(r, o.strict, &s) != TA_OK) {
-            fprintf(stderr, "tlsaudit sid: %s\n", ta_error_format(ebuf, sizeof(ebuf)));
-            rc = TA_EXIT_USAGE;
-        } else {
-            /* Built-ins are in this process; a loaded callback's location comes
-             * from the report (the children learnt it). */
-            if (cb != NULL)
-                ta_subject_locate(&s, *(void **)&cb, NULL);
-            if (ta_cli_write_reports("sid", &s, 1, junit, sarif) != 0)
-                rc = TA_EXIT_USAGE;
-            ta_subject_report_clear(&s);
-        }
-    }
+    rc = ta_cli_sid_finish(r, o.strict, quiet, json, junit, sarif, cb);
     ta_sid_report_free(r);
     return rc;
 }

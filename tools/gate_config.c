@@ -4,7 +4,7 @@
  * One directive per line; '#' starts a comment; values with spaces go in double
  * quotes. See README.md, "Gating a pull request".
  *
- *   sid      builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]
+ *   sid      builtin:NAME | lib:FILE:SYMBOL | connect:HOST:PORT   [KEY=VALUE...]
  *   shutdown builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]
  *   replay   DIRECTORY                        [KEY=VALUE...]
  *   fuzz     TARGET                           [KEY=VALUE...]
@@ -169,6 +169,16 @@ static int ta_gate_item_subject(ta__gate_ctx *c, ta_gate_item *it)
     const char *s = it->subject;
     int sid = it->kind == TA_GATE_SID;
 
+    if (sid && strncmp(s, "connect:", 8) == 0) {
+        /* A live server (sid --connect): HOST:PORT, checked for its form here;
+         * whether it answers is the audit's business. */
+        const char *port = strrchr(s + 8, ':');
+        if (port == NULL || port == s + 8 || port[1] == '\0'
+            || strspn(port + 1, "0123456789") != strlen(port + 1) || strlen(port + 1) > 5
+            || atoi(port + 1) < 1 || atoi(port + 1) > 65535)
+            return ta_gate_err(c, "subject '%s' is not connect:HOST:PORT", s);
+        return 0;
+    }
     if (strncmp(s, "builtin:", 8) == 0) {
         if (sid ? ta_sid_builtin_find(s + 8) == NULL : ta_sd_driver_find(s + 8) == NULL)
             return ta_gate_err(c, "no built-in %s '%s' (see 'tlsaudit list %s')",
@@ -195,9 +205,18 @@ static int ta_gate_item_check(ta__gate_ctx *c, ta_gate_item *it)
 {
     char why[400];
 
+    if (it->kind == TA_GATE_SID && strncmp(it->subject, "connect:", 8) == 0) {
+        ta_sid_remote_opts o;
+        ta_sid_remote_opts_default(&o);
+        if (ta_cli_sid_remote_apply(&it->vals, 1, &o, why, sizeof(why)) != 0)
+            return ta_gate_err(c, "%s", why);
+        return 0;
+    }
     if (it->kind == TA_GATE_SID) {
         ta_sid_opts o;
         ta_sid_opts_default(&o);
+        if (ta_opt_get(&it->vals, "--start")->given)
+            return ta_gate_err(c, "start= goes with a connect:HOST:PORT subject");
         if (ta_cli_sid_apply(&it->vals, 1, &o, why, sizeof(why)) != 0)
             return ta_gate_err(c, "%s", why);
         return 0;

@@ -20,9 +20,34 @@ static int ta_gate_fail(const ta_gate_config *cfg, const ta_gate_item *it, ta_ga
     return -1;
 }
 
+/* sid connect:HOST:PORT [start="CMD" ...]: a live server (sid --connect). */
+static int ta_gate_run_sid_remote(const ta_gate_config *cfg, const ta_gate_item *it, int strict,
+                                  ta_gate_subject *gs)
+{
+    ta_sid_remote_opts o;
+    ta_sid_report *r = NULL;
+    char ebuf[400];
+
+    ta_sid_remote_opts_default(&o);
+    if (ta_cli_sid_remote_apply(&it->vals, 1, &o, ebuf, sizeof(ebuf)) != 0)
+        return ta_gate_fail(cfg, it, gs, ebuf);
+    o.connect = it->subject + 8;
+    o.strict = strict;
+    if (ta_sid_remote_audit(&o, &r) != TA_OK
+        || ta_sid_report_to_subject(r, strict, &gs->rep) != TA_OK) {
+        ta_error_format(ebuf, sizeof(ebuf));
+        ta_sid_report_free(r);
+        return ta_gate_fail(cfg, it, gs, ebuf);
+    }
+    ta_sid_report_free(r);
+    return 0;
+}
+
 int ta_gate_run_sid(const ta_gate_config *cfg, const ta_gate_item *it, int strict,
                     ta_gate_subject *gs)
 {
+    if (strncmp(it->subject, "connect:", 8) == 0)
+        return ta_gate_run_sid_remote(cfg, it, strict, gs);
     ta_sid_opts o;
     ta_sid_cb cb = NULL;
     ta_sid_report *r = NULL;

@@ -141,7 +141,7 @@ done:
 
 /* Measured evidence for SID-BUCKET-COLLAPSE: the callback's ids against random
  * ids of the same length, at the same number of cached sessions. */
-static void ta__bucket_measure(ta__sid_cx *cx, const ta__sid_set *ids, char *out, size_t cap)
+void ta__sid_bucket_measure(ta__sid_cx *cx, const ta__sid_set *ids, char *out, size_t cap)
 {
     size_t n = ids->n < cx->o->bucket_n ? ids->n : cx->o->bucket_n;
     const size_t lookups = 1000;
@@ -200,7 +200,7 @@ void ta__sid_analyze(ta__sid_cx *cx, const ta__sid_stats *st, const ta__sid_set 
         return;
     if (st->prefix_changes == 0) {
         /* Structure decides: one value of the hash key = one hash chain. */
-        ta__bucket_measure(cx, ids, evidence, sizeof(evidence));
+        ta__sid_bucket_measure(cx, ids, evidence, sizeof(evidence));
         ta__sid_emit(cx, TA_SID_BUCKET_COLLAPSE,
                      "the first 4 bytes were %02x%02x%02x%02x in all %llu ids: OpenSSL hashes "
                      "only those, so every cached session shares one hash chain%s",

@@ -157,6 +157,10 @@ double ta__sid_stats_bits(const ta__sid_stats *st);
 /* Emit SID-PREDICTABLE / SID-BUCKET-COLLAPSE / SID-SHORT-ID from stats and the set
  * (the set provides ids for the lookup-cost measurement). */
 void ta__sid_analyze(ta__sid_cx *cx, const ta__sid_stats *st, const ta__sid_set *ids);
+/* Lookup and insert cost in OpenSSL's real cache at min(ids->n, cx->o->bucket_n)
+ * cached sessions, these ids against random ones of the same length: the
+ * evidence text ("; measured at ..."), "" when it could not be measured. */
+void ta__sid_bucket_measure(ta__sid_cx *cx, const ta__sid_set *ids, char *out, size_t cap);
 
 /* ------------------------------------------------------------ report (sid_report.c) */
 
@@ -168,6 +172,8 @@ void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete);
 void ta__sid_report_note(ta_sid_report *r, const char *fmt, ...) TA_PRINTF(2, 3);
 /* Where the callback lives (for SARIF). */
 void ta__sid_report_locate(ta_sid_report *r, const ta__location *loc);
+/* A live server's audit: reproducers are cmd + " --only RULE". */
+void ta__sid_report_reproduce(ta_sid_report *r, const char *cmd);
 /* Compute per-rule results and the verdict once every check has run. */
 void ta__sid_report_finish(ta_sid_report *r);
 

@@ -6,7 +6,7 @@
 
 #include "sid_internal.h"
 
-#define TA__NOTES 8
+#define TA__NOTES 16
 
 struct ta_sid_report {
     char subject[160];
@@ -21,6 +21,7 @@ struct ta_sid_report {
     size_t nnotes;
     ta_verdict verdict;
     ta__location loc;
+    char reproduce[400]; /* a live server's audit: the command, without --only */
 };
 
 /* What --only can never hide: a check that died, hung or could not finish
@@ -80,6 +81,10 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
     f->severity = info->severity;
     memcpy(f->subject, r->subject, sizeof(f->subject)); /* both 160 bytes */
     snprintf(f->message, sizeof(f->message), "%s", text);
+    if (r->reproduce[0] != '\0') {
+        snprintf(f->reproducer, sizeof(f->reproducer), "%s --only %s", r->reproduce, info->id);
+        return;
+    }
     /* Everything that shapes the run, so the line reproduces the finding alone. */
     ta_sid_opts def;
     char extra[64] = "";
@@ -91,6 +96,11 @@ void ta__sid_report_add(ta_sid_report *r, ta_sid_rule rule, const char *text)
              "tlsaudit sid %s --seed %llu --ids %zu --threads %u --timeout %g%s --only %s",
              r->target, (unsigned long long)r->o.seed, r->o.ids, r->o.threads, r->o.timeout_s,
              extra, info->id);
+}
+
+void ta__sid_report_reproduce(ta_sid_report *r, const char *cmd)
+{
+    snprintf(r->reproduce, sizeof(r->reproduce), "%s", cmd);
 }
 
 void ta__sid_report_cover(ta_sid_report *r, ta_sid_rule rule, int complete)

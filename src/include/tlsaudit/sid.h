@@ -72,6 +72,12 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
     X(TA_SID_NEVER_CALLED, "SID-NEVER-CALLED", TA_SEV_INFO,                                        \
       "SSL_CTX_set_generate_session_id(3); ssl_generate_session_id (ssl/ssl_sess.c)",              \
       "an end-to-end configuration in which OpenSSL never calls the callback")                     \
+    X(TA_SID_NEVER_RESUMES, "SID-NEVER-RESUMES", TA_SEV_WARNING,                                   \
+      "RFC 5246 §7.4.1.3 (a non-empty session_id is one the server means to resume)",              \
+      "a live server hands out session ids but resumes none of them (--connect)")                  \
+    X(TA_SID_RESUME_AFTER_ALERT, "SID-RESUME-AFTER-ALERT", TA_SEV_ERROR,                           \
+      "RFC 5246 §7.2.2: sessions of a connection ended by a fatal alert MUST be forgotten",        \
+      "a live server resumed a session after the client sent it a fatal alert (--connect)")        \
     X(TA_SID_CHECK_INCOMPLETE, "SID-INCOMPLETE", TA_SEV_ERROR, "",                                 \
       "a check could not finish (set-up failed, cut off at its budget): not a pass")
 
@@ -81,6 +87,10 @@ typedef enum {
 #undef TA__SID_ENUM
         TA_SID_RULE_COUNT
 } ta_sid_rule;
+
+/* Rules only an audit of a live server (ta_sid_remote_audit) can evaluate: a
+ * callback audit reports them "not-run". */
+#define TA_SID_REMOTE_ONLY ((1u << TA_SID_NEVER_RESUMES) | (1u << TA_SID_RESUME_AFTER_ALERT))
 
 typedef ta_rule_info ta_sid_rule_info; /* report.h: one struct for every rule */
 /* The rule table in table order (count TA_SID_RULE_COUNT). */
@@ -167,6 +177,46 @@ void ta_sid_report_json(const ta_sid_report *r, FILE *out);
 void ta_sid_report_print(const ta_sid_report *r, FILE *out);
 void ta_sid_report_free(ta_sid_report *r);
 
+
+/* ---------------------------------------------------------------- live servers */
+
+/*
+ * Audits the session ids a live server hands out (`tlsaudit sid --connect`):
+ * N TLS 1.2 full handshakes without tickets, TLS 1.3 handshakes collecting the
+ * NewSessionTickets, each connection closed cleanly (OpenSSL servers evict the
+ * session of a client that closes without close_notify); then the same structure
+ * checks as a callback audit (SID-DUPLICATE, SID-SHORT-ID, SID-BUCKET-COLLAPSE,
+ * SID-PREDICTABLE) and resumption (SID-NEVER-RESUMES, SID-RESUME-AFTER-ALERT).
+ * With start, the command is started first (/bin/sh -c, its own process group),
+ * waited for until connect accepts, and stopped at the end. Every wait is
+ * bounded: timeout_s per connect/handshake/read, budget_s for the whole audit
+ * (past it the audit is incomplete, never a pass).
+ */
+typedef struct ta_sid_remote_opts {
+    const char *connect;  /* "HOST:PORT" */
+    const char *start;    /* command that starts the server, or NULL */
+    size_t ids;           /* TLS 1.2 full handshakes (default 2000) */
+    size_t tls13;         /* TLS 1.3 handshakes (default ids / 4; 0: none) */
+    unsigned connections; /* parallel connections (default 4) */
+    unsigned resumes;     /* resumption attempts per recent session (default 2) */
+    double timeout_s;     /* one connect, handshake or read (default 5) */
+    double budget_s;      /* the whole audit (default 120) */
+    double start_wait_s;  /* for the started server's port (default 20) */
+    size_t bucket_n;      /* cache size for the bucket cost estimate (default 20480,
+                             OpenSSL's SSL_SESSION_CACHE_MAX_SIZE_DEFAULT) */
+    uint64_t seed;        /* our choices (which ids feed the cache measurement) */
+    uint32_t only;        /* as ta_sid_opts */
+    int strict;
+    const char *reproduce; /* CLI form of the target and its shaping options, for
+                              reproducers (NULL: built from connect/start) */
+    void (*progress)(void *arg, const char *check, uint64_t calls, uint64_t planned);
+    void *progress_arg;
+} ta_sid_remote_opts;
+void ta_sid_remote_opts_default(ta_sid_remote_opts *o);
+/* TA_E_ARG on a malformed connect, TA_E_NET when the server cannot be started or
+ * reached at all (one line); findings, including an audit cut short, are results. */
+TA_MUST_CHECK ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o,
+                                            ta_sid_report **out_report);
 
 /* The report as a subject for JUnit/SARIF: a check per rule (errors fail,
  * warnings only when strict) and the findings. It also fills where the callback
