@@ -60,6 +60,12 @@ int ta_cmd_man(int argc, char **argv);
  * gate. 0, or -1 with why naming the option (in the gate's spelling if gate). */
 int ta_cli_sid_apply(const ta_optvals *v, int gate, ta_sid_opts *o, char *why, size_t cap);
 int ta_cli_sd_apply(const ta_optvals *v, int gate, ta_sd_opts *o, char *why, size_t cap);
+/* Live endpoints (cmd_shutdown_remote.c): the options of --connect, --client
+ * or --shim into *o, the reproducer's target into target (o->target points at
+ * it); one line and 2 on a violation, else 0. */
+int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *target, size_t cap);
+/* 2 with one line when an option of the live forms is given without one. */
+int ta_cli_sd_remote_only(const ta_optvals *v);
 /* --lib FILE as the library gets it: a name without a slash is relative to the
  * current directory ("./FILE"), never a search of the library path. */
 const char *ta_cli_lib_path(const char *lib, char *buf, size_t cap);
