@@ -264,7 +264,7 @@ ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out)
     ta__hostport hp;
     ta__proc *server = NULL;
     ta_sd_report *rep = NULL;
-    char subject[160], dir[256] = "", q[120];
+    char subject[160], dir[256] = "", q[150];
     size_t n;
     const ta__rscen *set = ta__r_set_of(o->form, &n);
     ta_status st = TA_OK;

@@ -201,8 +201,7 @@ typedef enum {
 
 static void ta__shim_run(ta__rrun *r, ta__shim_kind k, const char *scen)
 {
-    static const char data[TA__APP_BYTES + 1] =
-        "tlsaudit: sixty-four bytes of application data for the shim....";
+    char data[TA__APP_BYTES + 1];
     static const ta_sd_answer expect[] = {TA_SD_CLEAN,     TA_SD_TRUNCATED, TA_SD_CLEAN,
                                           TA_SD_TRUNCATED, TA_SD_CLEAN,     TA_SD_PENDING_READ,
                                           TA_SD_CANCELLED};
@@ -210,6 +209,8 @@ static void ta__shim_run(ta__rrun *r, ta__shim_kind k, const char *scen)
     char nbuf[16], why[200], words[96], ev[200];
     int close_first = k == TA__SH_PEER_CN || k == TA__SH_PEER_FIN;
 
+    memset(data, 'a', TA__APP_BYTES);
+    data[TA__APP_BYTES] = '\0';
     snprintf(nbuf, sizeof(nbuf), "%d", TA__APP_BYTES);
     snprintf(r->key, sizeof(r->key), "%s", scen);
     r->expected = expect[k];
