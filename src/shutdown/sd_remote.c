@@ -69,7 +69,9 @@ void ta__r_words(const ta__wire *w, size_t from, char *out, size_t cap)
             break;
         case TA__WEV_ALERT:
             snprintf(word, sizeof(word), "%s:%s", e->level == SSL3_AL_FATAL ? "alert" : "warning",
-                     SSL_alert_desc_string(e->desc));
+                     SSL_alert_desc_string_long(e->desc));
+            for (char *c = word; *c; c++)
+                *c = *c == ' ' ? '_' : *c; /* one word: "alert:decode_error" */
             break;
         case TA__WEV_DATA:
             snprintf(word, sizeof(word), "data");

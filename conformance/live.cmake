@@ -1,0 +1,11 @@
+# The live-endpoint suites (test_live_*.c): real programs over real sockets on
+# 127.0.0.1 (or in a network namespace). Label "endpoint" on top of
+# conformance/fast, so a pass can include or exclude them (ctest -LE endpoint).
+file(GLOB TA_LIVE_SUITES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/test_live_*.c)
+foreach(src IN LISTS TA_LIVE_SUITES)
+  get_filename_component(name ${src} NAME_WE)
+  set_property(TEST ${name} APPEND PROPERTY LABELS endpoint)
+  set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT
+               "TA_PYSHIM=${CMAKE_CURRENT_SOURCE_DIR}/endpoint/pyshim.py")
+  add_dependencies(${name} tlsaudit_cli)
+endforeach()
