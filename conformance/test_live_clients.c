@@ -98,12 +98,40 @@ static void shims_that_break_the_protocol(void **state)
     assert_non_null(strstr(L.json, "\"verdict\":\"incomplete\""));
 }
 
+/* A project gates a PR on its own client: a gate line of the client form,
+ * its finding accepted by the baseline or not. */
+static void gate_lines_for_live_endpoints(void **state)
+{
+    (void)state;
+    if (!ta_live_have("curl"))
+        skip();
+    ta_live_setup(&L);
+    ta_live_write(&L, "g.conf",
+                  "shutdown client:\"curl -sk -o /dev/null https://127.0.0.1:{port}/\" "
+                  "repeat=1 timeout=3 only=close-fin\n");
+    ta_run_cli_in(&L.run, L.dir, "gate --config g.conf");
+    assert_int_equal(L.run.status, 1);
+    assert_non_null(strstr(L.run.out, "SD-TRUNCATION-ACCEPTED"));
+    ta_live_write(&L, "g.conf",
+                  "shutdown client:\"curl -sk -o /dev/null https://127.0.0.1:{port}/\" "
+                  "repeat=1 timeout=3 only=close-fin\n"
+                  "accept SD-TRUNCATION-ACCEPTED * reason=\"curl accepts it\"\n");
+    ta_run_cli_in(&L.run, L.dir, "gate --config g.conf");
+    assert_int_equal(L.run.status, 0);
+    /* Checked before anything runs: one line naming the file and line. */
+    ta_live_write(&L, "g.conf", "shutdown builtin:drain http=1\n");
+    ta_run_cli_in(&L.run, L.dir, "gate --config g.conf");
+    assert_int_equal(L.run.status, 2);
+    assert_non_null(strstr(L.run.err, "g.conf:1:"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(curl_accepts_a_truncated_body, setup, teardown),
         cmocka_unit_test_setup_teardown(python_shim, setup, teardown),
         cmocka_unit_test_setup_teardown(shims_that_break_the_protocol, setup, teardown),
+        cmocka_unit_test_setup_teardown(gate_lines_for_live_endpoints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

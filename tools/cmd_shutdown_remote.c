@@ -20,12 +20,22 @@ static const struct {
 };
 static const char *const ta__form_opt[] = {"--connect", "--client", "--shim"};
 
-int ta_cli_sd_remote_only(const ta_optvals *v)
+int ta_cli_sd_remote_only_why(const ta_optvals *v, char *why, size_t cap)
 {
     for (size_t i = 0; i < sizeof(ta__remote_only) / sizeof(ta__remote_only[0]); i++)
-        if (ta_opt_get(v, ta__remote_only[i].name)->given)
-            return ta_cli_usage_error("shutdown", "%s goes with --connect, --client or --shim",
-                                      ta__remote_only[i].name);
+        if (ta_opt_get(v, ta__remote_only[i].name)->given) {
+            snprintf(why, cap, "%s goes with --connect, --client or --shim",
+                     ta__remote_only[i].name);
+            return -1;
+        }
+    return 0;
+}
+
+int ta_cli_sd_remote_only(const ta_optvals *v)
+{
+    char why[200];
+    if (ta_cli_sd_remote_only_why(v, why, sizeof(why)) != 0)
+        return ta_cli_usage_error("shutdown", "%s", why);
     return 0;
 }
 
@@ -45,7 +55,10 @@ static void ta__quote(const char *s, char *out, size_t cap)
     out[n] = '\0';
 }
 
-int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *target, size_t cap)
+#define TA__WHY(...) (snprintf(why, whycap, __VA_ARGS__), -1)
+
+int ta_cli_sd_remote_build(const ta_optvals *v, ta_sd_remote_opts *o, char *target, size_t cap,
+                           char *why, size_t whycap)
 {
     int forms = 0;
     char q[600];
@@ -56,30 +69,29 @@ int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *targe
             o->form = (ta_sd_form)f;
         }
     if (forms != 1)
-        return ta_cli_usage_error("shutdown", "give one of --connect, --client or --shim");
+        return TA__WHY("give one of --connect, --client or --shim");
     static const char *const drivers[] = {"--builtin",  "--lib",        "--symbol",
                                           "--schedule", "--exhaustive", "--depth",
                                           "--mode",     "--mem-limit",  "--seed"};
     for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
         if (ta_opt_get(v, drivers[i])->given)
-            return ta_cli_usage_error("shutdown", "%s is for drivers, not with %s", drivers[i],
-                                      ta__form_opt[o->form]);
+            return TA__WHY("%s is for drivers, not with %s", drivers[i], ta__form_opt[o->form]);
     for (size_t i = 0; i < sizeof(ta__remote_only) / sizeof(ta__remote_only[0]); i++)
         if (ta_opt_get(v, ta__remote_only[i].name)->given
             && !(ta__remote_only[i].forms & (1u << o->form)))
-            return ta_cli_usage_error("shutdown", "%s does not go with %s", ta__remote_only[i].name,
-                                      ta__form_opt[o->form]);
+            return TA__WHY("%s does not go with %s", ta__remote_only[i].name,
+                           ta__form_opt[o->form]);
     const char *arg = ta_opt_get(v, ta__form_opt[o->form])->s;
     if (arg == NULL || arg[0] == '\0')
-        return ta_cli_usage_error("shutdown", "%s needs a value", ta__form_opt[o->form]);
+        return TA__WHY("%s needs a value", ta__form_opt[o->form]);
     if (o->form == TA_SD_FORM_CONNECT) {
         o->connect = arg;
         o->start = ta_opt_get(v, "--start")->s;
         o->http = ta_opt_get(v, "--http")->given;
     } else {
         if (o->form == TA_SD_FORM_CLIENT && strstr(arg, "{port}") == NULL)
-            return ta_cli_usage_error("shutdown", "--client needs {port} in its command, e.g. "
-                                                  "'curl -sk https://127.0.0.1:{port}/'");
+            return TA__WHY("--client needs {port} in its command, e.g. "
+                           "'curl -sk https://127.0.0.1:{port}/'");
         o->cmd = arg;
     }
     o->repeat = (unsigned)ta_opt_get(v, "--repeat")->u;
@@ -90,7 +102,7 @@ int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *targe
     o->starve_n = (unsigned)ta_opt_get(v, "--starve")->u;
     o->cancel_ms = (unsigned)ta_opt_get(v, "--cancel-ms")->u;
     if (o->window_s <= 0 || o->timeout_s <= 0)
-        return ta_cli_usage_error("shutdown", "--window and --timeout must be more than 0");
+        return TA__WHY("--window and --timeout must be more than 0");
     o->only = ta_opt_get(v, "--only")->given ? ta_opt_get(v, "--only")->s : NULL;
     /* The reproducer: the form and every option that changed what ran. */
     ta__quote(arg, q, sizeof(q));
@@ -110,5 +122,13 @@ int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *targe
                                   flag ? "" : x->s);
     }
     o->target = target;
+    return 0;
+}
+
+int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *target, size_t cap)
+{
+    char why[300];
+    if (ta_cli_sd_remote_build(v, o, target, cap, why, sizeof(why)) != 0)
+        return ta_cli_usage_error("shutdown", "%s", why);
     return 0;
 }
