@@ -9,3 +9,14 @@ foreach(src IN LISTS TA_LIVE_SUITES)
                "TA_PYSHIM=${CMAKE_CURRENT_SOURCE_DIR}/endpoint/pyshim.py")
   add_dependencies(${name} tlsaudit_cli)
 endforeach()
+# The shipped shims (tools/shims/): test_live_shims finds them here and skips
+# the ones this tree did not build.
+if(TARGET test_live_shims)
+  set_property(TEST test_live_shims APPEND PROPERTY ENVIRONMENT
+               "TA_SHIM_DIR=${CMAKE_BINARY_DIR}/shims")
+  foreach(shim IN LISTS TLSAUDIT_SHIMS)
+    if(TARGET ta_shim_${shim})
+      add_dependencies(test_live_shims ta_shim_${shim})
+    endif()
+  endforeach()
+endif()
