@@ -359,7 +359,7 @@ TA_MUST_CHECK ta_status ta_sd_report_to_subject(const ta_sd_report *r, ta_subjec
  *   TA_SD_FORM_CLIENT   `cmd` with {port} substituted, started per run;
  *                       tlsaudit is the server. Result role: client.
  *   TA_SD_FORM_SHIM     `cmd` started per run with the shim protocol's
- *                       environment (tools/shims/PROTOCOL.md). Role: client.
+ *                       environment (tools/shims/README.md). Role: client.
  */
 typedef enum {
     TA_SD_FORM_CONNECT = 0,
