@@ -5,8 +5,6 @@ file(GLOB TA_LIVE_SUITES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/test_live
 foreach(src IN LISTS TA_LIVE_SUITES)
   get_filename_component(name ${src} NAME_WE)
   set_property(TEST ${name} APPEND PROPERTY LABELS endpoint)
-  set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT
-               "TA_PYSHIM=${CMAKE_CURRENT_SOURCE_DIR}/endpoint/pyshim.py")
   add_dependencies(${name} tlsaudit_cli)
 endforeach()
 # The shipped shims (tools/shims/): test_live_shims finds them here and skips

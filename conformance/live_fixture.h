@@ -150,4 +150,24 @@ static inline void ta_live_expect(ta_live *l, const char *name, const char *rule
     }
 }
 
+/* The one fixture of a suite (static: ta_run and the report are large), reset
+ * before and cleaned after each test. */
+static ta_live L;
+
+static int ta_live_case_setup(void **state)
+{
+    (void)state;
+    memset(&L, 0, sizeof(L));
+    return 0;
+}
+
+static int ta_live_case_teardown(void **state)
+{
+    (void)state;
+    ta_live_teardown(&L);
+    return 0;
+}
+#define TA_LIVE_TEST(fn) \
+    cmocka_unit_test_setup_teardown(fn, ta_live_case_setup, ta_live_case_teardown)
+
 #endif

@@ -1,34 +1,14 @@
 /*
- * test_live_clients.c - 'tlsaudit shutdown --client' with curl and
- * '--shim' with a minimal Python shim (conformance/endpoint/pyshim.py) and
- * shims that break the protocol (label "endpoint"). Asserted:
+ * test_live_clients.c - 'tlsaudit shutdown --client' with curl, '--shim' with
+ * shims that break the protocol (the shipped shims: test_live_shims.c), and
+ * gate lines of the live forms (label "endpoint"). Asserted:
  *   - curl 7.88 exits 0 on a close-delimited body ended by a FIN without
  *     close_notify (SD-TRUNCATION-ACCEPTED), but not on a short body;
- *   - the Python shim (ssl.SSLSocket.unwrap) is clean, truncated and
- *     cancelled where it should be, hangs without a deadline when we stay
- *     silent (a warning), and fails on TLS 1.3 data before our close_notify
- *     (SD-DATA-FAILS: unwrap is SSL_shutdown alone, like asio's);
- *   - a shim whose verdict line and exit code disagree, or that prints no
- *     verdict, is SD-CRASH; one that hangs in a scenario that must end is
- *     SD-NO-TERMINATION / SD-CANCEL.
+ *   - a shim whose verdict line and exit code disagree, that prints no verdict
+ *     or dies of a signal is SD-CRASH; one that hangs in a scenario that must
+ *     end is SD-NO-TERMINATION / SD-CANCEL; "unimplemented" is incomplete.
  */
 #include "live_fixture.h"
-
-static ta_live L;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&L, 0, sizeof(L));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ta_live_teardown(&L);
-    return 0;
-}
 
 static void curl_accepts_a_truncated_body(void **state)
 {
@@ -48,30 +28,6 @@ static void curl_accepts_a_truncated_body(void **state)
         ta_live_expect(&L, TA_CASE("close-fin"), "SD-TRUNCATION-ACCEPTED", "exit 0");
         ta_live_expect(&L, TA_CASE("short-body"), NULL, "exit 18");
     }
-}
-
-static void python_shim(void **state)
-{
-    (void)state;
-    const char *shim = getenv("TA_PYSHIM");
-    if (shim == NULL || access("/usr/bin/python3", X_OK) != 0)
-        skip();
-    ta_live_setup(&L);
-    int rc = ta_live_shutdown(&L, "--shim '/usr/bin/python3 %s' --repeat 2 --window 1 --timeout 2",
-                              shim);
-    assert_int_equal(rc, 1);
-    for (int v = 2; v <= 3; v++) {
-        char n[120];
-#undef TA_CASE
-#define TA_CASE(s) (snprintf(n, sizeof(n), "tls1%d/client/%s/shim", v, s), n)
-        ta_live_expect(&L, TA_CASE("peer-cn"), NULL, "clean [cn fin] x2");
-        ta_live_expect(&L, TA_CASE("peer-fin"), NULL, "truncated");
-        ta_live_expect(&L, TA_CASE("shim-first"), NULL, "clean [cn");
-        ta_live_expect(&L, TA_CASE("shim-first-fin"), NULL, "truncated");
-        ta_live_expect(&L, TA_CASE("silent"), NULL, "\"flag\":\"SD-NO-TERMINATION\"");
-        ta_live_expect(&L, TA_CASE("cancel"), NULL, "cancelled");
-    }
-    ta_live_expect(&L, "tls13/client/data-before-cn/shim", "SD-DATA-FAILS", "failed");
 }
 
 static void shims_that_break_the_protocol(void **state)
@@ -128,10 +84,9 @@ static void gate_lines_for_live_endpoints(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(curl_accepts_a_truncated_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(python_shim, setup, teardown),
-        cmocka_unit_test_setup_teardown(shims_that_break_the_protocol, setup, teardown),
-        cmocka_unit_test_setup_teardown(gate_lines_for_live_endpoints, setup, teardown),
+        TA_LIVE_TEST(curl_accepts_a_truncated_body),
+        TA_LIVE_TEST(shims_that_break_the_protocol),
+        TA_LIVE_TEST(gate_lines_for_live_endpoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,22 +15,6 @@
  */
 #include "live_fixture.h"
 
-static ta_live L;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&L, 0, sizeof(L));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ta_live_teardown(&L);
-    return 0;
-}
-
 #define TA_SSERVER "openssl s_server -accept 127.0.0.1:%u -cert c.pem -key k.pem -www -quiet"
 
 static void s_server_holds_and_starves(void **state)
@@ -147,11 +131,11 @@ static void usage_errors_are_one_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(s_server_holds_and_starves, setup, teardown),
-        cmocka_unit_test_setup_teardown(s_server_no_ticket_forgets_the_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(reports_name_the_endpoint, setup, teardown),
-        cmocka_unit_test_setup_teardown(s_client_notices_truncation, setup, teardown),
-        cmocka_unit_test_setup_teardown(usage_errors_are_one_line, setup, teardown),
+        TA_LIVE_TEST(s_server_holds_and_starves),
+        TA_LIVE_TEST(s_server_no_ticket_forgets_the_session),
+        TA_LIVE_TEST(reports_name_the_endpoint),
+        TA_LIVE_TEST(s_client_notices_truncation),
+        TA_LIVE_TEST(usage_errors_are_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

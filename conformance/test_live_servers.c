@@ -14,22 +14,6 @@
  */
 #include "live_fixture.h"
 
-static ta_live L;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&L, 0, sizeof(L));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ta_live_teardown(&L);
-    return 0;
-}
-
 static void nginx_answers_close_notify_with_fin(void **state)
 {
     (void)state;
@@ -50,7 +34,7 @@ static void nginx_answers_close_notify_with_fin(void **state)
                   L.dir, L.dir, L.dir, L.dir, L.dir, L.dir, L.dir, L.port);
     int rc = ta_live_shutdown(&L,
                               "--connect 127.0.0.1:%u --start 'nginx -c %s/nginx.conf -p %s -e "
-                              "%s/logs/e.log' --http --repeat 2 --window 1 --idle-bound 3 "
+                              "%s/logs/e.log' --http --repeat 2 --window 2 --idle-bound 3 "
                               "--only sanity-first,our-cn-first,data-and-cn,server-closes-first,"
                               "keepalive-timer,sanity-last",
                               L.port, L.dir, L.dir, L.dir);
@@ -80,7 +64,7 @@ static void haproxy_is_clean(void **state)
                   L.port, L.dir);
     int rc = ta_live_shutdown(&L,
                               "--connect 127.0.0.1:%u --start 'haproxy -db -f h.cfg' --http "
-                              "--repeat 2 --window 1 --hold-bound 1 --idle-bound 2",
+                              "--repeat 2 --window 2 --hold-bound 1 --idle-bound 2",
                               L.port);
     if (rc != 0)
         fprintf(stderr, "%s\n", L.run.out);
@@ -120,7 +104,7 @@ static void gnutls_serv_resumes_after_fatal_alert(void **state)
     int rc =
         ta_live_shutdown(&L, "--connect 127.0.0.1:5556 --start 'gnutls-serv --http --port 5556 "
                              "--x509certfile c.pem --x509keyfile k.pem --noticket -q' --http "
-                             "--repeat 2 --window 1 --only sanity-first,fatal-then-resume,"
+                             "--repeat 2 --window 2 --only sanity-first,fatal-then-resume,"
                              "our-cn-first,fin-idle");
     setenv("TLSAUDIT_BIN", old, 1);
     assert_int_equal(rc, 1);
@@ -133,9 +117,9 @@ static void gnutls_serv_resumes_after_fatal_alert(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(nginx_answers_close_notify_with_fin, setup, teardown),
-        cmocka_unit_test_setup_teardown(haproxy_is_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(gnutls_serv_resumes_after_fatal_alert, setup, teardown),
+        TA_LIVE_TEST(nginx_answers_close_notify_with_fin),
+        TA_LIVE_TEST(haproxy_is_clean),
+        TA_LIVE_TEST(gnutls_serv_resumes_after_fatal_alert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

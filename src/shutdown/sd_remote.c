@@ -166,24 +166,6 @@ static void ta__rtally_add(ta__rtally *t, const ta__rrun *r)
     t->count[t->n++] = 1;
 }
 
-static size_t ta__shell_quote(const char *s, char *out, size_t cap)
-{
-    size_t n = 0;
-    if (cap < 3)
-        return 0;
-    out[n++] = '\'';
-    for (; *s && n + 5 < cap; s++) {
-        if (*s == '\'') {
-            memcpy(out + n, "'\\''", 4);
-            n += 4;
-        } else
-            out[n++] = *s;
-    }
-    out[n++] = '\'';
-    out[n] = '\0';
-    return n;
-}
-
 /* One result from the tally: the first failing outcome decides the rule. */
 static void ta__r_result(const ta_sd_remote_opts *o, const char *scen, ta_tls v,
                          const ta__rtally *t, ta_sd_result *res)
@@ -266,7 +248,7 @@ ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out)
     ta__hostport hp;
     ta__proc *server = NULL;
     ta_sd_report *rep = NULL;
-    char subject[160], dir[256] = "", q[150];
+    char subject[160], dir[256] = "";
     size_t n;
     const ta__rscen *set = ta__r_set_of(o->form, &n);
     ta_status st = TA_OK;
@@ -279,8 +261,7 @@ ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out)
     } else {
         TA_ENSURE(o->cmd != NULL && o->cmd[0], TA_E_ARG, "the %s form needs a command",
                   ta_sd_form_name(o->form));
-        ta__shell_quote(o->cmd, q, sizeof(q));
-        snprintf(subject, sizeof(subject), "%s %s", ta_sd_form_name(o->form), q);
+        snprintf(subject, sizeof(subject), "%s %s", ta_sd_form_name(o->form), o->cmd);
         TA_GUARD(ta__ep_dir(dir, sizeof(dir)));
     }
     st = ta__sd_report_new(subject, &rep);
