@@ -149,6 +149,29 @@ static void ta__play_our_cn_first(ta__rrun *r)
     ta__wire_free(w);
 }
 
+/* Our close_notify record in 1-byte writes: the server must reassemble a
+ * record that arrives in pieces (RFC 8446 §5.1) and still answer it. */
+static void ta__play_our_cn_split(ta__rrun *r)
+{
+    ta__wire *w;
+    ta__buf q = {0};
+    if (!ta__r_dial(r, NULL, &w))
+        return;
+    if (ta__r_exchange(r, w)) {
+        size_t mark = w->nev;
+        (void)ta__wire_queue_cn(w);
+        ta__wire_take(w, &q);
+        for (size_t i = 0; i < q.len; i++) {
+            (void)ta__wire_send(w, q.data + i, 1);
+            usleep(2000); /* separate segments (TCP_NODELAY is set) */
+        }
+        ta__wire_observe(w, r->o->window_s, NULL, NULL);
+        ta__judge_close(r, w, mark, 1);
+    }
+    ta__buf_free(&q);
+    ta__wire_free(w);
+}
+
 /* Data (the request, with --http) and our close_notify in one write: the server
  * must still answer it (RFC 8446 §6.1: the other direction stays open) or at
  * least close with its own close_notify. */
@@ -471,6 +494,9 @@ const ta__rscen ta__sd_rscen_server[] = {
     {{"our-cn-first", "we send close_notify first: the server answers with its own and closes",
       "RFC 8446 §6.1; RFC 5246 §7.2.1", TA__CONNECT, TA__BOTH, 0},
      ta__play_our_cn_first},
+    {{"our-cn-split", "our close_notify record in 1-byte writes: reassembled and answered",
+      "RFC 8446 §5.1, §6.1", TA__CONNECT, TA__BOTH, 0},
+     ta__play_our_cn_split},
     {{"data-and-cn", "data (the request) and our close_notify in one write",
       "RFC 8446 §6.1 (half-close)", TA__CONNECT, TA__BOTH, 0},
      ta__play_data_and_cn},
