@@ -49,8 +49,8 @@ extern char **environ;
 #define IO_TIMEOUT_S 10
 #define EXIT_BOUND_MS 10000
 #define HANG_PROOF_MS 1000
-#define BODY 20000    /* bytes the server writes first: two records and a bit */
-#define LATE_DATA 100 /* bytes written after the shim's close_notify */
+#define BODY 20000     /* bytes the server writes first: two records and a bit */
+#define LATE_DATA 100  /* bytes written after the shim's close_notify */
 #define CANCEL_MS 200
 
 /* ------------------------------------------------------------------ the tables */
@@ -83,9 +83,9 @@ typedef enum {
 
 typedef struct {
     const char *name;
-    int read_close;    /* TA_SHIM_READ=close (the peer closes first); else BODY */
-    long cancel_ms;    /* TA_SHIM_CANCEL_MS */
-    size_t body;       /* bytes written before acting */
+    int read_close;   /* TA_SHIM_READ=close (the peer closes first); else BODY */
+    long cancel_ms;   /* TA_SHIM_CANCEL_MS */
+    size_t body;      /* bytes written before acting */
     int after_shim_cn; /* act only once the shim's close_notify arrived */
     act what;
     const char *expect12, *expect13; /* the oracle: verdicts ("a|b": either), or "hang" */
@@ -122,8 +122,7 @@ static const struct {
      * its 0, which refuses data after our close_notify
      * (SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY, the connection is dead)
      * instead of reading on to the peer's close_notify (issue 12). */
-    {"asio", "tls13", "we-close/peer-data-close-notify",
-     "failed:application data after close notify",
+    {"asio", "tls13", "we-close/peer-data-close-notify", "failed:application data after close notify",
      "async_shutdown = SSL_shutdown twice: refuses data after our close_notify"},
     {"python", "tls13", "we-close/peer-data-close-notify",
      "failed:application data after close notify",
@@ -388,8 +387,8 @@ static int exit_code_of(const char *verdict)
     static const struct {
         const char *word;
         int code;
-    } t[] = {
-        {"clean", 0}, {"truncated", 10}, {"cancelled", 11}, {"failed", 12}, {"unimplemented", 13}};
+    } t[] = {{"clean", 0}, {"truncated", 10}, {"cancelled", 11}, {"failed", 12},
+             {"unimplemented", 13}};
     size_t n = strcspn(verdict, ":");
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (strlen(t[i].word) == n && strncmp(verdict, t[i].word, n) == 0
@@ -445,9 +444,9 @@ static void run_case(void **state)
     slurp(p.out_path, out, sizeof(out));
     slurp(p.err_path, err, sizeof(err));
     parse_out(out, verdict, sizeof(verdict), &last_read);
-    print_message("%s/%s/%s: %s, exit %d, read %ld, server saw %s (expected %s: %s)\n", pp->s->name,
-                  versions[pp->v].name, c->name, code == -1 ? "still running" : verdict, code,
-                  last_read, saw, exp, why);
+    print_message("%s/%s/%s: %s, exit %d, read %ld, server saw %s (expected %s: %s)\n",
+                  pp->s->name, versions[pp->v].name, c->name, code == -1 ? "still running" : verdict,
+                  code, last_read, saw, exp, why);
     if (err[0] != '\0')
         print_message("  stderr: %s", err);
 
@@ -479,8 +478,9 @@ int main(void)
                 params[i] = (param){&shims[s], (int)v, &cases[c]};
                 snprintf(names[i], sizeof(names[i]), "%s/%s/%s", shims[s].name, versions[v].name,
                          cases[c].name);
-                tests[i] = (struct CMUnitTest){
-                    .name = names[i], .test_func = run_case, .initial_state = &params[i]};
+                tests[i] = (struct CMUnitTest){.name = names[i],
+                                               .test_func = run_case,
+                                               .initial_state = &params[i]};
             }
     return cmocka_run_group_tests_name("shims", tests, group_setup, group_teardown);
 }

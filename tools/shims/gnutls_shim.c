@@ -69,7 +69,8 @@ static void handshake(void)
         else if (gnutls_error_is_fatal(r))
             fail_gnutls("gnutls_handshake", r);
         else
-            fprintf(stderr, "gnutls shim: gnutls_handshake: %s (not fatal)\n", gnutls_strerror(r));
+            fprintf(stderr, "gnutls shim: gnutls_handshake: %s (not fatal)\n",
+                    gnutls_strerror(r));
     }
 }
 

@@ -116,9 +116,8 @@ static int read_phase(long read_n, long *total_out)
         if (err == SSL_ERROR_ZERO_RETURN)
             return 1;
         if (is_truncation(err)) {
-            fprintf(stderr,
-                    "openssl shim: SSL_read_ex: transport closed without "
-                    "close_notify (errno %d)\n",
+            fprintf(stderr, "openssl shim: SSL_read_ex: transport closed without "
+                            "close_notify (errno %d)\n",
                     errno);
             done(TA_SHIM_TRUNCATED, NULL);
         }
@@ -158,9 +157,8 @@ static void drain(long long deadline, long *total)
             fail_ssl("SSL_shutdown after the peer's close_notify", SSL_get_error(g.ssl, r));
         }
         if (is_truncation(err)) {
-            fprintf(stderr,
-                    "openssl shim: SSL_read_ex after our close_notify: transport "
-                    "closed without close_notify (errno %d)\n",
+            fprintf(stderr, "openssl shim: SSL_read_ex after our close_notify: transport "
+                            "closed without close_notify (errno %d)\n",
                     errno);
             done(TA_SHIM_TRUNCATED, NULL);
         }
@@ -182,9 +180,8 @@ static void shutdown_phase(long long deadline, long *total)
             drain(deadline, total); /* does not return */
         int err = SSL_get_error(g.ssl, r);
         if (is_truncation(err)) {
-            fprintf(stderr,
-                    "openssl shim: SSL_shutdown: transport closed without "
-                    "close_notify (errno %d)\n",
+            fprintf(stderr, "openssl shim: SSL_shutdown: transport closed without "
+                            "close_notify (errno %d)\n",
                     errno);
             done(TA_SHIM_TRUNCATED, NULL);
         }

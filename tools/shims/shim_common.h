@@ -111,8 +111,9 @@ static inline ta_shim_env ta_shim_env_read(void)
     else
         ta_shim_bad_env("TA_SHIM_TLS must be 1.2 or 1.3");
     e.read_n = strcmp(rd, "close") == 0 ? -1 : ta_shim__number("TA_SHIM_READ", rd);
-    e.cancel_ms =
-        cancel != NULL && cancel[0] != '\0' ? ta_shim__number("TA_SHIM_CANCEL_MS", cancel) : 0;
+    e.cancel_ms = cancel != NULL && cancel[0] != '\0'
+                      ? ta_shim__number("TA_SHIM_CANCEL_MS", cancel)
+                      : 0;
     return e;
 }
 
