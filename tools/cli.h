@@ -69,6 +69,17 @@ int ta_cmd_sid_remote(const ta_optvals *v);
 int ta_cli_sid_finish(const ta_sid_report *r, int strict, int quiet, const char *json,
                       const char *junit, const char *sarif, ta_sid_cb cb);
 int ta_cli_sd_apply(const ta_optvals *v, int gate, ta_sd_opts *o, char *why, size_t cap);
+/* Live endpoints (cmd_shutdown_remote.c): the options of --connect, --client
+ * or --shim into *o, the reproducer's target into target (o->target points at
+ * it); one line and 2 on a violation, else 0. */
+int ta_cli_sd_remote_opts(const ta_optvals *v, ta_sd_remote_opts *o, char *target, size_t cap);
+/* The same without printing: -1 with why (the gate's checks). */
+int ta_cli_sd_remote_build(const ta_optvals *v, ta_sd_remote_opts *o, char *target, size_t cap,
+                           char *why, size_t whycap);
+/* 2 with one line when an option of the live forms is given without one;
+ * _why: -1 with the line in why instead. */
+int ta_cli_sd_remote_only(const ta_optvals *v);
+int ta_cli_sd_remote_only_why(const ta_optvals *v, char *why, size_t cap);
 /* --lib FILE as the library gets it: a name without a slash is relative to the
  * current directory ("./FILE"), never a search of the library path. */
 const char *ta_cli_lib_path(const char *lib, char *buf, size_t cap);

@@ -31,9 +31,9 @@ static void ta_man_opt(FILE *out, const ta_opt *o, int gate)
     fputs(".TP\n\\fB", out);
     ta_man_text(out, gate ? o->gate_key : o->name);
     fputs("\\fR", out);
-    if (o->type != TA_OPT_FLAG) {
+    if (o->type != TA_OPT_FLAG || gate) { /* a gate line's flag is KEY=1 too */
         fputs(gate ? "=\\fI" : " \\fI", out);
-        ta_man_text(out, o->arg);
+        ta_man_text(out, o->type == TA_OPT_FLAG ? "1" : o->arg);
         fputs("\\fR", out);
     }
     fputc('\n', out);

@@ -45,7 +45,7 @@ typedef struct ta_optset {
 
 /* The value of each row of a set, by row index. The size is the tables' (a
  * compile-time bound, checked by ta_cli_parse), never the input's. */
-#define TA_OPTS_MAX 24
+#define TA_OPTS_MAX 40
 typedef struct ta_optval {
     int given;     /* 1 when the command line or gate line gave it */
     const char *s; /* the text: given, or the default (NULL: neither) */

@@ -114,9 +114,41 @@ static const ta_opt ta_sd_opts_table[] = {
     {"--sarif", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,
      "SARIF 2.1.0: a result per failed case, at the driver", NULL, NULL},
     {"--quiet", TA_OPT_FLAG, "", NULL, 0, 0, NULL, "no terminal matrix", NULL, NULL},
+    /* Live endpoints: real programs over real sockets (src/shutdown/sd_remote*.c). */
+    {"--connect", TA_OPT_STRING, "HOST:PORT", NULL, 0, 0, NULL,
+     "a live server under test: tlsaudit is the client", NULL, NULL},
+    {"--start", TA_OPT_STRING, "CMD", NULL, 0, 0, NULL,
+     "with --connect: start the server (sh -c CMD, own process group), wait for its port, "
+     "stop it at the end",
+     "start", NULL},
+    {"--http", TA_OPT_FLAG, "", NULL, 0, 0, NULL,
+     "with --connect: speak HTTP/1.1 (a GET, keep-alive or Connection: close)", "http", NULL},
+    {"--client", TA_OPT_STRING, "'CMD {port}'", NULL, 0, 0, NULL,
+     "a live client under test, started per run with {port} replaced: tlsaudit is the server", NULL,
+     NULL},
+    {"--shim", TA_OPT_STRING, "CMD", NULL, 0, 0, NULL,
+     "a shim (tools/shims/, the shim protocol), started per run: tlsaudit is the server", NULL,
+     NULL},
+    {"--repeat", TA_OPT_UINT, "K", "3", 1, 100, NULL,
+     "live forms: runs per scenario; every distinct outcome is reported with its count", "repeat",
+     NULL},
+    {"--window", TA_OPT_SECONDS, "SEC", "2", 0, 600, NULL,
+     "live forms: how long to wait for the endpoint's answer (open at the end: never a close)",
+     "window", NULL},
+    {"--hold-bound", TA_OPT_SECONDS, "SEC", "2", 0, 3600, NULL,
+     "--connect: open this long after its close_notify is SD-HOLD", "hold_bound", NULL},
+    {"--idle-bound", TA_OPT_SECONDS, "SEC", "5", 0, 3600, NULL,
+     "--connect: an idle or keep-alive connection open this long is SD-IDLE-TIMER", "idle_bound",
+     NULL},
+    {"--starve", TA_OPT_UINT, "N", "3", 1, 16, NULL,
+     "--connect: silent finished connections before the fresh handshake", "starve", NULL},
+    {"--cancel-ms", TA_OPT_UINT, "MS", "300", 1, 60000, NULL,
+     "--shim: TA_SHIM_CANCEL_MS of the cancel scenario", "cancel_ms", NULL},
 };
 const ta_optset ta_sd_optset = {
-    "shutdown", "(--builtin NAME | --lib FILE.so --symbol NAME) [options]",
+    "shutdown",
+    "(--builtin NAME | --lib FILE.so --symbol NAME | --connect HOST:PORT [--start CMD] "
+    "[--http] | --client 'CMD {port}' | --shim CMD) [options]",
     "Checks a shutdown driver against a real OpenSSL peer: every named scenario for TLS\n"
     "1.2 and 1.3, the driver as client and as server. A shutdown must complete when the\n"
     "peer's close_notify arrives (clean), the peer closes the transport (truncated) or\n"
@@ -145,6 +177,7 @@ const ta_optset ta_gate_optset = {
     "finding is accepted by the file's baseline. Config lines ('#' comments):\n"
     "  sid      builtin:NAME | lib:FILE:SYMBOL | connect:HOST:PORT   [KEY=VALUE...]\n"
     "  shutdown builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]\n"
+    "  shutdown connect:HOST:PORT | client:\"CMD {port}\" | shim:\"CMD\" [KEY=VALUE...]\n"
     "  replay   CORPUS-DIR                       [KEY=VALUE...]\n"
     "  fuzz     TARGET                           [KEY=VALUE...]\n"
     "  accept   RULE SUBJECT reason=\"why\"        (RULE may be a glob: SD-*)\n"

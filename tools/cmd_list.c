@@ -56,6 +56,19 @@ static void ta_list_scenarios(void)
     printf("shutdown scenarios (tlsaudit shutdown --only 'tls13/*/NAME/*'):\n");
     for (size_t i = 0; i < n; i++)
         printf("  %-22s %s [%s]\n", sc[i].name, sc[i].description, sc[i].source);
+    const ta_sd_remote_scenario *rs = ta_sd_remote_scenario_table(&n);
+    for (int f = 0; f < TA_SD_FORM_COUNT; f++) {
+        static const char *const how[] = {
+            "a live server (tlsaudit shutdown --connect HOST:PORT [--http])",
+            "a live client (tlsaudit shutdown --client 'CMD {port}')",
+            "a shim (tlsaudit shutdown --shim CMD)"};
+        printf("\nscenarios for %s, each TLS 1.2 and 1.3 unless marked:\n", how[f]);
+        for (size_t i = 0; i < n; i++)
+            if (rs[i].forms & (1u << f))
+                printf("  %-22s %s%s%s [%s]\n", rs[i].name, rs[i].description,
+                       rs[i].http ? " (--http only)" : "",
+                       rs[i].versions == (1u << TA_TLS13) ? " (TLS 1.3 only)" : "", rs[i].source);
+    }
 }
 
 int ta_cmd_list(int argc, char **argv)

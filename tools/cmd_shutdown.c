@@ -114,6 +114,55 @@ static int ta__sd_write_reports(const ta_sd_report *r, const ta_sd_driver *d, co
     return rc;
 }
 
+/* The terminal matrix, the report files and the exit code, for every form. */
+static int ta__sd_output(ta_sd_report *rep, const ta_sd_driver *d, const ta_optvals *v, int quiet)
+{
+    const char *json = ta_opt_get(v, "--json")->s, *html = ta_opt_get(v, "--html")->s;
+    const char *junit = ta_opt_get(v, "--junit")->s, *sarif = ta_opt_get(v, "--sarif")->s;
+    /* TODO(src): ta_sd_report_print writes the driver's name (from a loaded
+     * object: untrusted) unescaped; src/ should escape it. */
+    if (!quiet)
+        ta_sd_report_print(rep, stdout);
+    /* ta_sd_report_failed: 1 for "fail" and for "incomplete" alike. */
+    int rc = ta_sd_report_failed(rep) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
+    ta__sd_file jf = {rep, 0}, hf = {rep, 1};
+    if ((json != NULL && ta_cli_report_write("shutdown", "json", json, ta__sd_write, &jf) != 0)
+        || (html != NULL && ta_cli_report_write("shutdown", "html", html, ta__sd_write, &hf) != 0)
+        || ta__sd_write_reports(rep, d, junit, sarif) != 0)
+        rc = TA_EXIT_USAGE;
+    ta_sd_report_free(rep);
+    return rc;
+}
+
+/* --connect, --client, --shim: a live endpoint (cmd_shutdown_remote.c builds the options). */
+static int ta__sd_remote_cmd(const ta_optvals *v)
+{
+    ta_sd_remote_opts o;
+    ta_sd_report *rep = NULL;
+    char target[1400], ebuf[400], esc[800];
+    const char *reports[] = {ta_opt_get(v, "--json")->s, ta_opt_get(v, "--html")->s,
+                             ta_opt_get(v, "--junit")->s, ta_opt_get(v, "--sarif")->s};
+    int quiet = ta_opt_get(v, "--quiet")->given;
+
+    if (ta_cli_sd_remote_opts(v, &o, target, sizeof(target)) != 0)
+        return TA_EXIT_USAGE;
+    if (ta_cli_reports_check("shutdown", reports, 4, NULL, 0) != 0)
+        return TA_EXIT_USAGE;
+    if (ta_cli_reports_stdout(reports, 4))
+        quiet = 1;
+    if (ta_sd_remote(&o, &rep) != TA_OK) {
+        fprintf(stderr, "tlsaudit shutdown: %s\n",
+                ta_cli_escape(ta_error_format(ebuf, sizeof(ebuf)), esc, sizeof(esc)));
+        return TA_EXIT_USAGE;
+    }
+    const ta_sd_result *res;
+    if (ta_sd_report_results(rep, &res) == 0) {
+        ta_sd_report_free(rep);
+        return ta_cli_usage_error("shutdown", "--only '%s' matches no case", o.only ? o.only : "");
+    }
+    return ta__sd_output(rep, NULL, v, quiet);
+}
+
 int ta_cmd_shutdown(int argc, char **argv)
 {
     ta_optvals v;
@@ -138,6 +187,11 @@ int ta_cmd_shutdown(int argc, char **argv)
     exhaustive = ta_opt_get(&v, "--exhaustive")->given;
     quiet = ta_opt_get(&v, "--quiet")->given;
     unsigned depth = (unsigned)ta_opt_get(&v, "--depth")->u;
+    if (ta_opt_get(&v, "--connect")->given || ta_opt_get(&v, "--client")->given
+        || ta_opt_get(&v, "--shim")->given)
+        return ta__sd_remote_cmd(&v);
+    if (ta_cli_sd_remote_only(&v) != 0)
+        return TA_EXIT_USAGE;
 
     ta_sd_opts_default(&o);
     if (ta_cli_sd_apply(&v, 0, &o, why, sizeof(why)) != 0)
@@ -200,17 +254,5 @@ int ta_cmd_shutdown(int argc, char **argv)
         ta_sd_report_free(rep);
         return ta_cli_usage_error("shutdown", "--only '%s' matches no case", o.only ? o.only : "");
     }
-    /* TODO(src): ta_sd_report_print writes the driver's name (from a loaded
-     * object: untrusted) unescaped; src/ should escape it. */
-    if (!quiet)
-        ta_sd_report_print(rep, stdout);
-    /* ta_sd_report_failed: 1 for "fail" and for "incomplete" alike. */
-    int rc = ta_sd_report_failed(rep) ? TA_EXIT_FINDINGS : TA_EXIT_OK;
-    ta__sd_file jf = {rep, 0}, hf = {rep, 1};
-    if ((json != NULL && ta_cli_report_write("shutdown", "json", json, ta__sd_write, &jf) != 0)
-        || (html != NULL && ta_cli_report_write("shutdown", "html", html, ta__sd_write, &hf) != 0)
-        || ta__sd_write_reports(rep, d, junit, sarif) != 0)
-        rc = TA_EXIT_USAGE;
-    ta_sd_report_free(rep);
-    return rc;
+    return ta__sd_output(rep, d, &v, quiet);
 }

@@ -6,6 +6,7 @@
  *
  *   sid      builtin:NAME | lib:FILE:SYMBOL | connect:HOST:PORT   [KEY=VALUE...]
  *   shutdown builtin:NAME | lib:FILE:SYMBOL   [KEY=VALUE...]
+ *   shutdown connect:HOST:PORT | client:"CMD {port}" | shim:"CMD" [KEY=VALUE...]
  *   replay   DIRECTORY                        [KEY=VALUE...]
  *   fuzz     TARGET                           [KEY=VALUE...]
  *   accept   RULE SUBJECT                     reason="why this finding is accepted"
@@ -179,6 +180,22 @@ static int ta_gate_item_subject(ta__gate_ctx *c, ta_gate_item *it)
             return ta_gate_err(c, "subject '%s' is not connect:HOST:PORT", s);
         return 0;
     }
+    /* A live endpoint (shutdown lines): its form's option gets the rest. */
+    static const char *const live[][2] = {
+        {"connect:", "--connect"}, {"client:", "--client"}, {"shim:", "--shim"}};
+    for (size_t i = 0; !sid && i < sizeof(live) / sizeof(live[0]); i++) {
+        size_t n = strlen(live[i][0]);
+        if (strncmp(s, live[i][0], n) != 0)
+            continue;
+        int k = ta_opt_index(ta_gate_line_optset((int)it->kind), live[i][1]);
+        if (s[n] == '\0')
+            return ta_gate_err(c, "'%s' needs what follows the colon", s);
+        if (k < 0 || (it->vals.v[k].s = strdup(s + n)) == NULL)
+            return ta_gate_err(c, "out of memory");
+        it->vals.v[k].given = 1;
+        it->live = 1;
+        return 0;
+    }
     if (strncmp(s, "builtin:", 8) == 0) {
         if (sid ? ta_sid_builtin_find(s + 8) == NULL : ta_sd_driver_find(s + 8) == NULL)
             return ta_gate_err(c, "no built-in %s '%s' (see 'tlsaudit list %s')",
@@ -221,8 +238,17 @@ static int ta_gate_item_check(ta__gate_ctx *c, ta_gate_item *it)
             return ta_gate_err(c, "%s", why);
         return 0;
     }
+    if (it->kind == TA_GATE_SHUTDOWN && it->live) {
+        ta_sd_remote_opts o;
+        char target[1400];
+        if (ta_cli_sd_remote_build(&it->vals, &o, target, sizeof(target), why, sizeof(why)) != 0)
+            return ta_gate_err(c, "%s", why);
+        return 0;
+    }
     if (it->kind == TA_GATE_SHUTDOWN) {
         const ta_optval *only = ta_opt_get(&it->vals, "--only");
+        if (ta_cli_sd_remote_only_why(&it->vals, why, sizeof(why)) != 0)
+            return ta_gate_err(c, "%s (a connect:, client: or shim: subject)", why);
         const char *driver = it->lib ? NULL : it->subject + 8;
         if (only->given
             && !ta_cli_sd_only_matches(only->s, driver, ta_opt_get(&it->vals, "--depth")->given))

@@ -18,6 +18,7 @@ typedef struct ta_gate_item {
     char *symbol;    /* and SYMBOL; NULL for the others */
     char *program;   /* replay: the replay program; fuzz: the tools/fuzz command */
     ta_optvals vals; /* the line's KEY=VALUE, checked against its kind's option table */
+    int live;        /* shutdown of a live endpoint (connect:, client:, shim:) */
     int line;
 } ta_gate_item;
 

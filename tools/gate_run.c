@@ -90,21 +90,29 @@ int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it, ta_g
     const ta_optval *depth = ta_opt_get(&it->vals, "--depth"); /* gate key exhaustive= */
     ta_status st;
 
-    ta_sd_opts_default(&o);
-    if (ta_cli_sd_apply(&it->vals, 1, &o, ebuf, sizeof(ebuf)) != 0)
-        return ta_gate_fail(cfg, it, gs, ebuf);
-    if (it->lib == NULL) {
-        d = ta_sd_driver_find(it->subject + 8); /* checked when the config was loaded */
-        snprintf(target, sizeof(target), "--builtin %s", d->name);
+    if (it->live) {
+        /* A live endpoint: the options were checked when the config was loaded. */
+        ta_sd_remote_opts ro;
+        if (ta_cli_sd_remote_build(&it->vals, &ro, target, sizeof(target), ebuf, sizeof(ebuf)) != 0)
+            return ta_gate_fail(cfg, it, gs, ebuf);
+        st = ta_sd_remote(&ro, &r);
     } else {
-        /* Loaded only in the worker children (src/): d stays NULL. */
-        o.lib = it->lib;
-        o.symbol = it->symbol;
-        snprintf(target, sizeof(target), "--lib %.500s --symbol %.500s", it->lib, it->symbol);
+        ta_sd_opts_default(&o);
+        if (ta_cli_sd_apply(&it->vals, 1, &o, ebuf, sizeof(ebuf)) != 0)
+            return ta_gate_fail(cfg, it, gs, ebuf);
+        if (it->lib == NULL) {
+            d = ta_sd_driver_find(it->subject + 8); /* checked when the config was loaded */
+            snprintf(target, sizeof(target), "--builtin %s", d->name);
+        } else {
+            /* Loaded only in the worker children (src/): d stays NULL. */
+            o.lib = it->lib;
+            o.symbol = it->symbol;
+            snprintf(target, sizeof(target), "--lib %.500s --symbol %.500s", it->lib, it->symbol);
+        }
+        o.target = target;
+        st = depth->given ? ta_sd_explore(d, &o, (unsigned)depth->u, &r, &stats)
+                          : ta_sd_matrix(d, &o, &r);
     }
-    o.target = target;
-    st = depth->given ? ta_sd_explore(d, &o, (unsigned)depth->u, &r, &stats)
-                      : ta_sd_matrix(d, &o, &r);
     if (st == TA_OK && depth->given && ta_sd_report_results(r, &(const ta_sd_result *){0}) == 0
         && !ta_sd_report_failed(r)) {
         /* No violation to list: one passing check says what was explored. */

@@ -8,7 +8,7 @@
 #include "internal.h"
 
 struct ta_sd_report {
-    char driver[64];
+    char driver[160]; /* a driver, or a live endpoint: "server 127.0.0.1:8443" */
     ta_sd_result *v;
     size_t n, cap;
     int explored;

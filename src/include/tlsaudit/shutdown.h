@@ -231,7 +231,25 @@ TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls
     X(TA_SD_R_IGNORE_EOF, "SD-IGNORE-EOF", TA_SEV_WARNING, "SSL_CTX_set_options(3)",             \
       "with SSL_OP_IGNORE_UNEXPECTED_EOF a truncation reads as a clean close")                   \
     X(TA_SD_R_OSSL_KEYUPDATE, "SD-OSSL-KEYUPDATE", TA_SEV_WARNING, "RFC 8446 §6.1, §4.6.3",      \
-      "OpenSSL itself sent a KeyUpdate after our close_notify (answering the peer's)")
+      "OpenSSL itself sent a KeyUpdate after our close_notify (answering the peer's)")           \
+    /* Live endpoints (ta_sd_remote): real programs over real sockets. */                        \
+    X(TA_SD_R_HOLD, "SD-HOLD", TA_SEV_ERROR, "RFC 8446 §6.1; asio answer (resources remain)",    \
+      "the connection was finished but the endpoint kept it open past the hold bound")           \
+    X(TA_SD_R_PEER_NO_CN, "SD-PEER-NO-CN", TA_SEV_ERROR, "RFC 8446 §6.1; RFC 5246 §7.2.1",       \
+      "the endpoint closed its side without sending its own close_notify")                       \
+    X(TA_SD_R_NO_TERMINATION, "SD-NO-TERMINATION", TA_SEV_ERROR, "asio answer",                  \
+      "the program under test had not finished at the hard timeout (a hang)")                    \
+    X(TA_SD_R_RESUME_AFTER_FATAL, "SD-RESUME-AFTER-FATAL", TA_SEV_ERROR, "RFC 5246 §7.2.2",      \
+      "a session was resumed although its connection ended with a fatal alert")                  \
+    X(TA_SD_R_STARVATION, "SD-STARVATION", TA_SEV_ERROR, "asio answer (resources remain)",       \
+      "a fresh handshake did not complete while finished connections stayed silent")             \
+    X(TA_SD_R_SURVIVAL, "SD-SURVIVAL", TA_SEV_ERROR, "",                                         \
+      "the endpoint stopped completing handshakes (sanity handshake)")                           \
+    X(TA_SD_R_IDLE_TIMER, "SD-IDLE-TIMER", TA_SEV_WARNING, "RFC 9112 §9.8 (idle connections)",   \
+      "an idle or keep-alive connection stayed open past the idle bound")                        \
+    X(TA_SD_R_TRUNCATION_ACCEPTED, "SD-TRUNCATION-ACCEPTED", TA_SEV_ERROR,                       \
+      "RFC 8446 §6.1; RFC 9112 §9.8",                                                            \
+      "the client reported success on a body cut short or ended without close_notify")
 
 typedef enum {
 #define TA__SD_ENUM(e, id, sev, src, help) e,
@@ -325,6 +343,62 @@ void ta_sd_report_free(ta_sd_report *r);
 /* The report as a subject for JUnit/SARIF: a check per case, a finding per
  * failed case and per warning raised on a pass, and where the driver lives. */
 TA_MUST_CHECK ta_status ta_sd_report_to_subject(const ta_sd_report *r, ta_subject_report *out);
+
+/* ------------------------------------------------ live endpoints */
+
+/*
+ * Real, unmodified programs over real sockets (README, "Checking a live
+ * endpoint"). The scripted peer is a real OpenSSL endpoint whose records go
+ * through a TCP socket on 127.0.0.1; what the program under test does is seen
+ * as timestamped wire events (close_notify, alerts, data, bytes after
+ * close_notify, FIN, RST, still open at the end of a window: never a close).
+ * Each scenario runs `repeat` times; every distinct outcome is reported with
+ * its count, and a scenario passes only when every outcome is allowed.
+ *   TA_SD_FORM_CONNECT  a server at HOST:PORT (optionally started by `start`);
+ *                       tlsaudit is the client. Result role: server.
+ *   TA_SD_FORM_CLIENT   `cmd` with {port} substituted, started per run;
+ *                       tlsaudit is the server. Result role: client.
+ *   TA_SD_FORM_SHIM     `cmd` started per run with the shim protocol's
+ *                       environment (tools/shims/README.md). Role: client.
+ */
+typedef enum {
+    TA_SD_FORM_CONNECT = 0,
+    TA_SD_FORM_CLIENT,
+    TA_SD_FORM_SHIM,
+    TA_SD_FORM_COUNT
+} ta_sd_form;
+const char *ta_sd_form_name(ta_sd_form f); /* "connect", "client", "shim" */
+
+typedef struct ta_sd_remote_opts {
+    ta_sd_form form;
+    const char *connect; /* HOST:PORT (connect) */
+    const char *start;   /* command starting the server (connect; NULL: already running) */
+    const char *cmd;     /* client or shim command */
+    int http;            /* connect: speak HTTP/1.1 (a GET, keep-alive or Connection: close) */
+    unsigned repeat;     /* runs per scenario (default 3) */
+    double window_s;     /* how long to wait for an answer (default 2) */
+    double hold_s;       /* SD-HOLD: open this long after its close_notify (default 2) */
+    double idle_s;       /* SD-IDLE-TIMER bound (default 5) */
+    double timeout_s;    /* hard timeout of a client or shim run (default 5) */
+    double start_s;      /* how long the server may take to open its port (default 10) */
+    unsigned starve_n;   /* silent finished connections before the fresh handshake (3) */
+    unsigned cancel_ms;  /* TA_SHIM_CANCEL_MS of the cancel scenario (default 300) */
+    const char *only;    /* globs over case names ("tls13/server/our-cn-first/connect") */
+    const char *target;  /* CLI form for reproducers ("--connect 127.0.0.1:8443 --http") */
+} ta_sd_remote_opts;
+void ta_sd_remote_opts_default(ta_sd_remote_opts *o);
+
+/* A named scenario of the live forms. forms: bit (1u << ta_sd_form). */
+typedef struct ta_sd_remote_scenario {
+    const char *name, *description, *source;
+    unsigned forms, versions;
+    int http; /* 1: connect form with --http only */
+} ta_sd_remote_scenario;
+const ta_sd_remote_scenario *ta_sd_remote_scenario_table(size_t *out_count);
+
+/* Run every scenario of o->form (matching o->only). TA_E_NET when the server
+ * cannot be reached or started, TA_E_ARG for bad options. */
+TA_MUST_CHECK ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out);
 
 #ifdef __cplusplus
 }
