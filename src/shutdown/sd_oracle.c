@@ -118,6 +118,16 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
         ta__sd_fail(v, TA_SD_R_CRASH, "the driver %s%s", f->crash, "");
         return;
     }
+    if (f->write_stuck) {
+        /* SSL_get_error(3): WANT_WRITE means "call again when writable"; waiting
+         * for readability instead leaves our close_notify in OpenSSL's buffer for
+         * as long as the peer, waiting for it, stays silent. */
+        ta__sd_fail(v, TA_SD_R_WANT_WRITE,
+                    "the driver waits for readability while its records sit in OpenSSL's "
+                    "write buffer (WANT_WRITE read as WANT_READ)%s%s",
+                    "", "");
+        return;
+    }
     if (f->spin) {
         ta__sd_fail(v, TA_SD_R_SPIN,
                     "busy loop: the driver kept asking to be called without new input%s%s", "", "");

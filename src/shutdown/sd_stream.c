@@ -81,6 +81,7 @@ ta_status ta__sd_inject(ta__sd_run *r, const uint8_t *b, size_t n, int partial)
         return TA_OK;
     TA_GUARD(ta_pair_inject(r->p, r->to_local, b, n));
     TA_GUARD(ta__buf_append(&r->mirror, b, n));
+    r->hist = ta__sd_fnv(r->hist, b, n); /* the state key holds what was injected */
     if (r->fatal_end == 0) {
         r->fatal_end = ta__sd_mirror_end(r);
         r->fatal_partial = partial;
