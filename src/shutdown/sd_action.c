@@ -161,6 +161,10 @@ static ta_status ta__sd_do_peer_read(ta__sd_run *r, const ta_sd_action *a, int *
 static ta_status ta__sd_close_to_local(ta__sd_run *r)
 {
     TA_GUARD(ta_pair_close(r->p, r->to_local));
+    /* A peer that closed its socket reads nothing more: what we write goes to the
+     * kernel (or fails), it no longer waits for room. */
+    r->cap = 0;
+    ta_pair_set_capacity(r->p, r->to_peer, 0);
     ta__sd_decide(r, TA_SD_EV_EOF);
     r->fresh = 1;
     ta__sd_drive(r, TA_SD_READABLE);
@@ -248,7 +252,7 @@ static ta_status ta__sd_do_to_peer(ta__sd_run *r, const ta_sd_action *a, int *ch
 static ta_status ta__sd_do_backpressure(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
     size_t cap = a->arg == 0 ? 8 : a->arg == TA_SD_ALL_BYTES ? 0 : a->arg;
-    if (cap == r->cap) {
+    if (cap == r->cap || ta_pair_is_closed(r->p, r->to_local)) {
         *changed = 0;
         return TA_OK;
     }
@@ -266,6 +270,9 @@ static ta_status ta__sd_do_cancel(ta__sd_run *r, const ta_sd_action *a, int *cha
         return TA_OK;
     }
     ta__sd_decide(r, TA_SD_EV_CANCEL);
+    r->f->cancel_seen = 1;
+    if (ta_pair_stuck(r->p, r->s->role) > 0 && ta__sd_room(r) == 0)
+        r->f->write_blocked = 1;
     ta__sd_drive(r, TA_SD_CANCEL);
     return TA_OK;
 }
@@ -512,7 +519,7 @@ static int ta__sd_idle(ta__sd_run *r, const ta_sd_action *a)
         return !r->started || r->final;
     case 'b': {
         size_t cap = a->arg == 0 ? 8 : a->arg == TA_SD_ALL_BYTES ? 0 : a->arg;
-        return cap == r->cap;
+        return cap == r->cap || closed;
     }
     case 'f':
         return !SSL_is_init_finished(r->peer)

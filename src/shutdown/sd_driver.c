@@ -270,40 +270,43 @@ ta_sd_answer ta__sd_asio_fast_close(SSL *ssl, ta_sd_event ev, void *state);
     "peer-data-split-coalesced,second-connection,backpressure,backpressure-data,"          \
     "ignore-unexpected-eof"
 
+/* Every built-in but static-sent keeps its per-connection state in its block. */
+#define SIB TA_SD_STATE_IN_BLOCK
 static const ta_sd_driver ta__sd_builtins[] = {
     {"drain", "one SSL_shutdown, then SSL_read until SSL_ERROR_ZERO_RETURN (OpenSSL's advice)",
-     sizeof(ta__sd_drain_state), ta__sd_drain, 0, ""},
-    {"naive", "SSL_shutdown until it returns 1 (the common pattern)", 0, ta__sd_naive, 0, ""},
+     sizeof(ta__sd_drain_state), ta__sd_drain, SIB, ""},
+    {"naive", "SSL_shutdown until it returns 1 (the common pattern)", 0, ta__sd_naive, SIB, ""},
     {"asio", "Boost.Asio's ssl::stream::async_shutdown (engine.ipp + io_op model)", 0, ta__sd_asio,
-     0, ""},
+     SIB, ""},
     {"asio-fast-close",
      "async_shutdown, then a 1-byte async_write that fails with PROTOCOL_IS_SHUTDOWN and closes", 0,
-     ta__sd_asio_fast_close, TA_SD_UNIDIRECTIONAL, ""},
+     ta__sd_asio_fast_close, TA_SD_UNIDIRECTIONAL | SIB, ""},
     {"unidirectional", "send close_notify and stop (RFC 8446 §6.1 allows it)", 0,
-     ta__sd_unidirectional, TA_SD_UNIDIRECTIONAL, ""},
+     ta__sd_unidirectional, TA_SD_UNIDIRECTIONAL | SIB, ""},
     {"quiet-on-cancel", "nginx-like: SSL_shutdown twice per wake-up, quiet shutdown on its timer",
-     0, ta__sd_quiet, 0, ""},
+     0, ta__sd_quiet, SIB, ""},
     {"spin", "canary: busy-loops on WANT_READ (asks for writable)", sizeof(ta__sd_drain_state),
-     ta__sd_spin, TA_SD_CANARY, TA__SD_SPIN_TARGETS},
+     ta__sd_spin, TA_SD_CANARY | SIB, TA__SD_SPIN_TARGETS},
     {"ignores-cancel", "canary: drain that keeps waiting after a cancel",
-     sizeof(ta__sd_drain_state), ta__sd_ignores_cancel, TA_SD_CANARY, "peer-silent-cancel"},
+     sizeof(ta__sd_drain_state), ta__sd_ignores_cancel, TA_SD_CANARY | SIB, "peer-silent-cancel"},
     {"eof-is-clean", "canary: drain that reports a truncation as a clean close",
-     sizeof(ta__sd_drain_state), ta__sd_eof_is_clean, TA_SD_CANARY,
+     sizeof(ta__sd_drain_state), ta__sd_eof_is_clean, TA_SD_CANARY | SIB,
      "peer-eof,peer-eof-mid-record,peer-eof-after-data"},
     {"yield-after-data",
      "canary: one SSL_read per wake-up, then waits for readability (read-ahead stalls it)",
-     sizeof(ta__sd_drain_state), ta__sd_yield_after_data, TA_SD_CANARY, "peer-data-cn-coalesced"},
+     sizeof(ta__sd_drain_state), ta__sd_yield_after_data, TA_SD_CANARY | SIB, "peer-data-cn-coalesced"},
     {"yield-checks-pending",
      "one SSL_read per wake-up, but reads on while SSL_has_pending (yield-after-data's twin)",
-     sizeof(ta__sd_drain_state), ta__sd_yield_checks_pending, 0, ""},
+     sizeof(ta__sd_drain_state), ta__sd_yield_checks_pending, SIB, ""},
     {"static-sent", "canary: drain with its close_notify-sent flag in a static (per process)", 0,
      ta__sd_static_sent, TA_SD_CANARY, "second-connection"},
     {"want-write-reads", "canary: drain that waits for readability on WANT_WRITE",
-     sizeof(ta__sd_drain_state), ta__sd_want_write_reads, TA_SD_CANARY,
+     sizeof(ta__sd_drain_state), ta__sd_want_write_reads, TA_SD_CANARY | SIB,
      "backpressure,backpressure-data"},
     {"crash-on-alert", "canary: drain that aborts when the peer's fatal alert fails a read",
-     sizeof(ta__sd_drain_state), ta__sd_crash_on_alert, TA_SD_CANARY, "peer-fatal-alert"},
+     sizeof(ta__sd_drain_state), ta__sd_crash_on_alert, TA_SD_CANARY | SIB, "peer-fatal-alert"},
 };
+#undef SIB
 
 const ta_sd_driver *ta_sd_catalog(size_t *out_count)
 {

@@ -111,6 +111,12 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
             break;
         }
     }
+    if (f->write_blocked && f->handshake_done) {
+        /* Backpressure: our close_notify waits for room (the peer does not read),
+         * so no verdict can be given yet, or the wait was cancelled
+         * (SSL_get_error(3): WANT_WRITE). */
+        acc |= PENDING | (f->cancel_seen ? BIT(TA_SD_CANCELLED) : 0);
+    }
     v->accepted = acc;
 
     /* Always-checks, in order of severity of what they say. */

@@ -80,6 +80,8 @@ void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *sce
     if (o->seed != 1)
         snprintf(env + strlen(env), sizeof(env) - strlen(env), " --seed %llu",
                  (unsigned long long)o->seed);
+    if (o->capacity != 0)
+        snprintf(env + strlen(env), sizeof(env) - strlen(env), " --capacity %u", o->capacity);
     if (strcmp(scenario, "schedule") == 0)
         snprintf(out->reproducer, sizeof(out->reproducer),
                  "tlsaudit shutdown %s%s --schedule '%.200s'", target, env, out->schedule);

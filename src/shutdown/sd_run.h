@@ -50,7 +50,28 @@ typedef struct ta__sd_run {
      * (sd_explore.c). */
     uint64_t hist;
     size_t cap; /* backpressure towards the peer (bytes in flight; 0: unbounded) */
+    /* The stream towards local as records, in order: what each is (the peer's by
+     * kind and length from its record view, injected or forged ones by a hash of
+     * their bytes), for the state key of drivers with TA_SD_STATE_IN_BLOCK. */
+    ta__buf desc; /* ta__sd_desc entries */
+    size_t recs_seen;
+    /* The last quiet point: a driver call after which the local SSL held nothing
+     * unprocessed (SSL_has_pending 0): the stream position it had read up to, a
+     * hash of the SSL's and the state block's state then, and of every driver
+     * call since. */
+    size_t clean_pos;
+    uint64_t clean_sig, hist_since;
 } ta__sd_run;
+
+typedef struct ta__sd_desc {
+    size_t start, len; /* absolute stream offsets */
+    uint64_t code;
+} ta__sd_desc;
+/* Describe n bytes just appended to the mirror (injected or forged): code. */
+void ta__sd_desc_add(ta__sd_run *r, size_t start, size_t len, uint64_t code);
+/* After a driver call or a harness call on the local SSL: the quiet point and
+ * the call history since it. */
+void ta__sd_note_call(ta__sd_run *r, const size_t *call, size_t n);
 
 /* FNV-1a over n bytes, from h. */
 uint64_t ta__sd_fnv(uint64_t h, const void *p, size_t n);

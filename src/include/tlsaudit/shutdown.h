@@ -86,6 +86,14 @@ typedef ta_sd_answer (*ta_sd_step_fn)(SSL *ssl, ta_sd_event ev, void *state);
     0x1u                  /* does not wait for the peer's close_notify: "sent"
                                      is its expected verdict where others get "clean" */
 #define TA_SD_CANARY 0x2u /* deliberately broken (built-in canaries) */
+/* A promise: every bit of per-connection state the driver keeps is in its state
+ * block, which holds no pointers (no statics, no heap, no SSL ex_data of its
+ * own). Exhaustive mode then merges two runs whose blocks and SSL objects are
+ * equal at a quiet point even when the driver was called differently to get
+ * there (far fewer states); without it only runs in which the driver saw the
+ * same calls merge. A broken promise can hide violations from exhaustive mode
+ * (never from the matrix). */
+#define TA_SD_STATE_IN_BLOCK 0x4u
 
 #define TA_SD_STATE_MAX ((size_t)64 << 20) /* 64 MiB of state per case */
 typedef struct ta_sd_driver {
@@ -94,7 +102,7 @@ typedef struct ta_sd_driver {
     size_t state_size;   /* bytes of zeroed per-case state handed to step (may be 0,
                             at most TA_SD_STATE_MAX; more: the case is SD-INCOMPLETE) */
     ta_sd_step_fn step;
-    unsigned flags; /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY */
+    unsigned flags; /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY | TA_SD_STATE_IN_BLOCK */
     /* Canaries: comma-separated scenarios that must catch it ("" otherwise).
      * Documentation and tests; the oracle never reads it. */
     const char *caught_by;

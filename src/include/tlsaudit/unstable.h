@@ -106,6 +106,10 @@ typedef struct ta_sd_facts {
                                 close_notify: OpenSSL's own answer, flagged */
     int write_stuck;         /* answered pending-read while bytes it wrote sat in
                                 OpenSSL's write buffer (after a WANT_WRITE) */
+    int write_blocked;       /* at the end (or when cancelled) its bytes waited in
+                                OpenSSL for a transport with no room: it cannot
+                                have finished its close_notify */
+    int cancel_seen;         /* the application cancelled at some point */
 } ta_sd_facts;
 typedef struct ta_sd_verdict {
     int pass;
