@@ -140,9 +140,15 @@ void ta__sd_sync(ta__sd_run *r)
  * what it reads). */
 static uint64_t ta__sd_ssl_state(SSL *s, uint64_t h)
 {
-    int v[] = {SSL_get_shutdown(s),       SSL_is_init_finished(s),  SSL_in_init(s),
-               SSL_get_key_update_type(s), SSL_has_pending(s),       SSL_pending(s),
-               SSL_want(s),               SSL_get_quiet_shutdown(s), SSL_renegotiate_pending(s)};
+    int v[] = {SSL_get_shutdown(s),
+               SSL_is_init_finished(s),
+               SSL_in_init(s),
+               SSL_get_key_update_type(s),
+               SSL_has_pending(s),
+               SSL_pending(s),
+               SSL_want(s),
+               SSL_get_quiet_shutdown(s),
+               SSL_renegotiate_pending(s)};
     return ta__sd_fnv(h, v, sizeof(v));
 }
 
@@ -152,8 +158,8 @@ void ta__sd_note_call(ta__sd_run *r, const size_t *call, size_t n)
     if (SSL_has_pending(r->local)) {
         size_t rel[] = {r->delivered - r->clean_pos,
                         r->delivered - ta_pair_unread(r->p, r->s->role) - r->clean_pos};
-        r->hist_since = ta__sd_fnv(ta__sd_fnv(r->hist_since, call, n * sizeof(*call)), rel,
-                                   sizeof(rel));
+        r->hist_since =
+            ta__sd_fnv(ta__sd_fnv(r->hist_since, call, n * sizeof(*call)), rel, sizeof(rel));
         return;
     }
     /* Quiet: everything the SSL took from its transport is processed. */
@@ -386,8 +392,10 @@ static uint64_t ta__sd_signature_abstract(ta__sd_run *r)
                      (size_t)r->f->write_stuck,
                      (size_t)r->f->write_blocked,
                      (size_t)r->f->cancel_seen,
-                     r->cn_end == 0 ? 0 : r->cn_end <= r->delivered ? 1 : 2 + r->cn_end - r->clean_pos,
-                     r->fatal_end == 0         ? 0
+                     r->cn_end == 0              ? 0
+                     : r->cn_end <= r->delivered ? 1
+                                                 : 2 + r->cn_end - r->clean_pos,
+                     r->fatal_end == 0              ? 0
                      : r->fatal_end <= r->delivered ? 1
                                                     : 2 + r->fatal_end - r->clean_pos,
                      (size_t)r->fatal_partial,
@@ -511,7 +519,7 @@ static ta_status ta__sd_connection(ta_sd_engine *e, const ta_sd_driver *d, const
     ta__sd_local_view(&r);
     if (probe != NULL) {
         probe->sig = (d->flags & TA_SD_STATE_IN_BLOCK) ? ta__sd_signature_abstract(&r)
-                                                        : ta__sd_signature(&r);
+                                                       : ta__sd_signature(&r);
         probe->noops = r.noops;
         probe->idle = ta__sd_idle_mask(&r, probe->tok, probe->ntok);
     }

@@ -332,10 +332,14 @@ TA_MUST_CHECK ta_status ta_sd_matrix(const ta_sd_driver *d, const ta_sd_opts *o,
 /* Replay one schedule string (as printed by reports). */
 TA_MUST_CHECK ta_status ta_sd_replay(const ta_sd_driver *d, const ta_sd_opts *o,
                                      const char *schedule, ta_sd_report **out);
-/* Every interleaving of the exhaustive actions {d, c, k, e, <, >, x} (those with
- * TA_SD_A_EXHAUSTIVE in the action table) after the start up to depth, both
- * versions and roles; transcripts already seen are pruned. Violations become
- * results (one per distinct violated rule and version/role, shortest first). */
+/* Every interleaving of the exhaustive actions {d, c, k, e, <, >, x, g, f, b, j} (those
+ * with TA_SD_A_EXHAUSTIVE in the action table, and "<*": coalesced deliveries) after
+ * the start up to depth, both versions and roles, from two roots: "s" and "bs"
+ * (backpressure from the start), the local SSL reading ahead; o->actions replaces
+ * the set. Schedules whose last action would change nothing are not run, and a
+ * state already explored is not extended (the state key: sd_explore.c; off with
+ * TA_SD_EXPLORE_NO_PRUNE). Violations become results (one per distinct violated
+ * rule and version/role, shortest first). */
 typedef struct ta_sd_explore_stats {
     uint64_t explored;    /* schedules run */
     uint64_t distinct;    /* distinct states reached (state keys, sd_explore.c) */
