@@ -145,8 +145,8 @@ static const bad_config bad_configs[] = {
     {"bad-number", "sid builtin:constant ids=many\n", "1: ids takes a decimal number"},
     {"hex-number", "sid builtin:constant ids=0x10\n", "1: ids takes a decimal number"},
     {"bad-option", "shutdown builtin:drain depth=3\n",
-     "1: key 'depth' is not an option of shutdown lines; options: only, exhaustive, seed, "
-     "mode, timeout, mem_limit"},
+     "1: key 'depth' is not an option of shutdown lines; options: only, exhaustive, actions, "
+     "capacity, seed, mode, timeout, mem_limit"},
     {"sid-unknown-key", "sid builtin:constant tagret=x\n",
      "1: key 'tagret' is not an option of sid lines; options: ids, threads, seed, timeout, "
      "handshakes, bucket_n, mem_limit, only"},

@@ -96,6 +96,18 @@ static const ta_opt ta_sd_opts_table[] = {
      "actions after the start in exhaustive mode (needs --exhaustive); the gate key "
      "turns exhaustive mode on",
      "exhaustive", NULL},
+    {"--actions", TA_OPT_STRING, "TOKENS", NULL, 0, 0, NULL,
+     "the actions exhaustive mode explores, as a schedule without prefix (needs "
+     "--exhaustive; default: every exhaustive action, 'dcke<<*>xgfbj')",
+     "actions", NULL},
+    {"--no-prune", TA_OPT_FLAG, "", NULL, 0, 0, NULL,
+     "exhaustive mode runs and extends every schedule (needs --exhaustive; slow: it is "
+     "there to check the pruning)",
+     NULL, NULL},
+    {"--capacity", TA_OPT_UINT, "BYTES", "0", 0, 65535, NULL,
+     "backpressure in every case: at most BYTES in flight towards the peer after the "
+     "handshake, so the driver's writes meet WANT_WRITE (0: unbounded)",
+     "capacity", NULL},
     {"--seed", TA_OPT_UINT, "S", "1", 0, UINT64_MAX, NULL, "seed of the TLS environment", "seed",
      NULL},
     {"--mode", TA_OPT_CHOICE, "M", "psk", 0, 0, "cert|psk|resume",

@@ -26,13 +26,24 @@ int ta_cli_sd_apply(const ta_optvals *v, int gate, ta_sd_opts *o, char *why, siz
 {
     const ta_optval *only = ta_opt_get(v, "--only");
     (void)gate;
-    (void)why;
-    (void)cap;
     o->seed = ta_opt_get(v, "--seed")->u;
     o->mode = (ta_mode)ta_mode_from_name(ta_opt_get(v, "--mode")->s);
     o->timeout_s = ta_opt_get(v, "--timeout")->d;
     o->mem_limit_mb = (unsigned)ta_opt_get(v, "--mem-limit")->u;
     o->only = only->given ? only->s : NULL;
+    o->capacity = (unsigned)ta_opt_get(v, "--capacity")->u;
+    const ta_optval *actions = ta_opt_get(v, "--actions");
+    if (actions->given) {
+        ta_sd_schedule tok;
+        memset(&tok, 0, sizeof(tok));
+        if (strchr(actions->s, ':') != NULL || ta_sd_schedule_parse(actions->s, &tok) != TA_OK
+            || tok.n == 0) {
+            snprintf(why, cap, "--actions '%s' is not a list of schedule actions (e.g. 'dcke<>x')",
+                     actions->s);
+            return -1;
+        }
+        o->actions = actions->s;
+    }
     return 0;
 }
 
@@ -203,6 +214,10 @@ int ta_cmd_shutdown(int argc, char **argv)
         return ta_cli_usage_error("shutdown", "--lib and --symbol go together");
     if (ta_opt_get(&v, "--depth")->given && !exhaustive)
         return ta_cli_usage_error("shutdown", "--depth goes with --exhaustive");
+    if ((ta_opt_get(&v, "--actions")->given || ta_opt_get(&v, "--no-prune")->given) && !exhaustive)
+        return ta_cli_usage_error("shutdown", "--actions and --no-prune go with --exhaustive");
+    if (ta_opt_get(&v, "--no-prune")->given)
+        o.explore_flags |= TA_SD_EXPLORE_NO_PRUNE;
     if (exhaustive && schedule != NULL)
         return ta_cli_usage_error("shutdown", "--exhaustive and --schedule exclude each other");
     const char *reports[] = {json, html, junit, sarif};

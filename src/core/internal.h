@@ -124,10 +124,20 @@ void ta__sd_report_locate(ta_sd_report *r, const ta__location *loc);
 /* Name a case's result (name, scenario, reproducer) after it ran. */
 void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *scenario,
                         ta_sd_result *out);
-/* ta_sd_run_facts plus a hash of the end state and the number of actions that
- * changed nothing (the explorer prunes on both). */
+/* Warm an engine up before workers are forked from it (sd_run.c). */
+void ta__sd_engine_warm(ta_sd_engine *e);
+/* What the explorer asks of a run besides its facts (sd_explore.c): in, its
+ * tokens; out, a hash of the end state (the state key), the number of actions
+ * that changed nothing, and which tokens would change nothing next. */
+typedef struct ta__sd_probe {
+    const ta_sd_action *tok;
+    size_t ntok; /* at most 64 */
+    uint64_t sig;
+    size_t noops;
+    uint64_t idle;
+} ta__sd_probe;
 ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
-                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig, size_t *out_noops);
+                         ta_sd_facts *f, ta_sd_result *res, ta__sd_probe *probe);
 /* An authentic record of `type` in the peer's name (sd_forge.c); 0 when its keys
  * or sequence number cannot be known. */
 int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex,

@@ -33,7 +33,12 @@ struct ta_pair {
     ta__buf transcript[2];                 /* per direction: everything the sender wrote */
     ta__recs recs[2];                      /* per direction: record view */
     int closed[2];
-    int oom; /* an allocation failed inside a callback */
+    int oom;       /* an allocation failed inside a callback */
+    size_t cap[2]; /* per direction: bytes in flight before the sender blocks (0: never) */
+    struct ta__gate {
+        ta_pair *p;
+        ta_dir d;
+    } gate[2]; /* what each sender's sink asks for its room */
 };
 
 ta_dir ta_dir_from(ta_role side)
@@ -49,6 +54,25 @@ static ta_role ta__sender(ta_dir d)
 static ta_role ta__receiver(ta_dir d)
 {
     return d == TA_C2S ? TA_SERVER : TA_CLIENT;
+}
+
+/* Bytes in flight in direction d: written and not yet delivered (collected or
+ * still in the sender's sink), plus delivered and not read by the receiver. */
+static size_t ta__in_flight(const ta_pair *p, ta_dir d)
+{
+    const ta__transport_end *e = p->end[ta__receiver(d)];
+    return p->queue[d].len + ta__transport_sink_pending(p->wbio[ta__sender(d)])
+           + (e != NULL ? e->ops->unread(e) : 0);
+}
+
+static size_t ta__room(void *arg)
+{
+    const struct ta__gate *g = arg;
+    const ta_pair *p = g->p;
+    if (p->cap[g->d] == 0)
+        return SIZE_MAX;
+    size_t used = ta__in_flight(p, g->d);
+    return used < p->cap[g->d] ? p->cap[g->d] - used : 0;
 }
 
 const char *ta_rec_kind_name(ta_rec_kind k)
@@ -129,8 +153,12 @@ ta_status ta_pair_new(ta_ctx *ctx, ta_pair **out_pair)
     p->ssl[TA_CLIENT] = SSL_new(ta_ctx_client(ctx));
     p->ssl[TA_SERVER] = SSL_new(ta_ctx_server(ctx));
     for (int s = 0; s < TA_ROLE_COUNT; s++) {
+        ta_dir d = ta_dir_from((ta_role)s);
+        p->gate[d].p = p;
+        p->gate[d].d = d;
         p->rbio[s] = BIO_new(BIO_s_mem());
-        p->wbio[s] = BIO_new(BIO_s_mem());
+        if (ta__transport_sink_new(ta__room, &p->gate[d], &p->wbio[s]) != TA_OK)
+            p->wbio[s] = NULL;
         if (p->ssl[s] == NULL || p->rbio[s] == NULL || p->wbio[s] == NULL) {
             BIO_free(p->rbio[s]);
             BIO_free(p->wbio[s]);
@@ -293,4 +321,26 @@ const ta_record *ta_pair_records(ta_pair *p, ta_dir d, size_t *out_count)
 {
     *out_count = p->recs[d].n;
     return p->recs[d].v;
+}
+
+void ta_pair_set_capacity(ta_pair *p, ta_dir d, size_t cap)
+{
+    p->cap[d] = cap;
+}
+
+size_t ta_pair_room(ta_pair *p, ta_dir d)
+{
+    ta_pair_collect(p, d);
+    return ta__room(&p->gate[d]);
+}
+
+size_t ta_pair_stuck(ta_pair *p, ta_role side)
+{
+    ta_dir d = ta_dir_from(side);
+    size_t n, built = 0, out;
+    const ta_record *r = ta_pair_records(p, d, &n);
+    for (size_t i = 0; i < n; i++)
+        built += TA__REC_HEADER + r[i].length;
+    (void)ta_pair_transcript(p, d, &out);
+    return built > out ? built - out : 0;
 }

@@ -34,4 +34,19 @@ struct ta__transport_end {
  * The SSL owns the BIO (SSL_set_bio); the end does not free it. */
 TA_MUST_CHECK ta_status ta__transport_mem_new(BIO *rbio, ta__transport_end **out);
 
+/*
+ * The sending side. What an SSL writes goes into a sink BIO that reads back like a
+ * memory BIO (BIO_get_mem_data, BIO_reset: the pair collects from it) but takes at
+ * most room(arg) bytes per write and answers "retry" when that is 0, so SSL_write
+ * and SSL_shutdown return SSL_ERROR_WANT_WRITE: a transport that is full
+ * (backpressure). room NULL: it never fills. For a direction the pair bounds
+ * (ta_pair_set_capacity), room is the capacity minus the bytes in flight: written
+ * and not delivered (the pair's queue) plus delivered and not read (the receiving
+ * end's unread()). A socket end brings its own room: the kernel's buffers.
+ */
+typedef size_t (*ta__transport_room_fn)(void *arg);
+TA_MUST_CHECK ta_status ta__transport_sink_new(ta__transport_room_fn room, void *arg, BIO **out);
+/* Bytes written into the sink and not yet collected. */
+size_t ta__transport_sink_pending(BIO *sink);
+
 #endif

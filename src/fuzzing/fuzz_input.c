@@ -188,7 +188,8 @@ void ta_fuzz_sd_decode(const uint8_t *data, size_t len, ta_fuzz_sd_alphabet a, t
     out->tls = (h & 1) ? TA_TLS13 : TA_TLS12;
     out->role = (h & 2) ? TA_SERVER : TA_CLIENT;
     out->flags = (h & 4 ? TA_SD_F_IGNORE_EOF : 0) | (h & 8 ? TA_SD_F_IN_HANDSHAKE : 0)
-                 | (h & 16 ? TA_SD_F_TICKETS : 0);
+                 | (h & 16 ? TA_SD_F_TICKETS : 0) | (h & 32 ? TA_SD_F_READ_AHEAD : 0)
+                 | (h & 64 ? TA_SD_F_SECOND : 0);
     while (ta_fuzz_in_left(&in) > 0 && out->n < TA_SD_MAX_ACTIONS) {
         uint8_t b = ta_fuzz_u8(&in);
         char op = (b != 0 && strchr(ops, b) != NULL) ? (char)b : ops[b % nops];
@@ -219,7 +220,9 @@ size_t ta_fuzz_sd_encode(const ta_sd_schedule *s, ta_fuzz_sd_alphabet a, uint8_t
     ta__put(&o, (uint8_t)((s->tls == TA_TLS13 ? 1 : 0) | (s->role == TA_SERVER ? 2 : 0)
                           | (s->flags & TA_SD_F_IGNORE_EOF ? 4 : 0)
                           | (s->flags & TA_SD_F_IN_HANDSHAKE ? 8 : 0)
-                          | (s->flags & TA_SD_F_TICKETS ? 16 : 0)));
+                          | (s->flags & TA_SD_F_TICKETS ? 16 : 0)
+                          | (s->flags & TA_SD_F_READ_AHEAD ? 32 : 0)
+                          | (s->flags & TA_SD_F_SECOND ? 64 : 0)));
     for (size_t i = 0; i < s->n && i < TA_SD_MAX_ACTIONS; i++) {
         const ta_sd_action *act = &s->act[i];
         ta_sd_arg_kind kind = ta__sd_arg_of(act->op);

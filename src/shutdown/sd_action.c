@@ -161,6 +161,10 @@ static ta_status ta__sd_do_peer_read(ta__sd_run *r, const ta_sd_action *a, int *
 static ta_status ta__sd_close_to_local(ta__sd_run *r)
 {
     TA_GUARD(ta_pair_close(r->p, r->to_local));
+    /* A peer that closed its socket reads nothing more: what we write goes to the
+     * kernel (or fails), it no longer waits for room. */
+    r->cap = 0;
+    ta_pair_set_capacity(r->p, r->to_peer, 0);
     ta__sd_decide(r, TA_SD_EV_EOF);
     r->fresh = 1;
     ta__sd_drive(r, TA_SD_READABLE);
@@ -204,6 +208,32 @@ static ta_status ta__sd_do_to_local(ta__sd_run *r, const ta_sd_action *a, int *c
     return TA_OK;
 }
 
+/* The next whole record and half of the one after it, in one delivery: coalesced
+ * records (one TCP segment) that end inside the second. */
+static ta_status ta__sd_do_coalesced(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    size_t n, first = ta__sd_next_record(r), end = ta__sd_mirror_end(r), second = 0;
+
+    (void)a;
+    size_t at = r->delivered + first; /* a record boundary, or the end */
+    if (at + TA__REC_HEADER <= end)
+        second = ta__rec_len(r->mirror.data + (at - r->base)) / 2;
+    else
+        second = (end - at) / 2;
+    TA_GUARD(ta__sd_to_local(r, first + second, &n));
+    *changed = n > 0;
+    return TA_OK;
+}
+
+/* A delivery towards the peer made room: a driver waiting to write is called. */
+static void ta__sd_room_made(ta__sd_run *r)
+{
+    if (r->started && !r->final && r->ans == TA_SD_PENDING_WRITE && ta__sd_room(r) > 0) {
+        r->fresh = 1;
+        ta__sd_drive(r, TA_SD_WRITABLE);
+    }
+}
+
 static ta_status ta__sd_do_to_peer(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
     size_t n;
@@ -213,7 +243,23 @@ static ta_status ta__sd_do_to_peer(ta__sd_run *r, const ta_sd_action *a, int *ch
     r->delivered_peer += n;
     if (n > 0)
         r->peer_unread = 1;
-    return ta__sd_do_peer_read(r, a, changed);
+    TA_GUARD(ta__sd_do_peer_read(r, a, changed));
+    ta__sd_room_made(r);
+    return TA_OK;
+}
+
+/* Backpressure: the transport towards the peer holds at most N bytes in flight. */
+static ta_status ta__sd_do_backpressure(ta__sd_run *r, const ta_sd_action *a, int *changed)
+{
+    size_t cap = a->arg == 0 ? 8 : a->arg == TA_SD_ALL_BYTES ? 0 : a->arg;
+    if (cap == r->cap || ta_pair_is_closed(r->p, r->to_local)) {
+        *changed = 0;
+        return TA_OK;
+    }
+    r->cap = cap;
+    ta_pair_set_capacity(r->p, r->to_peer, cap);
+    ta__sd_room_made(r); /* unbounded again, or a larger bound */
+    return TA_OK;
 }
 
 static ta_status ta__sd_do_cancel(ta__sd_run *r, const ta_sd_action *a, int *changed)
@@ -224,6 +270,9 @@ static ta_status ta__sd_do_cancel(ta__sd_run *r, const ta_sd_action *a, int *cha
         return TA_OK;
     }
     ta__sd_decide(r, TA_SD_EV_CANCEL);
+    r->f->cancel_seen = 1;
+    if (ta_pair_stuck(r->p, r->s->role) > 0 && ta__sd_room(r) == 0)
+        r->f->write_blocked = 1;
     ta__sd_drive(r, TA_SD_CANCEL);
     return TA_OK;
 }
@@ -289,17 +338,38 @@ static ta_status ta__sd_do_empty_record(ta__sd_run *r, const ta_sd_action *a, in
     return ta__sd_if_stream_grew(r, changed);
 }
 
+/* Where the peer can still be made to answer a corrupt record with a real fatal
+ * alert: nothing of ours is queued ahead of the junk (it would deliver it) and it
+ * has not read our close_notify (after which OpenSSL reads no further). */
+static int ta__sd_peer_answers_junk(ta__sd_run *r)
+{
+    return SSL_is_init_finished(r->peer) && !(SSL_get_shutdown(r->peer) & SSL_RECEIVED_SHUTDOWN)
+           && ta_pair_pending(r->p, r->to_peer) == 0;
+}
+
 static ta_status ta__sd_do_fatal_alert(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
     size_t n;
 
     (void)a;
-    /* The peer gets a corrupt record and answers with a real fatal alert. */
-    if (SSL_is_init_finished(r->peer) && !(SSL_get_shutdown(r->peer) & SSL_RECEIVED_SHUTDOWN)) {
+    if (ta__sd_peer_answers_junk(r)) {
+        /* The peer gets a corrupt record and answers with a real fatal alert. */
         TA_GUARD(ta_pair_inject(r->p, r->to_peer, ta__sd_junk, sizeof(ta__sd_junk)));
         TA_GUARD(ta_pair_deliver(r->p, r->to_peer, TA_ALL, &n));
         r->delivered_peer += n;
         ta__sd_peer_read(r);
+        if (ta__sd_mirror_end(r) > r->act_end0 && r->fatal_end == 0)
+            r->fatal_end = ta__sd_mirror_end(r);
+    } else if (SSL_is_init_finished(r->peer) && !ta__sd_peer_sent_cn(r)) {
+        /* A peer that aborts instead of answering our close_notify (RFC 8446 §6.2):
+         * OpenSSL will not, so a fatal internal_error alert is forged in its name
+         * (raw, which the local side must reject as well, when its keys are not
+         * known). */
+        static const uint8_t alert[TA__REC_HEADER + 2] = {TA__REC_HEADER_BYTES(SSL3_RT_ALERT, 2),
+                                                          SSL3_AL_FATAL, SSL_AD_INTERNAL_ERROR};
+        int forged;
+        TA_GUARD(ta__sd_forge_or_raw(r, SSL3_RT_ALERT, alert + TA__REC_HEADER, 2, alert,
+                                     sizeof(alert), &forged));
         if (ta__sd_mirror_end(r) > r->act_end0 && r->fatal_end == 0)
             r->fatal_end = ta__sd_mirror_end(r);
     }
@@ -320,6 +390,7 @@ static ta_status ta__sd_do_inject(ta__sd_run *r, const ta_sd_action *a, int *cha
 #define FSCHED TA_SD_A_FUZZ_SCHEDULE
 #define FREC TA_SD_A_FUZZ_RECORDS
 #define FORGES TA_SD_A_FORGES
+#define EXHALL TA_SD_A_EXHAUSTIVE_ALL
 
 /* The order is the fuzz encoding's (see ta_sd_action_info): append only. The
  * meanings are the first lines of the list in tlsaudit/shutdown.h. */
@@ -343,7 +414,7 @@ static const ta_sd_action_info ta__sd_actions[] = {
     {'m', TA_SD_ARG_NONE, FSCHED | FREC,
      "EOF mid-record: deliver half of what is queued towards local, then close",
      ta__sd_do_eof_mid_record},
-    {'<', TA_SD_ARG_COUNT, EXH | FSCHED | FREC, "deliver N bytes peer -> local",
+    {'<', TA_SD_ARG_COUNT, EXH | EXHALL | FSCHED | FREC, "deliver N bytes peer -> local",
      ta__sd_do_to_local},
     {'>', TA_SD_ARG_COUNT, EXH | FSCHED | FREC,
      "deliver N bytes local -> peer (no N or \"*\": everything) and the peer reads",
@@ -354,17 +425,22 @@ static const ta_sd_action_info ta__sd_actions[] = {
      "spurious wake-up: the driver gets TA_SD_READABLE with nothing new", ta__sd_do_wakeup},
     {'w', TA_SD_ARG_NONE, FSCHED | FREC, "the application writes 1 byte after the shutdown started",
      ta__sd_do_write_probe},
-    {'g', TA_SD_ARG_NONE, FREC, "inject garbage towards local (an application_data record of junk)",
-     ta__sd_do_garbage},
+    {'g', TA_SD_ARG_NONE, EXH | FREC,
+     "inject garbage towards local (an application_data record of junk)", ta__sd_do_garbage},
     {'a', TA_SD_ARG_NONE, FREC | FORGES, "a warning alert (user_canceled) in the peer's name",
      ta__sd_do_warning_alert},
     {'z', TA_SD_ARG_NONE, FREC | FORGES,
      "a zero-length application_data record in the peer's name (forged like 'a')",
      ta__sd_do_empty_record},
-    {'f', TA_SD_ARG_NONE, FREC,
+    {'f', TA_SD_ARG_NONE, EXH | FREC | FORGES,
      "the peer sends a fatal alert (it is fed a corrupt record and answers)",
      ta__sd_do_fatal_alert},
     {'i', TA_SD_ARG_BYTES, FREC, "inject raw bytes towards local", ta__sd_do_inject},
+    {'b', TA_SD_ARG_COUNT, EXH | FREC,
+     "backpressure: at most N bytes (default 8) in flight towards the peer",
+     ta__sd_do_backpressure},
+    {'j', TA_SD_ARG_NONE, EXH | FREC,
+     "deliver the next record and half of the one after it in one delivery", ta__sd_do_coalesced},
 };
 #define TA__SD_NACTIONS (sizeof(ta__sd_actions) / sizeof(ta__sd_actions[0]))
 
@@ -372,6 +448,7 @@ static const ta_sd_action_info ta__sd_actions[] = {
 #undef FSCHED
 #undef FREC
 #undef FORGES
+#undef EXHALL
 
 const ta_sd_action_info *ta_sd_action_table(size_t *out_count)
 {
@@ -412,6 +489,53 @@ const char *ta_sd_action_letters(unsigned flag)
         if (ta__sd_alphabet_flags[k] == flag)
             return ta__sd_alphabets[k];
     return "";
+}
+
+/* Exact "changes nothing" conditions of the handlers above, read at the end of a
+ * run: the explorer skips those tokens without running them (an action that
+ * changes nothing leaves the state, and so the subtree, of the shorter schedule).
+ * Only conditions under which the handler is certain to report no change are
+ * used; anything else is run. */
+static int ta__sd_idle(ta__sd_run *r, const ta_sd_action *a)
+{
+    const int closed = ta_pair_is_closed(r->p, r->to_local);
+    switch (a->op) {
+    case 'd':
+        return !ta__sd_peer_ready(r);
+    case 'c':
+        return ta__sd_peer_sent_cn(r);
+    case 'k':
+        return !ta__sd_peer_ready(r) || (r->s->tls == TA_TLS12 && r->peer_role != TA_SERVER);
+    case 'e':
+        return closed;
+    case 'g':
+        return closed;
+    case '<':
+    case 'j':
+        return closed || ta_pair_pending(r->p, r->to_local) == 0;
+    case '>':
+        return ta_pair_pending(r->p, r->to_peer) == 0 && !r->peer_unread;
+    case 'x':
+        return !r->started || r->final;
+    case 'b': {
+        size_t cap = a->arg == 0 ? 8 : a->arg == TA_SD_ALL_BYTES ? 0 : a->arg;
+        return cap == r->cap || closed;
+    }
+    case 'f':
+        return !SSL_is_init_finished(r->peer)
+               || (!ta__sd_peer_answers_junk(r) && ta__sd_peer_sent_cn(r));
+    default:
+        return 0;
+    }
+}
+
+uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; tok != NULL && i < n && i < 64; i++)
+        if (ta__sd_idle(r, &tok[i]))
+            m |= (uint64_t)1 << i;
+    return m;
 }
 
 /* One action: the handler of its row. The stream is synced first for every

@@ -7,6 +7,7 @@
  * of them blocks or loops on the peer: every loop here is bounded, and the
  * canaries break the contract on purpose (the suite must catch them).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
 
@@ -53,36 +54,103 @@ typedef struct {
     int sent;
 } ta__sd_drain_state;
 
-static ta_sd_answer ta__sd_drain_core(SSL *ssl, ta_sd_event ev, void *state, int eof_answer)
+/* How a drain-like driver reads once its close_notify is out. */
+typedef enum {
+    TA__SD_READ_ALL,      /* until WANT_READ or a verdict (drain) */
+    TA__SD_READ_YIELD,    /* one record of data per wake-up, then wait for readability */
+    TA__SD_READ_YIELD_OK, /* the same, but it keeps reading while SSL_has_pending() */
+} ta__sd_read_style;
+
+static ta_sd_answer ta__sd_drain_with(SSL *ssl, ta_sd_event ev, int *sent, int eof_answer,
+                                      ta__sd_read_style style)
 {
-    ta__sd_drain_state *st = state;
     unsigned char sink[2048];
     size_t n;
 
     if (ev == TA_SD_CANCEL)
         return TA_SD_CANCELLED;
-    if (!st->sent) {
+    if (!*sent) {
         ERR_clear_error();
         int r = SSL_shutdown(ssl);
         if (r == 1)
             return TA_SD_CLEAN;
         if (r < 0)
             return ta__sd_classify(ssl, r, eof_answer);
-        st->sent = 1;
+        *sent = 1;
     }
     for (int i = 0; i < TA__SD_READS_PER_EVENT; i++) {
         ERR_clear_error();
         int r = SSL_read_ex(ssl, sink, sizeof(sink), &n);
-        if (r == 1)
-            continue; /* data sent before the peer's close_notify: discarded */
-        return ta__sd_classify(ssl, r, eof_answer);
+        if (r != 1)
+            return ta__sd_classify(ssl, r, eof_answer);
+        /* Data sent before the peer's close_notify: discarded. An event loop that
+         * hands it to the application and waits for the next readability event
+         * stalls when OpenSSL's read-ahead already holds what came with it (the
+         * transport is empty): SSL_has_pending(3) says so. */
+        if (style == TA__SD_READ_YIELD || (style == TA__SD_READ_YIELD_OK && !SSL_has_pending(ssl)))
+            return TA_SD_PENDING_READ;
     }
     return TA_SD_PENDING_READ;
+}
+
+static ta_sd_answer ta__sd_drain_core(SSL *ssl, ta_sd_event ev, void *state, int eof_answer)
+{
+    return ta__sd_drain_with(ssl, ev, &((ta__sd_drain_state *)state)->sent, eof_answer,
+                             TA__SD_READ_ALL);
 }
 
 static ta_sd_answer ta__sd_drain(SSL *ssl, ta_sd_event ev, void *state)
 {
     return ta__sd_drain_core(ssl, ev, state, TA_SD_TRUNCATED);
+}
+
+/* ------------------------------------------------------------ specimens (issue 14) */
+
+/* Faulty and correct twins of real mistakes; each faulty one is a canary that
+ * named scenarios must catch, and exhaustive mode too. */
+
+/* yield-after-data: one read per wake-up (see ta__sd_drain_with). */
+static ta_sd_answer ta__sd_yield_after_data(SSL *ssl, ta_sd_event ev, void *state)
+{
+    return ta__sd_drain_with(ssl, ev, &((ta__sd_drain_state *)state)->sent, TA_SD_TRUNCATED,
+                             TA__SD_READ_YIELD);
+}
+
+/* Its twin: the same loop, which goes on while SSL_has_pending(). */
+static ta_sd_answer ta__sd_yield_checks_pending(SSL *ssl, ta_sd_event ev, void *state)
+{
+    return ta__sd_drain_with(ssl, ev, &((ta__sd_drain_state *)state)->sent, TA_SD_TRUNCATED,
+                             TA__SD_READ_YIELD_OK);
+}
+
+/* static-sent: drain with its "close_notify sent" flag in a static variable, so
+ * the next connection of the process believes it sent one already. Its twin is
+ * drain, which keeps the flag in its state block. */
+static int ta__sd_static_sent_flag;
+static ta_sd_answer ta__sd_static_sent(SSL *ssl, ta_sd_event ev, void *state)
+{
+    (void)state;
+    return ta__sd_drain_with(ssl, ev, &ta__sd_static_sent_flag, TA_SD_TRUNCATED, TA__SD_READ_ALL);
+}
+
+/* want-write-reads: drain, but on WANT_WRITE it waits for readability: its
+ * close_notify stays in OpenSSL's buffer while the peer waits for it. Its twin
+ * is drain (PENDING_WRITE on WANT_WRITE). */
+static ta_sd_answer ta__sd_want_write_reads(SSL *ssl, ta_sd_event ev, void *state)
+{
+    ta_sd_answer a = ta__sd_drain_core(ssl, ev, state, TA_SD_TRUNCATED);
+    return a == TA_SD_PENDING_WRITE ? TA_SD_PENDING_READ : a;
+}
+
+/* crash-on-alert: drain that asserts a failed read is never the peer's fatal
+ * alert (after one, OpenSSL 3.0 sets SSL_RECEIVED_SHUTDOWN) and aborts. Its twin
+ * is drain. */
+static ta_sd_answer ta__sd_crash_on_alert(SSL *ssl, ta_sd_event ev, void *state)
+{
+    ta_sd_answer a = ta__sd_drain_core(ssl, ev, state, TA_SD_TRUNCATED);
+    if (a == TA_SD_FAILED && (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN))
+        abort();
+    return a;
 }
 
 /* ------------------------------------------------------------ naive */
@@ -198,29 +266,48 @@ ta_sd_answer ta__sd_asio_fast_close(SSL *ssl, ta_sd_event ev, void *state);
     "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                    \
     "peer-tickets-pending,peer-keyupdate,peer-empty-record,peer-warning-alert,peer-eof,"   \
     "peer-eof-mid-record,peer-eof-after-data,peer-silent-cancel,peer-silent,peer-garbage," \
-    "peer-hello-request,write-after-shutdown,ignore-unexpected-eof"
+    "peer-hello-request,write-after-shutdown,peer-data-cn-coalesced,peer-data-cn-split,"   \
+    "peer-data-split-coalesced,second-connection,backpressure,backpressure-data,"          \
+    "ignore-unexpected-eof"
 
+/* Every built-in but static-sent keeps its per-connection state in its block. */
+#define SIB TA_SD_STATE_IN_BLOCK
 static const ta_sd_driver ta__sd_builtins[] = {
     {"drain", "one SSL_shutdown, then SSL_read until SSL_ERROR_ZERO_RETURN (OpenSSL's advice)",
-     sizeof(ta__sd_drain_state), ta__sd_drain, 0, ""},
-    {"naive", "SSL_shutdown until it returns 1 (the common pattern)", 0, ta__sd_naive, 0, ""},
+     sizeof(ta__sd_drain_state), ta__sd_drain, SIB, ""},
+    {"naive", "SSL_shutdown until it returns 1 (the common pattern)", 0, ta__sd_naive, SIB, ""},
     {"asio", "Boost.Asio's ssl::stream::async_shutdown (engine.ipp + io_op model)", 0, ta__sd_asio,
-     0, ""},
+     SIB, ""},
     {"asio-fast-close",
      "async_shutdown, then a 1-byte async_write that fails with PROTOCOL_IS_SHUTDOWN and closes", 0,
-     ta__sd_asio_fast_close, TA_SD_UNIDIRECTIONAL, ""},
+     ta__sd_asio_fast_close, TA_SD_UNIDIRECTIONAL | SIB, ""},
     {"unidirectional", "send close_notify and stop (RFC 8446 §6.1 allows it)", 0,
-     ta__sd_unidirectional, TA_SD_UNIDIRECTIONAL, ""},
+     ta__sd_unidirectional, TA_SD_UNIDIRECTIONAL | SIB, ""},
     {"quiet-on-cancel", "nginx-like: SSL_shutdown twice per wake-up, quiet shutdown on its timer",
-     0, ta__sd_quiet, 0, ""},
+     0, ta__sd_quiet, SIB, ""},
     {"spin", "canary: busy-loops on WANT_READ (asks for writable)", sizeof(ta__sd_drain_state),
-     ta__sd_spin, TA_SD_CANARY, TA__SD_SPIN_TARGETS},
+     ta__sd_spin, TA_SD_CANARY | SIB, TA__SD_SPIN_TARGETS},
     {"ignores-cancel", "canary: drain that keeps waiting after a cancel",
-     sizeof(ta__sd_drain_state), ta__sd_ignores_cancel, TA_SD_CANARY, "peer-silent-cancel"},
+     sizeof(ta__sd_drain_state), ta__sd_ignores_cancel, TA_SD_CANARY | SIB, "peer-silent-cancel"},
     {"eof-is-clean", "canary: drain that reports a truncation as a clean close",
-     sizeof(ta__sd_drain_state), ta__sd_eof_is_clean, TA_SD_CANARY,
+     sizeof(ta__sd_drain_state), ta__sd_eof_is_clean, TA_SD_CANARY | SIB,
      "peer-eof,peer-eof-mid-record,peer-eof-after-data"},
+    {"yield-after-data",
+     "canary: one SSL_read per wake-up, then waits for readability (read-ahead stalls it)",
+     sizeof(ta__sd_drain_state), ta__sd_yield_after_data, TA_SD_CANARY | SIB,
+     "peer-data-cn-coalesced"},
+    {"yield-checks-pending",
+     "one SSL_read per wake-up, but reads on while SSL_has_pending (yield-after-data's twin)",
+     sizeof(ta__sd_drain_state), ta__sd_yield_checks_pending, SIB, ""},
+    {"static-sent", "canary: drain with its close_notify-sent flag in a static (per process)", 0,
+     ta__sd_static_sent, TA_SD_CANARY, "second-connection"},
+    {"want-write-reads", "canary: drain that waits for readability on WANT_WRITE",
+     sizeof(ta__sd_drain_state), ta__sd_want_write_reads, TA_SD_CANARY | SIB,
+     "backpressure,backpressure-data"},
+    {"crash-on-alert", "canary: drain that aborts when the peer's fatal alert fails a read",
+     sizeof(ta__sd_drain_state), ta__sd_crash_on_alert, TA_SD_CANARY | SIB, "peer-fatal-alert"},
 };
+#undef SIB
 
 const ta_sd_driver *ta_sd_catalog(size_t *out_count)
 {

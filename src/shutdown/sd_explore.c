@@ -58,34 +58,17 @@ static int ta__sd_set_add(ta__sd_set *s, uint64_t h)
     return 1;
 }
 
-typedef struct {
-    ta_sd_schedule *v;
-    size_t n, cap;
-} ta__sd_list;
-
-static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        ta_sd_schedule *v = realloc(l->v, cap * sizeof(*v));
-        TA_ENSURE(v != NULL, TA_E_NOMEM, "exhaustive frontier");
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = *s;
-    return TA_OK;
-}
-
 /* Report a violation (or the first schedule of a warning flag) once per rule,
  * version and role; reply.res is already the worker's verdict. */
 static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply *reply,
-                             uint32_t *reported, ta_sd_report *rep, ta_sd_explore_stats *st)
+                             uint64_t *reported, ta_sd_report *rep, ta_sd_explore_stats *st)
 {
     ta_sd_result *res = &reply->res;
     if (res->pass && res->flag < 0)
         return TA_OK;
     st->violations += !res->pass;
-    uint32_t bit = res->pass ? 1u << ((16 + res->flag) & 31) : 1u << (res->rule & 15);
+    uint64_t bit =
+        res->pass ? (uint64_t)1 << ((32 + res->flag) & 63) : (uint64_t)1 << (res->rule & 31);
     if (*reported & bit)
         return TA_OK;
     *reported |= bit;
@@ -93,51 +76,148 @@ static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply
     return ta__sd_report_add(rep, res);
 }
 
-/* One version and role. Every schedule runs in the worker: a crash is reported
- * with its schedule and ends that subtree; the worker is restarted. */
-static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v, ta_role role,
-                                    unsigned depth, ta_sd_report *rep, ta_sd_explore_stats *st,
-                                    uint32_t *reported)
+/* The tokens explored: o->actions parsed as a schedule, or every exhaustive
+ * action of the table with its default argument, and "<*" (TA_SD_A_EXHAUSTIVE_ALL). */
+ta_status ta__sd_explore_tokens(const ta_sd_opts *o, ta_sd_schedule *out)
 {
+    memset(out, 0, sizeof(*out));
+    if (o->actions != NULL) {
+        TA_GUARD(ta_sd_schedule_parse(o->actions, out));
+        for (size_t i = 0; i < out->n; i++) {
+            const ta_sd_action_info *ai = ta_sd_action_find(out->act[i].op);
+            TA_ENSURE(out->act[i].op != 's' && ai->arg != TA_SD_ARG_BYTES, TA_E_ARG,
+                      "exhaustive actions: '%c' cannot be explored", out->act[i].op);
+        }
+        return TA_OK;
+    }
+    for (const char *a = ta_sd_action_letters(TA_SD_A_EXHAUSTIVE); *a != '\0'; a++) {
+        TA_GUARD(ta_sd_schedule_add(out, *a, 0, NULL, 0));
+        if (ta_sd_action_find(*a)->flags & TA_SD_A_EXHAUSTIVE_ALL)
+            TA_GUARD(ta_sd_schedule_add(out, *a, TA_SD_ALL_BYTES, NULL, 0));
+    }
+    return TA_OK;
+}
+
+/* A reply that ends its subtree: the code under test ended it, the harness could
+ * not run it, or the driver is done (a final verdict: never called again) or spins. */
+static int ta__sd_leaf(const ta__sd_reply *reply)
+{
+    return reply->crashed || reply->incomplete || TA_SD_IS_FINAL(reply->got) || reply->spin;
+}
+
+typedef struct {
+    ta_sd_schedule s;
+    uint64_t idle; /* tokens that would change nothing at its end */
+} ta__sd_node;
+
+typedef struct {
+    ta__sd_node *v;
+    size_t n, cap;
+} ta__sd_list;
+
+static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint64_t idle)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        ta__sd_node *v = realloc(l->v, cap * sizeof(*v));
+        TA_ENSURE(v != NULL, TA_E_NOMEM, "exhaustive frontier");
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n].s = *s;
+    l->v[l->n].idle = idle;
+    l->n++;
+    return TA_OK;
+}
+
+/* One version and role, breadth-first. Every schedule runs in the worker: a crash
+ * is reported with its schedule and ends that subtree; the worker is restarted.
+ *
+ * Pruning (off with TA_SD_EXPLORE_NO_PRUNE):
+ *  1. A token that would change nothing at the end of a schedule (the worker
+ *     reports which: ta__sd_idle_mask, exact conditions of the handlers) is not
+ *     run: the schedule it makes ends in the same state as its parent, whose
+ *     subtree is explored already. Counted in pruned_idle.
+ *  2. A schedule whose state key (ta__sd_signature in sd_run.c) was reached
+ *     before is run and judged but not extended: counted in pruned_seen.
+ * Why 2 is sound for a driver we cannot look into: the key holds the driver's
+ * whole call history (every event it was given, where the stream towards it
+ * stood at that moment, whether the transport had room, what it answered), so
+ * two schedules merge only when the driver made the same calls and saw the same
+ * input at each: a deterministic driver (whose only per-connection state is its
+ * state block and the SSL, as the ABI says) is then in the same state, and so is
+ * the local SSL, which only the driver and those deliveries touch (harness calls
+ * on it, 'w', and injected bytes are in the history too). The peer is OpenSSL: its
+ * future depends on what it sent (the record view), what it received and read
+ * (delivery positions, unread flag), its shutdown flags and keys (rekeyed); the
+ * queued bytes each way are the record views past the delivery positions; the
+ * oracle's facts so far are in the key. Same key, same subtree, up to the random
+ * bytes of the run. What it cannot see: state the driver keeps outside its block
+ * across schedules of one worker (statics, the heap): the +second scenarios and
+ * a fresh worker per matrix case are what catch those. The unpruned search is
+ * there to check the claim: test_shutdown compares the violations both find. */
+static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v, ta_role role,
+                                    unsigned depth, const ta_sd_schedule *tok, ta_sd_report *rep,
+                                    ta_sd_explore_stats *st, uint64_t *reported)
+{
+    const int prune = !(o->explore_flags & TA_SD_EXPLORE_NO_PRUNE);
     ta__sd_set seen = {0};
     ta__sd_list cur = {0}, next = {0};
     ta_sd_schedule root;
     ta_status s = TA_OK;
-    /* The TA_SD_A_EXHAUSTIVE actions of the table (sd_action.c), in its order. */
-    const char *alphabet = ta_sd_action_letters(TA_SD_A_EXHAUSTIVE);
 
-    memset(&root, 0, sizeof(root));
-    root.tls = v;
-    root.role = role;
-    s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
-    uint32_t *rep_bits = &reported[v * TA_ROLE_COUNT + role];
-    if (s == TA_OK) {
+    uint64_t *rep_bits = &reported[v * TA_ROLE_COUNT + role];
+    /* The roots: the start alone, and, when backpressure is explored, the start
+     * with the transport already full ("bs": the close_notify itself meets
+     * WANT_WRITE; 'b' after the start bounds only what follows it). */
+    int with_b = 0;
+    for (size_t t = 0; t < tok->n; t++)
+        with_b |= tok->act[t].op == 'b';
+    for (int k = 0; s == TA_OK && k <= with_b; k++) {
+        memset(&root, 0, sizeof(root));
+        root.tls = v;
+        root.role = role;
+        /* The local SSL reads ahead: with one record per delivery that changes
+         * nothing a driver can see, and with coalesced deliveries ("<*", 'j') it is
+         * what real connections do (the records land in OpenSSL's buffer, not on
+         * the transport: SSL_has_pending(3)). */
+        root.flags = TA_SD_F_READ_AHEAD;
+        if (k == 1)
+            s = ta_sd_schedule_add(&root, 'b', 0, NULL, 0);
+        if (s == TA_OK)
+            s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
+        if (s != TA_OK)
+            break;
         /* The start alone is a schedule too (a driver may already go wrong there). */
         ta__sd_reply reply;
         s = ta__sd_worker_run(w, &root, &reply);
-        if (s == TA_OK) {
-            st->explored++;
-            if (!reply.crashed && !reply.incomplete)
-                st->distinct += ta__sd_set_add(&seen, reply.sig) > 0;
-            if (!reply.res.pass) {
-                /* The start alone failed: always reported. */
-                st->violations++;
-                *rep_bits |= 1u << (reply.res.rule & 15);
-                ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", &reply.res);
-                s = ta__sd_report_add(rep, &reply.res);
-            }
-            if (s == TA_OK && !reply.crashed && !reply.incomplete && !TA_SD_IS_FINAL(reply.got)
-                && !reply.spin)
-                s = ta__sd_list_push(&cur, &root);
+        if (s != TA_OK)
+            break;
+        st->explored++;
+        if (!reply.crashed && !reply.incomplete)
+            st->distinct += ta__sd_set_add(&seen, reply.sig) > 0;
+        if (!reply.res.pass) {
+            /* The start alone failed: always reported. */
+            st->violations++;
+            *rep_bits |= (uint64_t)1 << (reply.res.rule & 31);
+            ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", &reply.res);
+            s = ta__sd_report_add(rep, &reply.res);
         }
+        if (s == TA_OK && !ta__sd_leaf(&reply))
+            s = ta__sd_list_push(&cur, &root, reply.idle);
     }
     for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
         next.n = 0;
         for (size_t i = 0; s == TA_OK && i < cur.n; i++) {
-            for (const char *a = alphabet; s == TA_OK && *a != '\0'; a++) {
-                ta_sd_schedule cand = cur.v[i];
+            for (size_t t = 0; s == TA_OK && t < tok->n; t++) {
+                if (prune && t < 64 && (cur.v[i].idle >> t & 1)) {
+                    st->pruned_idle++;
+                    continue;
+                }
+                ta_sd_schedule cand = cur.v[i].s;
                 ta__sd_reply reply;
-                if ((s = ta_sd_schedule_add(&cand, *a, 0, NULL, 0)) != TA_OK)
+                const ta_sd_action *a = &tok->act[t];
+                if ((s = ta_sd_schedule_add(&cand, a->op, a->arg, NULL, 0)) != TA_OK)
                     break;
                 if ((s = ta__sd_worker_run(w, &cand, &reply)) != TA_OK)
                     break;
@@ -147,19 +227,23 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
                     s = ta__sd_note(w, o, &reply, rep_bits, rep, st);
                     continue;
                 }
-                if (reply.noops > 0)
-                    continue; /* same as a shorter schedule */
+                if (prune && reply.noops > 0) {
+                    st->pruned_idle++; /* same state as a shorter schedule */
+                    continue;
+                }
                 /* Violations, and the first schedule of each warning flag. */
                 if ((s = ta__sd_note(w, o, &reply, rep_bits, rep, st)) != TA_OK)
                     break;
                 int fresh = ta__sd_set_add(&seen, reply.sig);
                 TA_ENSURE(fresh >= 0, TA_E_NOMEM, "exhaustive state set");
-                if (fresh == 0)
+                st->distinct += fresh > 0;
+                if (prune && fresh == 0) {
+                    st->pruned_seen++;
                     continue;
-                st->distinct++;
+                }
                 /* A final verdict ends the subtree: the driver is never called again. */
-                if (!TA_SD_IS_FINAL(reply.got) && !reply.spin)
-                    s = ta__sd_list_push(&next, &cand);
+                if (!ta__sd_leaf(&reply) && level < depth)
+                    s = ta__sd_list_push(&next, &cand, reply.idle);
             }
         }
         ta__sd_list tmp = cur;
@@ -178,7 +262,8 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
     ta__sd_worker *w = NULL;
     ta_sd_report *rep = NULL;
     ta_sd_explore_stats st;
-    uint32_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
+    uint64_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
+    ta_sd_schedule tok;
     ta_status s = TA_OK;
     int dead;
     const double t0 = ta__mono_s();
@@ -187,6 +272,8 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
     TA_ENSURE(depth >= 1 && depth < TA_SD_MAX_ACTIONS, TA_E_ARG, "depth %u", depth);
     *out = NULL;
     memset(&st, 0, sizeof(st));
+    TA_GUARD(ta__sd_explore_tokens(o, &tok));
+    TA_ENSURE(tok.n > 0, TA_E_ARG, "exhaustive mode without actions");
     TA_GUARD(ta__sd_begin(d, o, &w, &rep, &dead));
     for (int v = 0; s == TA_OK && !dead && v < TA_TLS_COUNT; v++) {
         for (int r = 0; s == TA_OK && r < TA_ROLE_COUNT; r++) {
@@ -195,7 +282,7 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
                      ta_role_name((ta_role)r), ta__sd_worker_name(w));
             if (!ta_sd_only_match(o->only, name))
                 continue;
-            s = ta__sd_explore_one(w, o, (ta_tls)v, (ta_role)r, depth, rep, &st, reported);
+            s = ta__sd_explore_one(w, o, (ta_tls)v, (ta_role)r, depth, &tok, rep, &st, reported);
         }
     }
     ta__sd_worker_free(w);

@@ -111,11 +111,27 @@ void ta_sd_oracle(const ta_sd_facts *f, ta_sd_verdict *v)
             break;
         }
     }
+    if (f->write_blocked && f->handshake_done) {
+        /* Backpressure: our close_notify waits for room (the peer does not read),
+         * so no verdict can be given yet, or the wait was cancelled
+         * (SSL_get_error(3): WANT_WRITE). */
+        acc |= PENDING | (f->cancel_seen ? BIT(TA_SD_CANCELLED) : 0);
+    }
     v->accepted = acc;
 
     /* Always-checks, in order of severity of what they say. */
     if (f->crash[0] != '\0') {
         ta__sd_fail(v, TA_SD_R_CRASH, "the driver %s%s", f->crash, "");
+        return;
+    }
+    if (f->write_stuck) {
+        /* SSL_get_error(3): WANT_WRITE means "call again when writable"; waiting
+         * for readability instead leaves our close_notify in OpenSSL's buffer for
+         * as long as the peer, waiting for it, stays silent. */
+        ta__sd_fail(v, TA_SD_R_WANT_WRITE,
+                    "the driver waits for readability while its records sit in OpenSSL's "
+                    "write buffer (WANT_WRITE read as WANT_READ)%s%s",
+                    "", "");
         return;
     }
     if (f->spin) {

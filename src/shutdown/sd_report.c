@@ -80,6 +80,8 @@ void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *sce
     if (o->seed != 1)
         snprintf(env + strlen(env), sizeof(env) - strlen(env), " --seed %llu",
                  (unsigned long long)o->seed);
+    if (o->capacity != 0)
+        snprintf(env + strlen(env), sizeof(env) - strlen(env), " --capacity %u", o->capacity);
     if (strcmp(scenario, "schedule") == 0)
         snprintf(out->reproducer, sizeof(out->reproducer),
                  "tlsaudit shutdown %s%s --schedule '%.200s'", target, env, out->schedule);
@@ -164,6 +166,10 @@ void ta_sd_report_json(const ta_sd_report *r, FILE *out)
         ta_json_int(&j, (long long)r->st.explored);
         ta_json_key(&j, "distinct");
         ta_json_int(&j, (long long)r->st.distinct);
+        ta_json_key(&j, "pruned_idle");
+        ta_json_int(&j, (long long)r->st.pruned_idle);
+        ta_json_key(&j, "pruned_seen");
+        ta_json_int(&j, (long long)r->st.pruned_seen);
         ta_json_key(&j, "violations");
         ta_json_int(&j, (long long)r->st.violations);
         ta_json_key(&j, "seconds");
@@ -266,9 +272,11 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
             OpenSSL_version(OPENSSL_VERSION_STRING));
     if (r->explored)
         fprintf(out,
-                "exhaustive, depth %u: %llu schedules run, %llu distinct transcripts, "
-                "%llu violations, %.2f s\n",
+                "exhaustive, depth %u: %llu schedules run, %llu distinct states; pruned: %llu "
+                "not run (their last action would change nothing), %llu run but not extended "
+                "(state already explored); %llu violations, %.2f s\n",
                 r->depth, (unsigned long long)r->st.explored, (unsigned long long)r->st.distinct,
+                (unsigned long long)r->st.pruned_idle, (unsigned long long)r->st.pruned_seen,
                 (unsigned long long)r->st.violations, r->st.seconds);
     for (int c = -1; c < TA__NCOL && !r->explored; c++) {
         char h[32];

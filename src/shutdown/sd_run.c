@@ -69,6 +69,20 @@ ta_status ta_sd_engine_new(const ta_sd_opts *o, ta_sd_engine **out)
     return TA_OK;
 }
 
+/* One handshake and shutdown per version between two of our own endpoints: OpenSSL
+ * fetches and caches its algorithms on first use, so workers forked afterwards
+ * do not each pay for it. No driver runs here. */
+void ta__sd_engine_warm(ta_sd_engine *e)
+{
+    for (int v = 0; v < TA_TLS_COUNT; v++) {
+        ta_pair *p = NULL;
+        if (ta_pair_new(e->ctx[v], &p) == TA_OK && ta_pair_handshake(p, TA_DEFAULT_STEPS) == TA_OK)
+            ta_error_clear(); /* a warm-up: its outcome does not matter */
+        ta_pair_free(p);
+    }
+    ta_error_clear();
+}
+
 void ta_sd_engine_free(ta_sd_engine *e)
 {
     if (e == NULL)
@@ -94,15 +108,65 @@ static void ta__sd_keylog(const SSL *ssl, const char *line)
         snprintf(r->secret, sizeof(r->secret), "%s", sp + 1);
 }
 
+void ta__sd_desc_add(ta__sd_run *r, size_t start, size_t len, uint64_t code)
+{
+    ta__sd_desc d = {start, len, code};
+    if (ta__buf_append(&r->desc, &d, sizeof(d)) != TA_OK)
+        snprintf(r->note, sizeof(r->note), "out of memory describing the stream");
+}
+
 void ta__sd_sync(ta__sd_run *r)
 {
-    size_t len;
+    size_t len, nrec;
     const uint8_t *t = ta_pair_transcript(r->p, r->to_local, &len);
     if (len > r->seen) {
+        size_t at = ta__sd_mirror_end(r);
         if (ta__buf_append(&r->mirror, t + r->seen, len - r->seen) != TA_OK)
             snprintf(r->note, sizeof(r->note), "out of memory mirroring the transcript");
         r->seen = len;
+        /* The peer writes whole records (nothing bounds its direction): the new
+         * bytes are its next records in the view. */
+        const ta_record *rec = ta_pair_records(r->p, r->to_local, &nrec);
+        for (; r->recs_seen < nrec; r->recs_seen++) {
+            size_t rl = TA__REC_HEADER + rec[r->recs_seen].length;
+            ta__sd_desc_add(r, at, rl,
+                            ((uint64_t)rec[r->recs_seen].kind << 32) | rec[r->recs_seen].length);
+            at += rl;
+        }
     }
+}
+
+/* What the local SSL shows of itself (a driver sees no more of it than this and
+ * what it reads). */
+static uint64_t ta__sd_ssl_state(SSL *s, uint64_t h)
+{
+    int v[] = {SSL_get_shutdown(s),
+               SSL_is_init_finished(s),
+               SSL_in_init(s),
+               SSL_get_key_update_type(s),
+               SSL_has_pending(s),
+               SSL_pending(s),
+               SSL_want(s),
+               SSL_get_quiet_shutdown(s),
+               SSL_renegotiate_pending(s)};
+    return ta__sd_fnv(h, v, sizeof(v));
+}
+
+void ta__sd_note_call(ta__sd_run *r, const size_t *call, size_t n)
+{
+    r->hist = ta__sd_fnv(r->hist, call, n * sizeof(*call));
+    if (SSL_has_pending(r->local)) {
+        size_t rel[] = {r->delivered - r->clean_pos,
+                        r->delivered - ta_pair_unread(r->p, r->s->role) - r->clean_pos};
+        r->hist_since =
+            ta__sd_fnv(ta__sd_fnv(r->hist_since, call, n * sizeof(*call)), rel, sizeof(rel));
+        return;
+    }
+    /* Quiet: everything the SSL took from its transport is processed. */
+    r->clean_pos = r->delivered - ta_pair_unread(r->p, r->s->role);
+    r->hist_since = 0;
+    uint64_t h = ta__sd_ssl_state(r->local, 1469598103934665603ULL);
+    r->clean_sig = r->state != NULL ? ta__sd_fnv(h, r->state, r->d->state_size) : h;
 }
 
 size_t ta__sd_mirror_end(const ta__sd_run *r)
@@ -123,6 +187,11 @@ static int ta__sd_readable(ta__sd_run *r)
     return ta_pair_unread(r->p, r->s->role) > 0 || ta_pair_is_closed(r->p, r->to_local);
 }
 
+size_t ta__sd_room(ta__sd_run *r)
+{
+    return ta_pair_room(r->p, r->to_peer);
+}
+
 size_t ta__sd_local_records(ta__sd_run *r)
 {
     size_t n;
@@ -130,7 +199,16 @@ size_t ta__sd_local_records(ta__sd_run *r)
     return n;
 }
 
-/* Step the driver with ev, then as long as it asks for an event that is ready. */
+static size_t ta__sd_local_out(ta__sd_run *r)
+{
+    size_t n;
+    (void)ta_pair_transcript(r->p, r->to_peer, &n);
+    return n;
+}
+
+/* Step the driver with ev, then as long as it asks for an event that is ready:
+ * readable (bytes or EOF wait on its transport) for PENDING_READ, room towards
+ * the peer for PENDING_WRITE (unbounded unless backpressure is on). */
 void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
 {
     if (!r->started || r->final || r->f->spin)
@@ -141,6 +219,7 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
             return;
         }
         size_t in0 = ta_pair_unread(r->p, r->s->role), rec0 = ta__sd_local_records(r);
+        size_t out0 = ta__sd_local_out(r);
         int fresh = r->fresh || ev == TA_SD_START || ev == TA_SD_CANCEL;
         r->fresh = 0;
         ta_sd_answer a = r->d->step(r->local, ev, r->state);
@@ -151,19 +230,29 @@ void ta__sd_drive(ta__sd_run *r, ta_sd_event ev)
             a = TA_SD_FAILED;
         }
         r->ans = a;
+        size_t call[] = {(size_t)ev, r->delivered - r->base,
+                         (size_t)ta_pair_is_closed(r->p, r->to_local), ta__sd_room(r) > 0,
+                         (size_t)a};
+        ta__sd_note_call(r, call, sizeof(call) / sizeof(call[0]));
         if (TA_SD_IS_FINAL(a)) {
             r->final = 1;
             return;
         }
-        int progress =
-            fresh || ta_pair_unread(r->p, r->s->role) != in0 || ta__sd_local_records(r) != rec0;
+        /* Bytes only a WANT_WRITE leaves in OpenSSL's buffer, and a wait for
+         * readability: SSL_get_error(3) says to wait until writable. */
+        if (a == TA_SD_PENDING_READ && ta_pair_stuck(r->p, r->s->role) > 0)
+            r->f->write_stuck = 1;
+        int progress = fresh || ta_pair_unread(r->p, r->s->role) != in0
+                       || ta__sd_local_records(r) != rec0 || ta__sd_local_out(r) != out0;
         r->idle = progress ? 0 : r->idle + 1;
         if (r->idle > (unsigned)r->e->o.idle_max) {
             r->f->spin = 1;
             return;
         }
         if (a == TA_SD_PENDING_WRITE) {
-            ev = TA_SD_WRITABLE; /* memory BIOs always accept bytes */
+            if (ta__sd_room(r) == 0)
+                return; /* full: called again when a delivery makes room ('>') */
+            ev = TA_SD_WRITABLE;
             continue;
         }
         if (!ta__sd_readable(r))
@@ -185,7 +274,7 @@ static void ta__sd_half_handshake(ta__sd_run *r)
     ERR_clear_error();
 }
 
-static uint64_t ta__fnv(uint64_t h, const void *p, size_t n)
+uint64_t ta__sd_fnv(uint64_t h, const void *p, size_t n)
 {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
@@ -193,8 +282,13 @@ static uint64_t ta__fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* A hash of the end state: record views (kind + length, not the random bytes),
- * delivery positions, closure, shutdown flags and the driver's answer. */
+/* The state key of the end of a run (the explorer's; sd_explore.c argues why it
+ * merges only runs with the same future): the record views (kind + length: the
+ * random bytes differ from run to run) of both directions, which with the
+ * delivery positions give the bytes queued and delivered each way; the driver's
+ * call history (r->hist); both shutdown flags, the peer's reading state and
+ * rekeying, closure, backpressure (capacity, bytes stuck in OpenSSL, room), the
+ * driver's answer and idle count, and the oracle's facts so far. */
 static uint64_t ta__sd_signature(ta__sd_run *r)
 {
     uint64_t h = 1469598103934665603ULL;
@@ -203,9 +297,9 @@ static uint64_t ta__sd_signature(ta__sd_run *r)
         const ta_record *rec = ta_pair_records(r->p, (ta_dir)d, &n);
         for (size_t i = 0; i < n; i++) {
             uint32_t k = ((uint32_t)rec[i].kind << 16) | rec[i].length;
-            h = ta__fnv(h, &k, sizeof(k));
+            h = ta__sd_fnv(h, &k, sizeof(k));
         }
-        h = ta__fnv(h, "|", 1);
+        h = ta__sd_fnv(h, "|", 1);
     }
     size_t vals[] = {r->delivered - r->base,
                      r->delivered_peer,
@@ -218,36 +312,128 @@ static uint64_t ta__sd_signature(ta__sd_run *r)
                      (size_t)r->f->decider,
                      (size_t)r->f->write_probe,
                      (size_t)r->peer_unread,
-                     (size_t)r->started};
-    return ta__fnv(h, vals, sizeof(vals));
+                     (size_t)r->started,
+                     (size_t)r->f->write_blocked,
+                     (size_t)r->f->cancel_seen,
+                     (size_t)r->hist,
+                     (size_t)(r->hist >> 32),
+                     r->cn_end ? r->cn_end - r->base : 0,
+                     r->fatal_end ? r->fatal_end - r->base : 0,
+                     (size_t)r->fatal_partial,
+                     (size_t)r->peer_rekeyed,
+                     (size_t)r->f->peer_data_before_cn,
+                     (size_t)r->f->junk_partial,
+                     (size_t)r->f->spin,
+                     (size_t)r->idle,
+                     ta_pair_stuck(r->p, r->s->role),
+                     ta__sd_room(r),
+                     r->cap,
+                     (size_t)SSL_is_init_finished(r->peer)};
+    return ta__sd_fnv(h, vals, sizeof(vals));
+}
+
+/* The state key of a driver that promises TA_SD_STATE_IN_BLOCK (sd_explore.c
+ * argues why it is sound): instead of the whole history, the last quiet point
+ * (SSL state and state block then, the driver calls since) and what is still
+ * ahead of the local side: the stream from the quiet point on, described record
+ * by record with the delivery and read positions relative to it. The peer and
+ * the oracle's facts as in ta__sd_signature. */
+static uint64_t ta__sd_signature_abstract(ta__sd_run *r)
+{
+    uint64_t h = 1469598103934665603ULL;
+    const ta__sd_desc *dv = (const ta__sd_desc *)r->desc.data;
+    for (size_t i = 0, n = r->desc.len / sizeof(*dv); i < n; i++) {
+        if (dv[i].start + dv[i].len <= r->clean_pos)
+            continue;
+        size_t e[] = {dv[i].start > r->clean_pos ? dv[i].start - r->clean_pos : 0,
+                      r->clean_pos - (dv[i].start < r->clean_pos ? dv[i].start : r->clean_pos),
+                      dv[i].len, (size_t)dv[i].code, (size_t)(dv[i].code >> 32)};
+        h = ta__sd_fnv(h, e, sizeof(e));
+    }
+    h = ta__sd_fnv(h, "|", 1);
+    /* Ours not yet delivered to the peer, record by record. */
+    size_t nl, end = 0, out;
+    const ta_record *lr = ta_pair_records(r->p, r->to_peer, &nl);
+    (void)ta_pair_transcript(r->p, r->to_peer, &out);
+    for (size_t i = 0; i < nl; i++) {
+        end += TA__REC_HEADER + lr[i].length;
+        if (end <= r->delivered_peer)
+            continue;
+        size_t e[] = {end - r->delivered_peer, (size_t)lr[i].kind, lr[i].length};
+        h = ta__sd_fnv(h, e, sizeof(e));
+    }
+    size_t unread = ta_pair_unread(r->p, r->s->role);
+    size_t vals[] = {r->delivered - r->clean_pos,
+                     r->delivered - unread - r->clean_pos,
+                     ta__sd_mirror_end(r) - r->clean_pos,
+                     (size_t)ta_pair_is_closed(r->p, r->to_local),
+                     (size_t)SSL_get_shutdown(r->peer),
+                     (size_t)SSL_is_init_finished(r->peer),
+                     (size_t)SSL_get_key_update_type(r->peer),
+                     (size_t)r->peer_unread,
+                     (size_t)r->peer_rekeyed,
+                     (size_t)r->clean_sig,
+                     (size_t)(r->clean_sig >> 32),
+                     (size_t)r->hist_since,
+                     (size_t)(r->hist_since >> 32),
+                     (size_t)ta__sd_ssl_state(r->local, 0),
+                     (size_t)r->ans,
+                     (size_t)r->final,
+                     (size_t)r->started,
+                     (size_t)r->idle,
+                     (size_t)r->f->decider,
+                     (size_t)r->f->write_probe,
+                     (size_t)r->f->peer_data_before_cn,
+                     (size_t)r->f->junk_partial,
+                     (size_t)r->f->spin,
+                     (size_t)r->f->local_cn,
+                     (size_t)r->f->nonalert_after_cn,
+                     (size_t)r->f->keyupdate_after_cn,
+                     (size_t)r->f->write_stuck,
+                     (size_t)r->f->write_blocked,
+                     (size_t)r->f->cancel_seen,
+                     r->cn_end == 0              ? 0
+                     : r->cn_end <= r->delivered ? 1
+                                                 : 2 + r->cn_end - r->clean_pos,
+                     r->fatal_end == 0              ? 0
+                     : r->fatal_end <= r->delivered ? 1
+                                                    : 2 + r->fatal_end - r->clean_pos,
+                     (size_t)r->fatal_partial,
+                     ta_pair_stuck(r->p, r->s->role),
+                     ta__sd_room(r),
+                     r->cap,
+                     out - r->delivered_peer};
+    return ta__sd_fnv(h, vals, sizeof(vals));
 }
 
 static void ta__sd_local_view(ta__sd_run *r)
 {
-    size_t n;
+    size_t n, out, end = 0;
     const ta_record *rec = ta_pair_records(r->p, r->to_peer, &n);
     int seen = 0;
+    (void)ta_pair_transcript(r->p, r->to_peer, &out);
     for (size_t i = 0; i < n; i++) {
+        end += TA__REC_HEADER + rec[i].length;
         if (seen && r->s->tls == TA_TLS13 && rec[i].kind == TA_REC_HANDSHAKE)
             r->f->keyupdate_after_cn = 1; /* OpenSSL answering a KeyUpdate */
         else if (seen && rec[i].kind != TA_REC_ALERT && rec[i].kind != TA_REC_CLOSE_NOTIFY)
             r->f->nonalert_after_cn = 1;
-        if (rec[i].kind == TA_REC_CLOSE_NOTIFY)
+        /* A close_notify still (partly) in OpenSSL's write buffer has not left. */
+        if (rec[i].kind == TA_REC_CLOSE_NOTIFY && end <= out)
             seen = 1;
     }
     r->f->local_cn = seen;
+    if (!r->final && ta_pair_stuck(r->p, r->s->role) > 0 && ta__sd_room(r) == 0)
+        r->f->write_blocked = 1;
 }
 
-ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
-                         ta_sd_facts *f, ta_sd_result *res, uint64_t *out_sig, size_t *out_noops)
+/* One connection: a fresh pair and a zeroed state block, the schedule, the facts. */
+static ta_status ta__sd_connection(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
+                                   ta_sd_facts *f, ta_sd_result *res, ta__sd_probe *probe)
 {
     ta__sd_run r;
     ta_status st = TA_OK;
 
-    TA_ENSURE(e != NULL && d != NULL && d->step != NULL && s != NULL && f != NULL, TA_E_ARG,
-              "ta_sd_run: NULL argument");
-    TA_ENSURE((unsigned)s->tls < TA_TLS_COUNT && (unsigned)s->role < TA_ROLE_COUNT, TA_E_ARG,
-              "schedule with an invalid version or role");
     memset(&r, 0, sizeof(r));
     memset(f, 0, sizeof(*f));
     f->write_probe = -1;
@@ -295,11 +481,21 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
         ta__sd_half_handshake(&r);
     else if ((st = ta_pair_handshake(r.p, TA_DEFAULT_STEPS)) != TA_OK)
         goto out;
+    if (s->flags & TA_SD_F_READ_AHEAD)
+        SSL_set_read_ahead(r.local, 1);
+    r.cap = e->o.capacity;
+    ta_pair_set_capacity(r.p, r.to_peer, r.cap);
     {
         size_t len;
         (void)ta_pair_transcript(r.p, r.to_local, &len);
         r.base = r.delivered = r.walk = len - ta_pair_pending(r.p, r.to_local);
         r.seen = r.base;
+        r.clean_pos = r.base;
+        /* The stream's descriptions start with the records still queued: the
+         * last ones of the peer's view whose lengths add up to what is pending. */
+        const ta_record *rec = ta_pair_records(r.p, r.to_local, &r.recs_seen);
+        for (size_t q = 0, pend = ta_pair_pending(r.p, r.to_local); q < pend && r.recs_seen > 0;)
+            q += TA__REC_HEADER + rec[--r.recs_seen].length;
         ta__sd_sync(&r);
         (void)ta_pair_transcript(r.p, r.to_peer, &len);
         r.delivered_peer = len - ta_pair_pending(r.p, r.to_peer);
@@ -321,10 +517,12 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
     }
     f->got = r.ans;
     ta__sd_local_view(&r);
-    if (out_sig != NULL)
-        *out_sig = ta__sd_signature(&r);
-    if (out_noops != NULL)
-        *out_noops = r.noops;
+    if (probe != NULL) {
+        probe->sig = (d->flags & TA_SD_STATE_IN_BLOCK) ? ta__sd_signature_abstract(&r)
+                                                       : ta__sd_signature(&r);
+        probe->noops = r.noops;
+        probe->idle = ta__sd_idle_mask(&r, probe->tok, probe->ntok);
+    }
     if (res != NULL) {
         ta_sd_verdict v;
         ta_sd_oracle(f, &v);
@@ -353,14 +551,43 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
 out:
     ta_pair_free(r.p);
     ta__buf_free(&r.mirror);
+    ta__buf_free(&r.desc);
     free(r.state);
     return st;
+}
+
+/* With +second, a passing first connection is followed by a second one in the
+ * same process, as a server accepts its next client: a fresh pair, a fresh zeroed
+ * state block, the same schedule. A driver that keeps per-connection state
+ * elsewhere (a static "close_notify sent" flag) goes wrong there, and the case
+ * reports the second connection's facts. */
+ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
+                         ta_sd_facts *f, ta_sd_result *res, ta__sd_probe *probe)
+{
+    TA_ENSURE(e != NULL && d != NULL && d->step != NULL && s != NULL && f != NULL, TA_E_ARG,
+              "ta_sd_run: NULL argument");
+    TA_ENSURE((unsigned)s->tls < TA_TLS_COUNT && (unsigned)s->role < TA_ROLE_COUNT, TA_E_ARG,
+              "schedule with an invalid version or role");
+    ta_sd_result first;
+    ta_sd_result *r1 = res != NULL ? res : &first;
+    TA_GUARD(ta__sd_connection(e, d, s, f, r1, probe));
+    if (!(s->flags & TA_SD_F_SECOND) || !r1->pass)
+        return TA_OK;
+    ta_sd_result second;
+    TA_GUARD(ta__sd_connection(e, d, s, f, &second, probe));
+    if (res != NULL) {
+        char detail[sizeof(second.detail)];
+        snprintf(detail, sizeof(detail), "second connection: %.230s", second.detail);
+        *res = second;
+        snprintf(res->detail, sizeof(res->detail), "%s", detail);
+    }
+    return TA_OK;
 }
 
 ta_status ta_sd_run_facts(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
                           ta_sd_facts *out_facts, ta_sd_result *out_res)
 {
-    return ta__sd_run_sig(e, d, s, out_facts, out_res, NULL, NULL);
+    return ta__sd_run_sig(e, d, s, out_facts, out_res, NULL);
 }
 
 ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
@@ -368,7 +595,7 @@ ta_status ta_sd_run(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule
 {
     TA_ENSURE(e != NULL && d != NULL && out != NULL, TA_E_ARG, "ta_sd_run: NULL argument");
     ta_sd_facts f;
-    TA_GUARD(ta__sd_run_sig(e, d, s, &f, out, NULL, NULL));
+    TA_GUARD(ta__sd_run_sig(e, d, s, &f, out, NULL));
     ta__sd_name_result(&e->o, d->name, "schedule", out);
     return TA_OK;
 }

@@ -43,7 +43,40 @@ typedef struct ta__sd_run {
     int peer_rekeyed; /* the peer sent KeyUpdate: the secret above is stale */
     uint64_t forged;  /* records forged in the peer's name so far */
     char note[128];
+    /* Every call of the driver so far, hashed: the event, where the stream towards
+     * local stood (bytes delivered, closed), whether the transport had room, and the
+     * answer; harness calls on the local SSL ('w') too. The explorer's state key
+     * holds it, so it merges two schedules only when the driver saw the same calls
+     * (sd_explore.c). */
+    uint64_t hist;
+    size_t cap; /* backpressure towards the peer (bytes in flight; 0: unbounded) */
+    /* The stream towards local as records, in order: what each is (the peer's by
+     * kind and length from its record view, injected or forged ones by a hash of
+     * their bytes), for the state key of drivers with TA_SD_STATE_IN_BLOCK. */
+    ta__buf desc; /* ta__sd_desc entries */
+    size_t recs_seen;
+    /* The last quiet point: a driver call after which the local SSL held nothing
+     * unprocessed (SSL_has_pending 0): the stream position it had read up to, a
+     * hash of the SSL's and the state block's state then, and of every driver
+     * call since. */
+    size_t clean_pos;
+    uint64_t clean_sig, hist_since;
 } ta__sd_run;
+
+typedef struct ta__sd_desc {
+    size_t start, len; /* absolute stream offsets */
+    uint64_t code;
+} ta__sd_desc;
+/* Describe n bytes just appended to the mirror (injected or forged): code. */
+void ta__sd_desc_add(ta__sd_run *r, size_t start, size_t len, uint64_t code);
+/* After a driver call or a harness call on the local SSL: the quiet point and
+ * the call history since it. */
+void ta__sd_note_call(ta__sd_run *r, const size_t *call, size_t n);
+
+/* FNV-1a over n bytes, from h. */
+uint64_t ta__sd_fnv(uint64_t h, const void *p, size_t n);
+/* Room towards the peer (SIZE_MAX: unbounded). */
+size_t ta__sd_room(ta__sd_run *r);
 
 /* Move the peer's new bytes into the mirror of the stream towards local. */
 void ta__sd_sync(ta__sd_run *r);
@@ -54,6 +87,9 @@ void ta__sd_decide(ta__sd_run *r, ta_sd_decider d);
 void ta__sd_drive(ta__sd_run *r, ta_sd_event ev);
 /* Records the local side has written so far. */
 size_t ta__sd_local_records(ta__sd_run *r);
+/* Bit i set when exhaustive token i (tok[0..n)) would change nothing at the end of
+ * this run: the explorer skips those without running them (sd_action.c). */
+uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
 /* One schedule action (sd_action.c); *changed = 0 when it had no effect. */
 ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed);
 

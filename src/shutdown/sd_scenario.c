@@ -67,6 +67,33 @@ static const ta_sd_scenario ta__sd_scen[] = {
      "SSL_shutdown(3) (SSL_R_SHUTDOWN_WHILE_IN_INIT)", "s>", TA_SD_F_IN_HANDSHAKE, VALL, RALL},
     {"write-after-shutdown", "the application writes after the shutdown started",
      "SSL_write(3) (SSL_R_PROTOCOL_IS_SHUTDOWN); asio answer", "sw>c<", 0, VALL, RALL},
+    {"peer-data-cn-coalesced",
+     "application data and the close_notify in one delivery (one TCP segment); the local "
+     "SSL reads ahead",
+     "RFC 8446 §6.1; SSL_has_pending(3) (read-ahead: the transport is empty)", "s>dc<*",
+     TA_SD_F_READ_AHEAD, VALL, RALL},
+    {"peer-data-cn-split",
+     "application data and half of the close_notify in one delivery, then the rest "
+     "(read-ahead)",
+     "RFC 8446 §5.1 (records span deliveries); SSL_has_pending(3)", "s>dcj<", TA_SD_F_READ_AHEAD,
+     VALL, RALL},
+    {"peer-data-split-coalesced",
+     "one data record and half of the next in one delivery, then the rest of it and the "
+     "close_notify in one (read-ahead)",
+     "RFC 8446 §5.1; SSL_has_pending(3)", "s>ddcj<*", TA_SD_F_READ_AHEAD, VALL, RALL},
+    {"second-connection",
+     "after a clean close, a second connection in the same process closes again: judged too",
+     "RFC 8446 §6.1 (each connection sends its own close_notify)", "s>c<", TA_SD_F_SECOND, VALL,
+     RALL},
+    {"backpressure",
+     "the transport towards the peer holds 8 bytes: our close_notify leaves in pieces as "
+     "the peer reads (WANT_WRITE), then the reply",
+     "SSL_get_error(3) (WANT_WRITE: call again when writable); RFC 8446 §6.1", "bs>>>>>c<", 0, VALL,
+     RALL},
+    {"backpressure-data",
+     "as backpressure, and the peer's application data arrives while our close_notify is "
+     "still held back",
+     "SSL_get_error(3); RFC 8446 §6.1 (half-close)", "bsd<>>>>>c<", 0, VALL, RALL},
     {"ignore-unexpected-eof",
      "SSL_OP_IGNORE_UNEXPECTED_EOF set; the peer closes without close_notify",
      "SSL_CTX_set_options(3); RFC 8446 §6.1", "s>e", TA_SD_F_IGNORE_EOF, VALL, RALL},
@@ -143,9 +170,9 @@ static const struct {
     const char *name;
     unsigned flag;
 } ta__sd_flag_names[] = {
-    {"ignore-eof", TA_SD_F_IGNORE_EOF},
-    {"in-handshake", TA_SD_F_IN_HANDSHAKE},
-    {"tickets", TA_SD_F_TICKETS},
+    {"ignore-eof", TA_SD_F_IGNORE_EOF}, {"in-handshake", TA_SD_F_IN_HANDSHAKE},
+    {"tickets", TA_SD_F_TICKETS},       {"read-ahead", TA_SD_F_READ_AHEAD},
+    {"second", TA_SD_F_SECOND},
 };
 #define TA__SD_NFLAGS (sizeof(ta__sd_flag_names) / sizeof(ta__sd_flag_names[0]))
 
@@ -216,7 +243,9 @@ static ta_status ta__sd_parse_prefix(const char *str, ta_sd_schedule *s, size_t 
         for (k = 0; k < TA__SD_NFLAGS && strcmp(ta__sd_flag_names[k].name, o) != 0; k++)
             ;
         TA_ENSURE(k < TA__SD_NFLAGS, TA_E_PARSE,
-                  "unknown schedule option '+%s' (ignore-eof, in-handshake, tickets)", o);
+                  "unknown schedule option '+%s' (ignore-eof, in-handshake, tickets, read-ahead, "
+                  "second)",
+                  o);
         s->flags |= ta__sd_flag_names[k].flag;
     }
     *out_pos = hl + 1;

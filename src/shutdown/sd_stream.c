@@ -79,8 +79,11 @@ ta_status ta__sd_inject(ta__sd_run *r, const uint8_t *b, size_t n, int partial)
     ta__sd_sync(r);
     if (ta_pair_is_closed(r->p, r->to_local) || n == 0)
         return TA_OK;
+    size_t at = ta__sd_mirror_end(r);
     TA_GUARD(ta_pair_inject(r->p, r->to_local, b, n));
     TA_GUARD(ta__buf_append(&r->mirror, b, n));
+    r->hist = ta__sd_fnv(r->hist, b, n); /* the state keys hold what was injected */
+    ta__sd_desc_add(r, at, n, ta__sd_fnv(1, b, n) | 1);
     if (r->fatal_end == 0) {
         r->fatal_end = ta__sd_mirror_end(r);
         r->fatal_partial = partial;
@@ -107,8 +110,10 @@ int ta__sd_peer_sent_cn(ta__sd_run *r)
 int ta__sd_probe_write(ta__sd_run *r)
 {
     size_t rec0 = ta__sd_local_records(r), n = 0;
+    static const size_t call[] = {'w'}; /* a call on the local SSL: in the state keys */
     ERR_clear_error();
     int ret = SSL_write_ex(r->local, "x", 1, &n);
+    ta__sd_note_call(r, call, 1);
     int e = SSL_get_error(r->local, ret);
     unsigned long err = ERR_peek_error();
     ERR_clear_error();
@@ -142,10 +147,15 @@ ta_status ta__sd_forge_or_raw(ta__sd_run *r, uint8_t type, const uint8_t *conten
                 return ta__sd_inject(r, raw, rawlen, 0);
             }
             (void)BIO_reset(SSL_get_wbio(r->peer));
+            (void)ta_pair_records(r->p, r->to_local, &r->recs_seen); /* never on the wire */
         }
         r->forged++;
+        size_t at = ta__sd_mirror_end(r);
         TA_GUARD(ta_pair_inject(r->p, r->to_local, rec, n));
         TA_GUARD(ta__buf_append(&r->mirror, rec, n));
+        /* Forged bytes are random too: described by what was forged. */
+        ta__sd_desc_add(r, at, n, ((uint64_t)type << 40) | ta__sd_fnv(2, content, clen) >> 24);
+        r->hist = ta__sd_fnv(r->hist, &type, 1);
         *forged = 1;
         return TA_OK;
     }

@@ -18,7 +18,7 @@
 #include "runner.h"
 #include "sd_worker.h"
 
-enum { TA__SD_HELLO = TA__REC_USER, TA__SD_CASE, TA__SD_REPLY };
+enum { TA__SD_HELLO = TA__REC_USER, TA__SD_CASE, TA__SD_REPLY, TA__SD_EXPECT };
 #define TA__SD_SETUP_S 60.0 /* our engine's set-up (keys in cert mode), not the driver's */
 
 typedef struct ta__sd_hello {
@@ -34,6 +34,7 @@ typedef struct ta__sd_wire_reply {
     int spin;
     uint64_t sig;
     size_t noops;
+    uint64_t idle;
     char msg[256];
 } ta__sd_wire_reply;
 
@@ -45,16 +46,32 @@ struct ta__sd_worker {
     int have_hello;
     char load_crash[300]; /* the object could not even be loaded: how it ended */
     uint64_t restarts;
+    unsigned cases; /* run by the current worker */
+    /* The engine (our contexts and seeded environment, never code under test),
+     * built here once and inherited by every worker: a fresh worker per case costs
+     * a fork, not a set-up (~15 ms), and every case starts from the same
+     * randomness whatever ran before it. */
+    ta_sd_engine *e;
 };
 
 /* ------------------------------------------------------------ the child */
+
+/* A stand-in that does nothing and waits for ever (a cancel ends it): run in the
+ * place of a driver that crashed, to learn what the schedule's peer did, hence
+ * what was expected of the case (SD-CRASH shows it). Never code under test. */
+static ta_sd_answer ta__sd_passive(SSL *ssl, ta_sd_event ev, void *state)
+{
+    (void)ssl;
+    (void)state;
+    return ev == TA_SD_CANCEL ? TA_SD_CANCELLED : TA_SD_PENDING_READ;
+}
 
 static void ta__sd_worker_main(ta__child *ch, void *arg)
 {
     ta__sd_worker *w = arg;
     ta_sd_driver loaded;
     const ta_sd_driver *d = w->d;
-    ta_sd_engine *e = NULL;
+    ta_sd_engine *e = w->e;
     ta__sd_hello hello;
     static char name[64];
 
@@ -73,25 +90,31 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
     }
     snprintf(hello.name, sizeof(hello.name), "%s", d->name);
     hello.flags = d->flags;
-    if (ta_sd_engine_new(&w->o, &e) != TA_OK)
-        ta__child_harness_fail("shutdown engine: %s", ta_last_error()->message);
     if (ta__child_put(TA__SD_HELLO, &hello, sizeof(hello)) != 0)
         ta__child_exit();
+    static ta_sd_schedule tok; /* the explorer's tokens: which would change nothing */
+    if (ta__sd_explore_tokens(&w->o, &tok) != TA_OK)
+        tok.n = 0;
+    const ta_sd_driver passive = {"passive", "", 0, ta__sd_passive, d->flags, ""};
     for (;;) {
         static ta_sd_schedule s;
         static ta__sd_wire_reply r;
         ta_sd_facts f;
         unsigned type;
         size_t len;
-        if (ta__child_get(&type, &s, sizeof(s), &len) != 0 || type != TA__SD_CASE
-            || len != sizeof(s))
+        if (ta__child_get(&type, &s, sizeof(s), &len) != 0
+            || (type != TA__SD_CASE && type != TA__SD_EXPECT) || len != sizeof(s))
             ta__child_exit();
         memset(&r, 0, sizeof(r));
-        r.status = ta__sd_run_sig(e, d, &s, &f, &r.res, &r.sig, &r.noops);
+        ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0};
+        r.status = ta__sd_run_sig(e, type == TA__SD_EXPECT ? &passive : d, &s, &f, &r.res, &probe);
         if (r.status != TA_OK)
             snprintf(r.msg, sizeof(r.msg), "%s", ta_last_error()->message);
         r.got = f.got;
         r.spin = f.spin;
+        r.sig = probe.sig;
+        r.noops = probe.noops;
+        r.idle = probe.idle;
         if (ta__child_put(TA__SD_REPLY, &r, sizeof(r)) != 0)
             ta__child_exit();
     }
@@ -170,6 +193,7 @@ static int ta__sd_worker_spawn(ta__sd_worker *w)
 
     if (ta__child_start(&co, ta__sd_worker_main, w, &w->ch) != TA_OK)
         return -1;
+    w->cases = 0;
     w->restarts++;
     int rc = ta__child_recv(w->ch, (int)(wait_s * 1000), &type, msg, sizeof(msg), &len);
     if (rc > 0 && type == TA__SD_HELLO && len == sizeof(h)) {
@@ -213,7 +237,13 @@ ta_status ta__sd_worker_new(const ta_sd_driver *d, const ta_sd_opts *o, ta__sd_w
     w->o = *o;
     if (w->o.timeout_s <= 0)
         w->o.timeout_s = 5.0;
+    if (ta_sd_engine_new(&w->o, &w->e) != TA_OK) {
+        free(w);
+        return ta_last_error()->code;
+    }
+    ta__sd_engine_warm(w->e);
     if (ta__sd_worker_spawn(w) < 0) {
+        ta_sd_engine_free(w->e);
         free(w);
         return ta_last_error()->code;
     }
@@ -238,6 +268,30 @@ const char *ta__sd_worker_load_crash(const ta__sd_worker *w)
     return w->load_crash[0] != '\0' ? w->load_crash : NULL;
 }
 
+/* What the case expected of the driver, when the driver crashed in it: the
+ * schedule replayed in a fresh worker with a passive stand-in (it sends nothing,
+ * waits for ever) gives the first deciding event the peer's actions delivered,
+ * and so the verdict the oracle wanted (pending when there was none, or when no
+ * worker could tell). */
+static ta_sd_answer ta__sd_expected(ta__sd_worker *w, const ta_sd_schedule *s)
+{
+    static ta__sd_wire_reply r;
+    unsigned type;
+    size_t len;
+
+    if (ta__sd_worker_spawn(w) != 0) {
+        ta_error_clear();
+        return TA_SD_PENDING_READ;
+    }
+    int rc = ta__child_send(w->ch, TA__SD_EXPECT, s, sizeof(*s));
+    if (rc == 0)
+        rc = ta__child_recv(w->ch, (int)(w->o.timeout_s * 1000), &type, &r, sizeof(r), &len);
+    if (rc > 0 && type == TA__SD_REPLY && len == sizeof(r) && r.status == TA_OK)
+        return r.res.expected;
+    ta__sd_worker_stop(w, 1.0, NULL);
+    return TA_SD_PENDING_READ;
+}
+
 ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_reply *out)
 {
     static ta__sd_wire_reply r;
@@ -258,6 +312,7 @@ ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_re
             return TA_OK;
         }
     }
+    w->cases++;
     int rc = ta__child_send(w->ch, TA__SD_CASE, s, sizeof(*s));
     if (rc == 0)
         rc = ta__child_recv(w->ch, (int)(w->o.timeout_s * 1000), &type, &r, sizeof(r), &len);
@@ -289,14 +344,27 @@ ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_re
         out->spin = r.spin;
         out->sig = r.sig;
         out->noops = r.noops;
+        out->idle = r.idle;
         return TA_OK;
     }
     /* No reply: the code under test ended this worker (or hung in it). */
     ta__sd_worker_stop(w, rc < 0 ? 2.0 : 0.0, &end);
     ta__sd_describe_end(&end, rc == 0, w->o.timeout_s, what, sizeof(what));
     ta__sd_crash_result(w, s, what, &out->res);
+    out->res.expected = ta__sd_expected(w, s);
     out->crashed = 1;
     return TA_OK;
+}
+
+int ta__sd_worker_restarts(const ta__sd_worker *w)
+{
+    return w->ch != NULL && w->cases > 1;
+}
+
+void ta__sd_worker_recycle(ta__sd_worker *w)
+{
+    if (w->ch != NULL)
+        ta__sd_worker_stop(w, 1.0, NULL);
 }
 
 uint64_t ta__sd_worker_starts(const ta__sd_worker *w)
@@ -310,5 +378,6 @@ void ta__sd_worker_free(ta__sd_worker *w)
         return;
     if (w->ch != NULL)
         ta__sd_worker_stop(w, 1.0, NULL);
+    ta_sd_engine_free(w->e);
     free(w);
 }

@@ -20,7 +20,11 @@ typedef struct ta__sd_reply {
     int spin;
     uint64_t sig;
     size_t noops;
+    uint64_t idle; /* bit t: exhaustive token t would change nothing next */
 } ta__sd_reply;
+
+/* The exhaustive tokens of o (sd_explore.c): o->actions parsed, or the table's. */
+TA_MUST_CHECK ta_status ta__sd_explore_tokens(const ta_sd_opts *o, ta_sd_schedule *out);
 
 /* A worker for driver d (built in) or o->lib/o->symbol (loaded in the worker
  * only); it is started at once. TA_E_LOAD with one line when the object cannot
@@ -37,6 +41,11 @@ const char *ta__sd_worker_load_crash(const ta__sd_worker *w);
  * own errors (fork, a harness failure while starting). */
 TA_MUST_CHECK ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s,
                                           ta__sd_reply *out);
+/* End the current worker: the next case starts in a fresh process, so nothing a
+ * driver kept outside its state block (statics, the heap) carries over. */
+void ta__sd_worker_recycle(ta__sd_worker *w);
+/* 1 when the current worker has run a case already (a fresh one has not). */
+int ta__sd_worker_restarts(const ta__sd_worker *w);
 /* Workers started so far (1 + restarts after crashes). */
 uint64_t ta__sd_worker_starts(const ta__sd_worker *w);
 void ta__sd_worker_free(ta__sd_worker *w);

@@ -7,6 +7,9 @@
  *                     SSL_ERROR_ZERO_RETURN (SSL_shutdown(3))
  *   sd_example_crash  correct until the peer's bytes arrive, then dereferences NULL
  *   sd_example_hang   correct, except that a cancel makes it loop for ever
+ *   sd_example_static_sent  sd_example_drain with its "close_notify sent" flag in a
+ *                     static: the process's second connection sends none (caught by
+ *                     the second-connection scenario; sd_example_drain is its twin)
  */
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -17,24 +20,27 @@ typedef struct {
     int sent;
 } ex_state;
 
-static ta_sd_answer ex_drain(SSL *ssl, ta_sd_event ev, void *state)
+static ta_sd_answer ex_drain_with(SSL *ssl, ta_sd_event ev, int *sent)
 {
-    ex_state *st = state;
     unsigned char buf[1024];
     size_t n;
 
     if (ev == TA_SD_CANCEL)
         return TA_SD_CANCELLED;
-    if (!st->sent) {
+    if (!*sent) {
         ERR_clear_error();
         int r = SSL_shutdown(ssl);
         if (r == 1)
             return TA_SD_CLEAN;
         if (r < 0) {
+            int e = SSL_get_error(ssl, r);
             ERR_clear_error();
-            return TA_SD_FAILED;
+            /* A full transport: call again when writable (SSL_get_error(3)). */
+            if (e == SSL_ERROR_WANT_WRITE)
+                return TA_SD_PENDING_WRITE;
+            return e == SSL_ERROR_WANT_READ ? TA_SD_PENDING_READ : TA_SD_FAILED;
         }
-        st->sent = 1;
+        *sent = 1;
     }
     for (int i = 0; i < 16; i++) {
         ERR_clear_error();
@@ -54,6 +60,19 @@ static ta_sd_answer ex_drain(SSL *ssl, ta_sd_event ev, void *state)
         return TA_SD_FAILED;
     }
     return TA_SD_PENDING_READ;
+}
+
+static ta_sd_answer ex_drain(SSL *ssl, ta_sd_event ev, void *state)
+{
+    return ex_drain_with(ssl, ev, &((ex_state *)state)->sent);
+}
+
+/* The mistake: per-connection state in a static. */
+static ta_sd_answer ex_static_sent(SSL *ssl, ta_sd_event ev, void *state)
+{
+    static int sent;
+    (void)state;
+    return ex_drain_with(ssl, ev, &sent);
 }
 
 static ta_sd_answer ex_crash(SSL *ssl, ta_sd_event ev, void *state)
@@ -81,3 +100,6 @@ const ta_sd_driver sd_example_crash = {"example-crash",  "crashes on the first r
 const ta_sd_driver sd_example_hang = {"example-hang",   "loops for ever on cancel",
                                       sizeof(ex_state), ex_hang,
                                       TA_SD_CANARY,     "peer-silent-cancel"};
+const ta_sd_driver sd_example_static_sent = {
+    "example-static-sent", "drain with its sent flag in a static", 0, ex_static_sent, TA_SD_CANARY,
+    "second-connection"};

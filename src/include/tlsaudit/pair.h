@@ -89,6 +89,17 @@ size_t ta_pair_unread(ta_pair *p, ta_role side);
  * the sender's own, but are not part of its record view). */
 TA_MUST_CHECK ta_status ta_pair_inject(ta_pair *p, ta_dir d, const void *buf, size_t len);
 
+/* Backpressure: at most cap bytes in flight in direction d (written and not yet
+ * delivered, plus delivered and not yet read by the receiver); a write beyond it
+ * takes what fits and the sender's SSL sees SSL_ERROR_WANT_WRITE. 0: unbounded
+ * (the default). Set it after the handshake: it bounds every write. */
+void ta_pair_set_capacity(ta_pair *p, ta_dir d, size_t cap);
+/* Bytes the sender of d may still write before it blocks (SIZE_MAX: unbounded). */
+size_t ta_pair_room(ta_pair *p, ta_dir d);
+/* Bytes of records side's SSL has built that have not reached the transport yet
+ * (held in OpenSSL's write buffer because the transport was full). */
+size_t ta_pair_stuck(ta_pair *p, ta_role side);
+
 /* Every byte the sender of direction d wrote, in order (injected bytes excluded). */
 const uint8_t *ta_pair_transcript(ta_pair *p, ta_dir d, size_t *out_len);
 

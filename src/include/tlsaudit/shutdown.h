@@ -86,6 +86,14 @@ typedef ta_sd_answer (*ta_sd_step_fn)(SSL *ssl, ta_sd_event ev, void *state);
     0x1u                  /* does not wait for the peer's close_notify: "sent"
                                      is its expected verdict where others get "clean" */
 #define TA_SD_CANARY 0x2u /* deliberately broken (built-in canaries) */
+/* A promise: every bit of per-connection state the driver keeps is in its state
+ * block, which holds no pointers (no statics, no heap, no SSL ex_data of its
+ * own). Exhaustive mode then merges two runs whose blocks and SSL objects are
+ * equal at a quiet point even when the driver was called differently to get
+ * there (far fewer states); without it only runs in which the driver saw the
+ * same calls merge. A broken promise can hide violations from exhaustive mode
+ * (never from the matrix). */
+#define TA_SD_STATE_IN_BLOCK 0x4u
 
 #define TA_SD_STATE_MAX ((size_t)64 << 20) /* 64 MiB of state per case */
 typedef struct ta_sd_driver {
@@ -94,7 +102,7 @@ typedef struct ta_sd_driver {
     size_t state_size;   /* bytes of zeroed per-case state handed to step (may be 0,
                             at most TA_SD_STATE_MAX; more: the case is SD-INCOMPLETE) */
     ta_sd_step_fn step;
-    unsigned flags; /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY */
+    unsigned flags; /* TA_SD_UNIDIRECTIONAL | TA_SD_CANARY | TA_SD_STATE_IN_BLOCK */
     /* Canaries: comma-separated scenarios that must catch it ("" otherwise).
      * Documentation and tests; the oracle never reads it. */
     const char *caught_by;
@@ -140,11 +148,22 @@ const ta_sd_driver *ta_sd_driver_find(const char *name); /* NULL if unknown */
  *         the handshake: then a fatal decider)
  *   z     a zero-length application_data record in the peer's name (forged like 'a')
  *   f     the peer sends a fatal alert (it is fed a corrupt record and answers)
+ *         (once it has read our close_notify, or while our bytes are queued to
+ *         it, OpenSSL would not: the alert is forged in its name, like 'a')
  *   iHEX. inject raw bytes towards local
  *         (hex digit pairs ended by '.': "i15030300020101.")
+ *   b[N]  backpressure: at most N bytes (default 8) in flight towards the peer
+ *         (the local side's writes beyond it block: SSL_ERROR_WANT_WRITE until
+ *         '>' delivers; 0xffff or '*': unbounded again)
+ *   j     deliver the next record and half of the one after it in one delivery
+ *         (coalesced records split inside the second; "<*" coalesces them all)
  * Prefix "tls12/server" or "tls13/client", optional "+ignore-eof" (local side has
  * SSL_OP_IGNORE_UNEXPECTED_EOF), "+in-handshake" (the driver starts before the
- * handshake finished), "+tickets" (TLS 1.3: 2 tickets after the handshake), then ':'.
+ * handshake finished), "+tickets" (TLS 1.3: 2 tickets after the handshake),
+ * "+read-ahead" (the local SSL reads ahead: one delivery of several records lands
+ * in OpenSSL's buffer, not on the transport), "+second" (after the schedule, a
+ * second connection in the same process with a fresh state block runs it again and
+ * is judged too: state kept outside the state block shows), then ':'.
  * Without a prefix the version/role/flags of the schedule passed in are kept.
  */
 #define TA_SD_MAX_ACTIONS 64
@@ -152,6 +171,8 @@ const ta_sd_driver *ta_sd_driver_find(const char *name); /* NULL if unknown */
 #define TA_SD_F_IGNORE_EOF 0x1u
 #define TA_SD_F_IN_HANDSHAKE 0x2u
 #define TA_SD_F_TICKETS 0x4u
+#define TA_SD_F_READ_AHEAD 0x8u /* the local SSL reads ahead (SSL_set_read_ahead) */
+#define TA_SD_F_SECOND 0x10u    /* a second connection in the same process, judged too */
 typedef struct ta_sd_action {
     char op;      /* one of the characters above */
     uint16_t arg; /* N for d, <, > (the [N] actions); 0 = default; 0xffff = "*" */
@@ -214,6 +235,10 @@ TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls
       "cancel did not end the pending shutdown")                                                 \
     X(TA_SD_R_STALL, "SD-STALL", TA_SEV_ERROR, "asio answer; SSL_shutdown(3)",                   \
       "no verdict although the deciding event had been delivered")                               \
+    X(TA_SD_R_WANT_WRITE, "SD-WANT-WRITE", TA_SEV_ERROR,                                         \
+      "SSL_get_error(3) (WANT_WRITE: wait until writable)",                                      \
+      "WANT_WRITE answered by waiting for readability while bytes stayed in OpenSSL's write "    \
+      "buffer")                                                                                  \
     X(TA_SD_R_SPIN, "SD-SPIN", TA_SEV_ERROR, "SSL_get_error(3) (WANT_READ: wait for input)",     \
       "busy loop: step calls without new input past the bound")                                  \
     X(TA_SD_R_DATA_AFTER_CN, "SD-DATA-AFTER-CN", TA_SEV_ERROR, "RFC 8446 §6.1; RFC 5246 §7.2.1", \
@@ -279,7 +304,18 @@ typedef struct ta_sd_opts {
      * case, built-in or loaded, runs in a worker child (src/runner.c). */
     const char *lib, *symbol;
     unsigned mem_limit_mb; /* RLIMIT_AS of every worker (default 4096; 0: none) */
+    /* Backpressure for every case: at most this many bytes in flight towards the
+     * peer after the handshake, so the driver's writes block (SSL_ERROR_WANT_WRITE)
+     * until the harness delivers (like the 'b' action; 0: unbounded, the default). */
+    unsigned capacity;
+    /* Exhaustive mode: the tokens explored, as a schedule without prefix
+     * ("dcke<>x"); NULL: every TA_SD_A_EXHAUSTIVE action of the table (and "<*"). */
+    const char *actions;
+    unsigned explore_flags; /* TA_SD_EXPLORE_* */
 } ta_sd_opts;
+/* Exhaustive mode without any pruning: every schedule up to the depth is run and
+ * extended (tests compare it with the pruned search). */
+#define TA_SD_EXPLORE_NO_PRUNE 0x1u
 void ta_sd_opts_default(ta_sd_opts *o);
 
 /* One case's result. Case names: "tls13/client/peer-eof/drain". */
@@ -314,14 +350,20 @@ TA_MUST_CHECK ta_status ta_sd_matrix(const ta_sd_driver *d, const ta_sd_opts *o,
 /* Replay one schedule string (as printed by reports). */
 TA_MUST_CHECK ta_status ta_sd_replay(const ta_sd_driver *d, const ta_sd_opts *o,
                                      const char *schedule, ta_sd_report **out);
-/* Every interleaving of the exhaustive actions {d, c, k, e, <, >, x} (those with
- * TA_SD_A_EXHAUSTIVE in the action table) after the start up to depth, both
- * versions and roles; transcripts already seen are pruned. Violations become
- * results (one per distinct violated rule and version/role, shortest first). */
+/* Every interleaving of the exhaustive actions {d, c, k, e, <, >, x, g, f, b, j} (those
+ * with TA_SD_A_EXHAUSTIVE in the action table, and "<*": coalesced deliveries) after
+ * the start up to depth, both versions and roles, from two roots: "s" and "bs"
+ * (backpressure from the start), the local SSL reading ahead; o->actions replaces
+ * the set. Schedules whose last action would change nothing are not run, and a
+ * state already explored is not extended (the state key: sd_explore.c; off with
+ * TA_SD_EXPLORE_NO_PRUNE). Violations become results (one per distinct violated
+ * rule and version/role, shortest first). */
 typedef struct ta_sd_explore_stats {
-    uint64_t explored;   /* schedules run */
-    uint64_t distinct;   /* distinct states/transcripts reached */
-    uint64_t violations; /* runs the oracle failed */
+    uint64_t explored;    /* schedules run */
+    uint64_t distinct;    /* distinct states reached (state keys, sd_explore.c) */
+    uint64_t pruned_idle; /* schedules not run: their last action would change nothing */
+    uint64_t pruned_seen; /* schedules run whose state was already explored: not extended */
+    uint64_t violations;  /* runs the oracle failed */
     double seconds;
 } ta_sd_explore_stats;
 TA_MUST_CHECK ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,

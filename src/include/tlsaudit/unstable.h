@@ -104,6 +104,12 @@ typedef struct ta_sd_facts {
                                 an EOF may legitimately read as a truncation */
     int keyupdate_after_cn;  /* TLS 1.3 handshake records (KeyUpdate) after our
                                 close_notify: OpenSSL's own answer, flagged */
+    int write_stuck;         /* answered pending-read while bytes it wrote sat in
+                                OpenSSL's write buffer (after a WANT_WRITE) */
+    int write_blocked;       /* at the end (or when cancelled) its bytes waited in
+                                OpenSSL for a transport with no room: it cannot
+                                have finished its close_notify */
+    int cancel_seen;         /* the application cancelled at some point */
 } ta_sd_facts;
 typedef struct ta_sd_verdict {
     int pass;
@@ -154,9 +160,10 @@ typedef enum {
     TA_SD_ARG_BYTES     /* hex byte pairs ended by '.': "i15030300020101." */
 } ta_sd_arg_kind;
 /* Which alphabets an action belongs to, and what it needs. */
-#define TA_SD_A_EXHAUSTIVE 0x1u    /* explored by ta_sd_explore */
-#define TA_SD_A_FUZZ_SCHEDULE 0x2u /* in TA_FUZZ_SD_SCHEDULE */
-#define TA_SD_A_FUZZ_RECORDS 0x4u  /* in TA_FUZZ_SD_RECORDS */
+#define TA_SD_A_EXHAUSTIVE 0x1u      /* explored by ta_sd_explore */
+#define TA_SD_A_EXHAUSTIVE_ALL 0x10u /* explored with the argument '*' as well ("<*") */
+#define TA_SD_A_FUZZ_SCHEDULE 0x2u   /* in TA_FUZZ_SD_SCHEDULE */
+#define TA_SD_A_FUZZ_RECORDS 0x4u    /* in TA_FUZZ_SD_RECORDS */
 #define TA_SD_A_FORGES \
     0x8u           /* forges records in the peer's name (TLS 1.3: the
                                        engine needs the peer's traffic secret) */
