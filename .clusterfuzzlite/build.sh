@@ -61,7 +61,7 @@ fi
 
 # ---- libtlsaudit, instrumented like the targets
 cc_flags=(-std=gnu11 -I"$project/src/include" -I"$project/src/core" -I"$project/src/sid"
-          -I"$project/src/shutdown" -I"$project/fuzz" "${ssl_cflags[@]}")
+          -I"$project/src/shutdown" -I"$project/src/endpoint" -I"$project/fuzz" "${ssl_cflags[@]}")
 # OSS-Fuzz's CFLAGS carry their own -O level; a bare contract gets -O1 -g.
 [[ " $CFLAGS " == *" -O"* ]] || cc_flags+=(-O1 -g)
 # The harness's own files in src/ get no coverage (fuzz/harness.ignore says why).
