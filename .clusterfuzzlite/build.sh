@@ -93,7 +93,7 @@ for t in "${TARGETS[@]}"; do
   # shellcheck disable=SC2086
   $CXX $CFLAGS "$work/obj/$t.o" "$work/obj/fuzz_common.o" "$work/obj/fixed_time.o" \
     "$work/libtlsaudit.a" ${TARGET_LDFLAGS[$t]:-} "${ssl_libs[@]}" \
-    -lpthread -ldl \
+    -lpthread -ldl -lm \
     $LIB_FUZZING_ENGINE -o "$OUT/$t"
 
   rm -f "$OUT/${t}_seed_corpus.zip"

@@ -149,7 +149,7 @@ static const bad_config bad_configs[] = {
      "capacity, seed, mode, timeout, mem_limit"},
     {"sid-unknown-key", "sid builtin:constant tagret=x\n",
      "1: key 'tagret' is not an option of sid lines; options: ids, threads, seed, timeout, "
-     "handshakes, bucket_n, mem_limit, only"},
+     "handshakes, bucket_n, mem_limit, only, start, connections, budget"},
     {"replay-unknown-key", "replay corpus/sid_callback tagret=x\n",
      "1: key 'tagret' is not an option of replay lines; options: target"},
     {"fuzz-unknown-key", "fuzz sid_callback secs=5\n",

@@ -21,18 +21,6 @@ static const ta_opt ta_sid_opts_table[] = {
      NULL, NULL},
     {"--symbol", TA_OPT_STRING, "NAME", NULL, 0, 0, NULL, "the callback's symbol in --lib", NULL,
      NULL},
-    {"--connect", TA_OPT_STRING, "HOST:PORT", NULL, 0, 0, NULL,
-     "audit the session ids a live server hands out instead of a callback (gate lines: "
-     "the subject connect:HOST:PORT)",
-     NULL, NULL},
-    {"--start", TA_OPT_STRING, "CMD", NULL, 0, 0, NULL,
-     "with --connect: start the server with /bin/sh -c CMD (its own process group), wait "
-     "for the port, stop it at the end",
-     "start", NULL},
-    {"--connections", TA_OPT_UINT, "C", "4", 1, 256, NULL, "with --connect: handshakes in parallel",
-     "connections", NULL},
-    {"--budget", TA_OPT_SECONDS, "SEC", "120", 0, 3600, NULL,
-     "with --connect: the whole audit; past it the audit is incomplete", "budget", NULL},
     {"--ids", TA_OPT_UINT, "N", "200000", 1, TA_SID_IDS_MAX, NULL,
      "direct calls in the uniqueness and threads checks; with --connect: TLS 1.2 full "
      "handshakes (default 2000; TLS 1.3: a quarter as many)",
@@ -55,6 +43,18 @@ static const ta_opt ta_sid_opts_table[] = {
      "address-space limit of every child running the callback, 0 for none", "mem_limit", NULL},
     {"--only", TA_OPT_STRING, "RULE[,RULE]", NULL, 0, 0, NULL,
      "report (and run the checks for) these rules only", "only", NULL},
+    {"--connect", TA_OPT_STRING, "HOST:PORT", NULL, 0, 0, NULL,
+     "audit the session ids a live server hands out instead of a callback (gate lines: "
+     "the subject connect:HOST:PORT)",
+     NULL, NULL},
+    {"--start", TA_OPT_STRING, "CMD", NULL, 0, 0, NULL,
+     "with --connect: start the server with /bin/sh -c CMD (its own process group), wait "
+     "for the port, stop it at the end",
+     "start", NULL},
+    {"--connections", TA_OPT_UINT, "C", "4", 1, 256, NULL, "with --connect: handshakes in parallel",
+     "connections", NULL},
+    {"--budget", TA_OPT_SECONDS, "SEC", "120", 0, 3600, NULL,
+     "with --connect: the whole audit; past it the audit is incomplete", "budget", NULL},
     {"--json", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL, "the JSON report (- for stdout)", NULL,
      NULL},
     {"--junit", TA_OPT_PATH, "FILE|-", NULL, 0, 0, NULL,

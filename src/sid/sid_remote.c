@@ -8,6 +8,7 @@
  * the run is bounded by a budget, and an audit that could not collect what it
  * set out to is SID-INCOMPLETE, never a pass.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -260,6 +261,13 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
         return st;
     }
     ta__sr_cx cx = {r, o, &hp, env, t0 + o->budget_s};
+    /* A server that closes while we write (our close_notify after its RST)
+     * must be an answer, not a SIGPIPE that kills the tool: ignored for the
+     * audit, restored after. */
+    struct sigaction ign, old_pipe;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
     ta__sid_report_cover(r, TA_SID_CHECK_INCOMPLETE, 1);
     ta__sr_drain drain = {proc, PTHREAD_MUTEX_INITIALIZER, 0};
     pthread_t drainer;
@@ -283,6 +291,7 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
             ta__sid_report_add(r, TA_SID_CHECK_INCOMPLETE, text);
         }
     }
+    sigaction(SIGPIPE, &old_pipe, NULL);
     ta_env_free(env);
     if (st != TA_OK) {
         ta_sid_report_free(r);
