@@ -53,12 +53,6 @@ int ta__error_set(int code, int with_ossl, const char *file, int line, const cha
             TA_BAIL_OSSL(__VA_ARGS__); \
     } while (0)
 
-/* The seeded RAND provider's process-wide switches (rng.c; for check children):
- * every instance draws from a stream salted with salt from now on (its reseed
- * counter moves, so chained child DRBGs reseed); every draw fails while on. */
-void ta__rand_perturb(uint64_t salt);
-void ta__rand_set_failing(int on);
-
 /* Seconds on the monotonic clock: deadlines, budgets and figures. */
 static inline double ta__mono_s(void)
 {

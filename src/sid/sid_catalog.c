@@ -319,6 +319,8 @@ static const ta_sid_builtin ta__catalog[] = {
     {"lcg-time", "a 64-bit LCG seeded with time(NULL), high halves", ta__cb_lcg_time,
      "SID-PREDICTABLE"},
     {"xorshift", "xorshift64 seeded once from RAND_bytes", ta__cb_xorshift, "SID-PREDICTABLE"},
+    {"lcg-full-state", "a 64-bit LCG seeded once from RAND_bytes, whole states", ta__cb_lcg_full,
+     "SID-PREDICTABLE"},
     {"hmac-fixed-key", "HMAC-SHA256 of a counter, the key in the binary", ta__cb_hmac_fixed_key,
      "SID-PREDICTABLE"},
     {"hmac-random-key", "HMAC-SHA256 of a counter, the key from RAND_bytes", ta__cb_hmac_random_key,

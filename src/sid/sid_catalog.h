@@ -8,6 +8,7 @@
 int ta__cb_thread_drbg(SSL *ssl, unsigned char *id, unsigned int *id_len);
 int ta__cb_libc_rand_time(SSL *ssl, unsigned char *id, unsigned int *id_len);
 int ta__cb_lcg_time(SSL *ssl, unsigned char *id, unsigned int *id_len);
+int ta__cb_lcg_full(SSL *ssl, unsigned char *id, unsigned int *id_len);
 int ta__cb_xorshift(SSL *ssl, unsigned char *id, unsigned int *id_len);
 int ta__cb_hmac_fixed_key(SSL *ssl, unsigned char *id, unsigned int *id_len);
 int ta__cb_hmac_random_key(SSL *ssl, unsigned char *id, unsigned int *id_len);

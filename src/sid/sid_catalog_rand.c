@@ -144,6 +144,28 @@ int ta__cb_xorshift(SSL *ssl, unsigned char *id, unsigned int *id_len)
     TA__RETRY(ssl, id, *id_len, ta__fill_xorshift(id, *id_len));
 }
 
+/* A 64-bit LCG whose whole state is the output, seeded once from RAND_bytes
+ * (drand48-style code widened to 64 bits): three words give a and c. */
+static int ta__fill_lcg_full(unsigned char *id, unsigned len)
+{
+    static uint64_t s;
+    static int seeded;
+    if (!seeded && RAND_bytes((unsigned char *)&s, sizeof(s)) != 1)
+        return 0;
+    seeded = 1;
+    for (unsigned i = 0; i < len; i += 8) {
+        s = s * 2862933555777941757ULL + 3037000493ULL;
+        for (unsigned k = 0; k < 8 && i + k < len; k++)
+            id[i + k] = (unsigned char)(s >> (8 * k));
+    }
+    return 1;
+}
+
+int ta__cb_lcg_full(SSL *ssl, unsigned char *id, unsigned int *id_len)
+{
+    TA__RETRY(ssl, id, *id_len, ta__fill_lcg_full(id, *id_len));
+}
+
 /* HMAC-SHA256(key, counter): unique and uniform; the key is keyed in. */
 static const unsigned char ta__fixed_key[32] = "session-id-key-do-not-share!!!!";
 static unsigned char ta__random_key[32];

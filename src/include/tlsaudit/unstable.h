@@ -265,6 +265,11 @@ void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out);
 
 /* The seeded RAND provider: libctx (NULL: the default one) draws from seed. */
 ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
+/* Its process-wide switches (for check children): every instance draws from a
+ * stream salted with salt from now on (its reseed counter moves, so chained
+ * child DRBGs reseed too); every draw and seed request fails while on. */
+void ta__rand_perturb(uint64_t salt);
+void ta__rand_set_failing(int on);
 
 typedef struct ta__sid_call {
     int ret;          /* what the callback returned */
