@@ -331,7 +331,7 @@ static const ta_sid_builtin ta__catalog[] = {
      "SID-ERROR-QUEUE"},
     {"fips-probe-quiet", "tries a FIPS DRBG first between ERR_set_mark and ERR_pop_to_mark",
      ta__cb_fips_probe_quiet, ""},
-    {"slow-service", "waits 10 ms per call for an id service", ta__cb_slow_service, "SID-SLOW"},
+    {"slow-service", "waits 3 ms per call for an id service", ta__cb_slow_service, "SID-SLOW"},
     {"log-leak", "hex-formats each id for a debug log and never frees it", ta__cb_log_leak,
      "SID-MEMORY-GROWTH"},
     {"log-freed", "hex-formats each id for a debug log and frees it", ta__cb_log_freed, ""},

@@ -159,9 +159,7 @@ void ta__sid_check_e2e_tls12_tickets(ta__sid_cx *cx);
 void ta__sid_check_e2e_tls13_stateless(ta__sid_cx *cx);
 void ta__sid_check_e2e_tls13_stateful(ta__sid_cx *cx);
 void ta__sid_check_cost(ta__sid_cx *cx);
-void ta__sid_check_error_queue(ta__sid_cx *cx);
-void ta__sid_check_rand_failure(ta__sid_cx *cx);
-void ta__sid_check_memory(ta__sid_cx *cx);
+void ta__sid_check_behave(ta__sid_cx *cx); /* memory, error queue, failing randomness */
 void ta__sid_check_predict(ta__sid_cx *cx);
 /* Generator recovery on the ids of the uniqueness run, in call order: emits
  * SID-PREDICTABLE with the reason when a known generator family fits. Returns 1
