@@ -158,32 +158,45 @@ static EVP_RAND_CTX *ta_t_child_drbg(OSSL_LIB_CTX *libctx)
     return NULL;
 }
 
+/* Two environments of one seed, each with a DRBG chained to its primary. */
+typedef struct ta_t_pair {
+    ta_env *e[2];
+    EVP_RAND_CTX *c[2];
+} ta_t_pair;
+
+static void ta_t_pair_new(uint64_t seed, ta_t_pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ta_env_new(&seed, &p->e[i]), TA_OK);
+        p->c[i] = ta_t_child_drbg(ta_env_libctx(p->e[i]));
+        assert_non_null(p->c[i]);
+    }
+}
+
+static void ta_t_pair_free(ta_t_pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        EVP_RAND_CTX_free(p->c[i]);
+        ta_env_free(p->e[i]);
+    }
+}
+
 /* The seeded DRBGs can be parents (OpenSSL's "parent cannot supply entropy
  * seed" otherwise), and a chained DRBG replays with the seed. */
 static void test_provider_is_a_parent(void **state)
 {
-    const uint64_t seed = 77;
     uint8_t a[48], b[48];
-    ta_env *e1 = NULL, *e2 = NULL;
-    EVP_RAND_CTX *c1, *c2;
+    ta_t_pair p;
     (void)state;
 
-    assert_int_equal(ta_env_new(&seed, &e1), TA_OK);
-    assert_int_equal(ta_env_new(&seed, &e2), TA_OK);
-    c1 = ta_t_child_drbg(ta_env_libctx(e1));
-    c2 = ta_t_child_drbg(ta_env_libctx(e2));
-    assert_non_null(c1);
-    assert_non_null(c2);
-    assert_int_equal(EVP_RAND_get_strength(c1), 256);
-    assert_int_equal(EVP_RAND_generate(c1, a, sizeof(a), 256, 0, NULL, 0), 1);
-    assert_int_equal(EVP_RAND_generate(c2, b, sizeof(b), 256, 0, NULL, 0), 1);
+    ta_t_pair_new(77, &p);
+    assert_int_equal(EVP_RAND_get_strength(p.c[0]), 256);
+    assert_int_equal(EVP_RAND_generate(p.c[0], a, sizeof(a), 256, 0, NULL, 0), 1);
+    assert_int_equal(EVP_RAND_generate(p.c[1], b, sizeof(b), 256, 0, NULL, 0), 1);
     assert_memory_equal(a, b, sizeof(a));
     /* It reseeds from its parent on request, too. */
-    assert_int_equal(EVP_RAND_reseed(c1, 1, NULL, 0, NULL, 0), 1);
-    EVP_RAND_CTX_free(c1);
-    EVP_RAND_CTX_free(c2);
-    ta_env_free(e1);
-    ta_env_free(e2);
+    assert_int_equal(EVP_RAND_reseed(p.c[0], 1, NULL, 0, NULL, 0), 1);
+    ta_t_pair_free(&p);
 }
 
 /* Made to fail: RAND_bytes and a new chained DRBG both fail; they work again
@@ -214,29 +227,19 @@ static void test_provider_fails_on_purpose(void **state)
  * it is process-wide. */
 static void test_provider_perturb(void **state)
 {
-    const uint64_t seed = 79;
     uint8_t a[32], b[32], ca[32], cb[32];
-    ta_env *e1 = NULL, *e2 = NULL;
-    EVP_RAND_CTX *c1, *c2;
+    ta_t_pair p;
     (void)state;
 
-    assert_int_equal(ta_env_new(&seed, &e1), TA_OK);
-    assert_int_equal(ta_env_new(&seed, &e2), TA_OK);
-    c1 = ta_t_child_drbg(ta_env_libctx(e1));
-    c2 = ta_t_child_drbg(ta_env_libctx(e2));
-    assert_non_null(c1);
-    assert_non_null(c2);
-    assert_int_equal(RAND_bytes_ex(ta_env_libctx(e1), a, sizeof(a), 0), 1);
-    assert_int_equal(EVP_RAND_generate(c1, ca, sizeof(ca), 256, 0, NULL, 0), 1);
+    ta_t_pair_new(79, &p);
+    assert_int_equal(RAND_bytes_ex(ta_env_libctx(p.e[0]), a, sizeof(a), 0), 1);
+    assert_int_equal(EVP_RAND_generate(p.c[0], ca, sizeof(ca), 256, 0, NULL, 0), 1);
     ta__rand_perturb(12345);
-    assert_int_equal(RAND_bytes_ex(ta_env_libctx(e2), b, sizeof(b), 0), 1);
-    assert_int_equal(EVP_RAND_generate(c2, cb, sizeof(cb), 256, 0, NULL, 0), 1);
+    assert_int_equal(RAND_bytes_ex(ta_env_libctx(p.e[1]), b, sizeof(b), 0), 1);
+    assert_int_equal(EVP_RAND_generate(p.c[1], cb, sizeof(cb), 256, 0, NULL, 0), 1);
     assert_memory_not_equal(a, b, sizeof(a));
     assert_memory_not_equal(ca, cb, sizeof(ca));
-    EVP_RAND_CTX_free(c1);
-    EVP_RAND_CTX_free(c2);
-    ta_env_free(e1);
-    ta_env_free(e2);
+    ta_t_pair_free(&p);
 }
 
 int main(void)

@@ -88,6 +88,13 @@ static pthread_mutex_t ta__gen_lock = PTHREAD_MUTEX_INITIALIZER;
      pthread_mutex_unlock(&ta__gen_lock), ta__locked_rc)
 static _Thread_local int ta__locked_rc;
 
+/* The low `bytes` bytes of v, least significant first, at id + i (within len). */
+static void ta__put_le(unsigned char *id, unsigned len, unsigned i, uint64_t v, unsigned bytes)
+{
+    for (unsigned k = 0; k < bytes && i + k < len; k++)
+        id[i + k] = (unsigned char)(v >> (8 * k));
+}
+
 /* srand(time(NULL)) on the first call, then one rand() byte at a time. */
 static int ta__fill_libc_rand(unsigned char *id, unsigned len)
 {
@@ -118,9 +125,7 @@ static int ta__fill_lcg(unsigned char *id, unsigned len)
     }
     for (unsigned i = 0; i < len; i += 4) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint32_t out = (uint32_t)(state >> 32);
-        for (unsigned k = 0; k < 4 && i + k < len; k++)
-            id[i + k] = (unsigned char)(out >> (8 * k));
+        ta__put_le(id, len, i, state >> 32, 4);
     }
     return 1;
 }
@@ -141,8 +146,7 @@ static int ta__fill_xorshift(unsigned char *id, unsigned len)
         s ^= s << 13;
         s ^= s >> 7;
         s ^= s << 17;
-        for (unsigned k = 0; k < 8 && i + k < len; k++)
-            id[i + k] = (unsigned char)(s >> (8 * k));
+        ta__put_le(id, len, i, s, 8);
     }
     return 1;
 }
@@ -163,8 +167,7 @@ static int ta__fill_lcg_full(unsigned char *id, unsigned len)
     seeded = 1;
     for (unsigned i = 0; i < len; i += 8) {
         s = s * 2862933555777941757ULL + 3037000493ULL;
-        for (unsigned k = 0; k < 8 && i + k < len; k++)
-            id[i + k] = (unsigned char)(s >> (8 * k));
+        ta__put_le(id, len, i, s, 8);
     }
     return 1;
 }
