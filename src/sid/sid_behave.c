@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,22 @@ static double ta__cpu_s(void)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* Times this thread gave up the CPU itself (sleep, I/O, a lock: a voluntary
+ * context switch). Preemption on a loaded machine, sched_yield included, is
+ * involuntary and not counted: waiting for a core is the machine's cost, not
+ * the callback's. */
+static long ta__blocked_count(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : 0;
+}
+
+/* One timed call: wall and CPU seconds, and whether it blocked. */
+typedef struct ta__timed {
+    double wall, cpu;
+    int blocked;
+} ta__timed;
 
 /* One unguarded call into a buffer with room behind it; returns 1 on success. */
 static int ta__plain_call(ta_sid_cb cb, SSL *ssl, uint8_t *id, unsigned *len)
@@ -75,13 +92,29 @@ static double ta__median(double *v, size_t n)
 #define TA__SLOW_S 1e-3     /* SID-SLOW: a call takes at least this long, */
 #define TA__SLOW_RATIO 100  /* and this many times the default generator's */
 
+static ta__timed ta__timed_call(ta_sid_cb cb, SSL *ssl)
+{
+    ta__timed t;
+    long b0 = ta__blocked_count();
+    double c0 = ta__cpu_s(), w0 = ta__mono_s();
+    (void)ta__plain_call(cb, ssl, NULL, NULL);
+    t.wall = ta__mono_s() - w0;
+    t.cpu = ta__cpu_s() - c0;
+    t.blocked = ta__blocked_count() != b0;
+    return t;
+}
+
+/* Slow is decided on what load cannot fake. A callback that computes is slow by
+ * its CPU time (which waiting for a core does not add to). One that waits is
+ * slow by its wall time only when it gave up the CPU itself in most calls: a
+ * preempted or yielding callback on a loaded machine is not. */
 void ta__sid_check_cost(ta__sid_cx *cx)
 {
     const ta_sid_builtin *def = ta_sid_builtin_find("openssl-default");
-    double cb_wall[TA__COST_MAX], cb_cpu[TA__COST_MAX], def_wall[TA__COST_MAX];
+    double wall[TA__COST_MAX], cpu[TA__COST_MAX], dwall[TA__COST_MAX], dcpu[TA__COST_MAX];
     SSL *ssl = ta__sid_new_ssl(cx);
-    size_t n = 0;
-    double start, t0, c0;
+    size_t n = 0, blocked = 0;
+    double start;
     ta__sid_cost cost = {0, 0};
 
     if (def == NULL)
@@ -98,30 +131,30 @@ void ta__sid_check_cost(ta__sid_cx *cx)
     /* Alternating calls: both generators see the same load on the machine. */
     while (n < TA__COST_MAX && (n < 3 || ta__mono_s() - start < TA__COST_TIME_S)) {
         ta__sid_phase(cx, "cost: timed call %zu", n + 1);
-        t0 = ta__mono_s();
-        (void)ta__plain_call(def->cb, ssl, NULL, NULL);
-        def_wall[n] = ta__mono_s() - t0;
+        ta__timed d = ta__timed_call(def->cb, ssl);
         ta__sid_tick(cx);
-        c0 = ta__cpu_s();
-        t0 = ta__mono_s();
-        (void)ta__plain_call(cx->cb, ssl, NULL, NULL);
-        cb_wall[n] = ta__mono_s() - t0;
-        cb_cpu[n] = ta__cpu_s() - c0;
+        ta__timed c = ta__timed_call(cx->cb, ssl);
+        dwall[n] = d.wall;
+        dcpu[n] = d.cpu;
+        wall[n] = c.wall;
+        cpu[n] = c.cpu;
+        blocked += (size_t)c.blocked;
         n++;
     }
     ERR_clear_error();
-    double wall = ta__median(cb_wall, n), cpu = ta__median(cb_cpu, n);
-    double dwall = ta__median(def_wall, n);
-    double ratio = dwall > 0 ? wall / dwall : 0;
-    cost.call_s = wall;
-    cost.slow = wall >= TA__SLOW_S && ratio >= TA__SLOW_RATIO;
+    const double w = ta__median(wall, n), c = ta__median(cpu, n);
+    const double dw = ta__median(dwall, n), dc = ta__median(dcpu, n);
+    const int computes = c >= TA__SLOW_S && c >= TA__SLOW_RATIO * dc;
+    const int waits = 2 * blocked >= n && w >= TA__SLOW_S && w >= TA__SLOW_RATIO * dw;
+    cost.call_s = w;
+    cost.slow = computes || waits;
     if (cost.slow)
         ta__sid_emit(cx, TA_SID_SLOW,
                      "a call takes %.3g ms (median of %zu), %.0fx OpenSSL's default generator "
                      "(%.2f us, same run), %.3g ms of it on the CPU: it %s, inside every "
                      "handshake",
-                     wall * 1e3, n, ratio, dwall * 1e6, cpu * 1e3,
-                     cpu < 0.5 * wall ? "waits (sleep, I/O, a lock)" : "computes");
+                     w * 1e3, n, dw > 0 ? w / dw : 0.0, dw * 1e6, c * 1e3,
+                     computes ? "computes" : "waits (it gave up the CPU: sleep, I/O, a lock)");
     (void)ta__child_put(TA__MSG_COST, &cost, sizeof(cost));
     SSL_free(ssl);
 }
