@@ -265,22 +265,31 @@ void ta__sid_check_firstk(ta__sid_cx *cx)
  * page): a write into them is an overflow, found by comparison instead of a
  * fault. Fills *c; returns 1 when OpenSSL would accept the result. */
 #define TA__SLACK 64
-int ta__sid_padded_call(ta__sid_cx *cx, SSL *ssl, ta__sid_call *c)
+int ta__sid_padded_call(ta_sid_cb cb, SSL *ssl, ta__sid_call *c)
 {
-    uint8_t buf[TA__SID_MAX + TA__SLACK];
+    /* Canaries on both sides: a write before the buffer lands in ours too
+     * (AddressSanitizer would call it a stack underflow of this frame). */
+    uint8_t pad[TA__SLACK + TA__SID_MAX + TA__SLACK];
+    uint8_t *buf = pad + TA__SLACK;
     unsigned len = TA__SID_MAX;
     memset(c, 0, sizeof(*c));
+    memset(pad, 0xA5, sizeof(pad));
     memset(buf, 0, TA__SID_MAX);
-    memset(buf + TA__SID_MAX, 0xA5, TA__SLACK);
     ta__sid_cache_call_begin();
     c->offered = TA__SID_MAX;
-    c->ret = cx->cb(ssl, buf, &len);
+    c->ret = cb(ssl, buf, &len);
     c->out_len = len;
-    for (unsigned i = TA__SID_MAX; i < sizeof(buf); i++) {
+    for (unsigned i = TA__SID_MAX; i < TA__SID_MAX + TA__SLACK; i++) {
         if (buf[i] != 0xA5) {
             c->overflow = 1;
             c->overflow_write = 1;
             c->overflow_offset = (long)i;
+            break;
+        }
+    }
+    for (long o = 1; o <= TA__SLACK; o++) {
+        if (buf[-o] != 0xA5) {
+            c->underflow_offset = -o;
             break;
         }
     }
@@ -322,13 +331,13 @@ void ta__sid_check_unique(ta__sid_cx *cx)
                 /* Counted (SID-OVERFLOW); call again with room to spare so that
                  * the other properties of the ids are still evaluated. */
                 (void)ta__tally_call(&t, &c);
-                if (!ta__sid_padded_call(cx, ssl, &c))
+                if (!ta__sid_padded_call(cx->cb, ssl, &c))
                     continue;
             } else if (!ta__tally_call(&t, &c)) {
                 continue;
             }
         } else {
-            int accept = ta__sid_padded_call(cx, ssl, &c);
+            int accept = ta__sid_padded_call(cx->cb, ssl, &c);
             if (c.overflow) {
                 (void)ta__tally_call(&t, &c);
                 if (!accept)

@@ -116,9 +116,10 @@ typedef struct ta__sid_cx {
  * reports it (with SID-SLOW, or as SID-INCOMPLETE): never a silent pass. */
 size_t ta__sid_calls(ta__sid_cx *cx, const char *what, size_t planned, size_t minimum,
                      unsigned per);
-/* One unguarded call with 64 canary bytes behind a 32-byte buffer (a write into
- * them is an overflow, found by comparison). 1 when OpenSSL would accept it. */
-int ta__sid_padded_call(ta__sid_cx *cx, SSL *ssl, ta__sid_call *c);
+/* One unguarded call of cb with 64 canary bytes on each side of a 32-byte
+ * buffer (a write into them is an overflow or underflow, found by comparison).
+ * 1 when OpenSSL would accept the result. */
+int ta__sid_padded_call(ta_sid_cb cb, SSL *ssl, ta__sid_call *c);
 /* Lowercase hex of id into out (cap >= 2 * len + 1). */
 void ta__sid_hex(char *out, size_t cap, const uint8_t *id, unsigned len);
 

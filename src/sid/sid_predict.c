@@ -70,7 +70,7 @@ static int ta__sample_run(ta__sid_cx *cx, uint64_t salt, unsigned calls, ta__sam
         for (unsigned i = 0; ssl != NULL && i < calls; i++) {
             ta__sid_call c;
             ta__sid_tick(cx); /* the parent's stall clock sees these calls */
-            if (ta__sid_padded_call(cx, ssl, &c)) {
+            if (ta__sid_padded_call(cx->cb, ssl, &c)) {
                 s.len[s.n] = (uint8_t)c.out_len;
                 memcpy(s.id[s.n++], c.id, TA__SID_MAX);
             }
