@@ -158,8 +158,15 @@ static void sid_output_flood_stays_out_of_json_stdout(void **state)
     snprintf(path, sizeof(path), "%s/flood.json", dir);
     ta_run_cli(&run, "sid --lib %s --symbol hostile_flood " SID_SMALL " --json - > %s", SID_SO,
                path);
-    assert_int_equal(run.status, 0); /* correct ids; the noise is not a finding */
-    json_has(path, "pass", NULL);
+    /* Correct ids; the noise itself is not a finding. Writing 1 MiB a call
+     * through a pipe blocks for a few ms, which SID-SLOW may report (it is
+     * blocking I/O in every handshake): either way the JSON on stdout is whole. */
+    if (run.status == 1) {
+        json_has(path, "fail", "SID-SLOW");
+    } else {
+        assert_int_equal(run.status, 0);
+        json_has(path, "pass", NULL);
+    }
 }
 
 static void sid_runaway_memory_is_stopped(void **state)

@@ -35,6 +35,59 @@ static uint32_t ta_t_mask(const char *list)
     return m;
 }
 
+/* The message of rule's finding in r (NULL: not found). */
+static const char *ta_t_message(const ta_sid_report *r, const char *rule)
+{
+    const ta_finding *f;
+    size_t n = ta_sid_report_findings(r, &f);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].rule, rule) == 0)
+            return f[i].message;
+    return NULL;
+}
+
+/* What some entries' findings must say, besides their rule: why the ids are
+ * predictable (the differential check names the clock or fixed state, recovery
+ * names the generator family), and that a slow callback's audit made fewer
+ * calls and said which (never a silent pass). */
+static const struct {
+    const char *entry, *rule, *says;
+} ta_t_says[] = {
+    {"lcg-time", "SID-PREDICTABLE", "seeded from the clock"},
+    {"hmac-fixed-key", "SID-PREDICTABLE", "fixed state"},
+    {"xorshift", "SID-PREDICTABLE", "GF(2)-linear"},
+    {"libc-rand-time", "SID-PREDICTABLE", "glibc random()"},
+    {"lcg-full-state", "SID-PREDICTABLE", "linear congruential"},
+    {"rand-unchecked", "SID-RAND-FAILURE", "an all-zero id"},
+    {"fips-probe", "SID-ERROR-QUEUE", "digital envelope routines"},
+    {"log-leak", "SID-MEMORY-GROWTH", "bytes per call"},
+    {"overread-checksum", "SID-OVERREAD", "read past the offered length"},
+    {"slow-service", "SID-SLOW", "it waits"},
+    {"slow-service", "SID-SLOW", "cut to fit the time budget"},
+};
+
+static void ta_t_check_says(const ta_sid_builtin *b, const ta_sid_report *r)
+{
+    for (size_t i = 0; i < sizeof(ta_t_says) / sizeof(ta_t_says[0]); i++) {
+        if (strcmp(ta_t_says[i].entry, b->name) != 0)
+            continue;
+        const char *m = ta_t_message(r, ta_t_says[i].rule);
+        if (m == NULL || strstr(m, ta_t_says[i].says) == NULL)
+            fail_msg("%s: expected \"%s\" in its %s finding: %s", b->name, ta_t_says[i].says,
+                     ta_t_says[i].rule, m ? m : "(none)");
+    }
+    if (strcmp(b->name, "slow-service") == 0) {
+        /* The uniqueness run was cut: "unique N/3000", 64 <= N < 3000, and noted. */
+        const char *u = strstr(ta_t_message(r, "SID-SLOW"), "unique ");
+        unsigned made = 0, planned = 0;
+        assert_non_null(u);
+        assert_int_equal(sscanf(u, "unique %u/%u", &made, &planned), 2);
+        assert_int_equal(planned, 3000);
+        assert_true(made >= 64 && made < 3000);
+        assert_non_null(ta_sid_report_note(r, 0));
+    }
+}
+
 static void catalog_entry(void **state)
 {
     const ta_sid_builtin *b = *state;
@@ -68,6 +121,7 @@ static void catalog_entry(void **state)
         print_message("%s: expected {%s}\n", b->name, b->expected_rules);
     }
     assert_int_equal(got, expected);
+    ta_t_check_says(b, r);
     assert_true(never_called);
     assert_int_equal(ta_sid_report_failed(r), has_error);
     /* Every rule it did not report was evaluated and passed (none skipped), except
@@ -109,19 +163,23 @@ int main(void)
 {
     size_t n;
     const ta_sid_builtin *c = ta_sid_catalog(&n);
-    struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
+    const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(catalog_covers_every_rule),
+    };
+    const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
+    struct CMUnitTest *tests = calloc(n + nf, sizeof(*tests));
     int rc;
 
     if (tests == NULL)
         return 1;
-    tests[0] = (struct CMUnitTest)cmocka_unit_test(catalog_covers_every_rule);
+    memcpy(tests, fixed, sizeof(fixed));
     for (size_t i = 0; i < n; i++) {
-        tests[i + 1].name = c[i].name;
-        tests[i + 1].test_func = catalog_entry;
-        tests[i + 1].initial_state = (void *)&c[i];
+        tests[i + nf].name = c[i].name;
+        tests[i + nf].test_func = catalog_entry;
+        tests[i + nf].initial_state = (void *)&c[i];
     }
     /* cmocka_run_group_tests needs a real array (sizeof); this is what it calls. */
-    rc = _cmocka_run_group_tests("sid_catalog", tests, n + 1, NULL, NULL);
+    rc = _cmocka_run_group_tests("sid_catalog", tests, n + nf, NULL, NULL);
     free(tests);
     return rc;
 }

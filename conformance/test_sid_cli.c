@@ -221,6 +221,12 @@ static void lib_symbol_audits_a_shared_object(void **state)
                    "--ids 500 --quiet --only SID-OVERFLOW --json -");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "first bad offset 32"));
+    /* A DRBG of its own chained to OpenSSL's primary works under the seeded
+     * randomness, as in a plain server: no SID-HANDSHAKE (issue 14). */
+    ta_run_cli(&r, "sid --lib " TA_SID_EXAMPLES_SO " --symbol sid_example_thread_drbg "
+                   "--ids 500 --handshakes 2 --json -");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"SID-HANDSHAKE\":\"pass\""));
 }
 
 static void json_shape(void **state)

@@ -1,6 +1,7 @@
 /*
  * unit_rng.c - ta_rng is splitmix64, and the "ta-seeded" provider feeds it to
- * OpenSSL's DRBGs exactly as rng.c documents.
+ * OpenSSL's DRBGs exactly as rng.c documents: also as the parent of a DRBG of
+ * the application's own, made to fail, and perturbed.
  *
  * Known answers: the first outputs for seeds 0 and 1234567 were computed once
  * with an independent implementation of Vigna's splitmix64.c (state +=
@@ -13,6 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "tlsaudit.h"
@@ -139,6 +143,105 @@ static void test_unseeded_env(void **state)
     ta_env_free(NULL); /* a no-op */
 }
 
+/* A DRBG of the application's own, chained to the seeded primary, as EVP_RAND(7)
+ * describes; NULL when it cannot be instantiated. */
+static EVP_RAND_CTX *ta_t_child_drbg(OSSL_LIB_CTX *libctx)
+{
+    EVP_RAND *rand = EVP_RAND_fetch(libctx, "CTR-DRBG", NULL);
+    EVP_RAND_CTX *ctx = rand ? EVP_RAND_CTX_new(rand, RAND_get0_primary(libctx)) : NULL;
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0),
+                       OSSL_PARAM_construct_end()};
+    EVP_RAND_free(rand);
+    if (ctx != NULL && EVP_RAND_instantiate(ctx, 256, 0, NULL, 0, p) == 1)
+        return ctx;
+    EVP_RAND_CTX_free(ctx);
+    return NULL;
+}
+
+/* Two environments of one seed, each with a DRBG chained to its primary. */
+typedef struct ta_t_pair {
+    ta_env *e[2];
+    EVP_RAND_CTX *c[2];
+} ta_t_pair;
+
+static void ta_t_pair_new(uint64_t seed, ta_t_pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ta_env_new(&seed, &p->e[i]), TA_OK);
+        p->c[i] = ta_t_child_drbg(ta_env_libctx(p->e[i]));
+        assert_non_null(p->c[i]);
+    }
+}
+
+static void ta_t_pair_free(ta_t_pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        EVP_RAND_CTX_free(p->c[i]);
+        ta_env_free(p->e[i]);
+    }
+}
+
+/* The seeded DRBGs can be parents (OpenSSL's "parent cannot supply entropy
+ * seed" otherwise), and a chained DRBG replays with the seed. */
+static void test_provider_is_a_parent(void **state)
+{
+    uint8_t a[48], b[48];
+    ta_t_pair p;
+    (void)state;
+
+    ta_t_pair_new(77, &p);
+    assert_int_equal(EVP_RAND_get_strength(p.c[0]), 256);
+    assert_int_equal(EVP_RAND_generate(p.c[0], a, sizeof(a), 256, 0, NULL, 0), 1);
+    assert_int_equal(EVP_RAND_generate(p.c[1], b, sizeof(b), 256, 0, NULL, 0), 1);
+    assert_memory_equal(a, b, sizeof(a));
+    /* It reseeds from its parent on request, too. */
+    assert_int_equal(EVP_RAND_reseed(p.c[0], 1, NULL, 0, NULL, 0), 1);
+    ta_t_pair_free(&p);
+}
+
+/* Made to fail: RAND_bytes and a new chained DRBG both fail; they work again
+ * once the switch is off. */
+static void test_provider_fails_on_purpose(void **state)
+{
+    const uint64_t seed = 78;
+    uint8_t a[16];
+    ta_env *env = NULL;
+    EVP_RAND_CTX *c;
+    (void)state;
+
+    assert_int_equal(ta_env_new(&seed, &env), TA_OK);
+    ta__rand_set_failing(1);
+    assert_int_equal(RAND_bytes_ex(ta_env_libctx(env), a, sizeof(a), 0), 0);
+    assert_null(ta_t_child_drbg(ta_env_libctx(env)));
+    ta__rand_set_failing(0);
+    ERR_clear_error();
+    assert_int_equal(RAND_bytes_ex(ta_env_libctx(env), a, sizeof(a), 0), 1);
+    c = ta_t_child_drbg(ta_env_libctx(env));
+    assert_non_null(c);
+    EVP_RAND_CTX_free(c);
+    ta_env_free(env);
+}
+
+/* A perturbation changes what every instance draws from then on, chained
+ * DRBGs included (they reseed when the parent's reseed counter moves). Last:
+ * it is process-wide. */
+static void test_provider_perturb(void **state)
+{
+    uint8_t a[32], b[32], ca[32], cb[32];
+    ta_t_pair p;
+    (void)state;
+
+    ta_t_pair_new(79, &p);
+    assert_int_equal(RAND_bytes_ex(ta_env_libctx(p.e[0]), a, sizeof(a), 0), 1);
+    assert_int_equal(EVP_RAND_generate(p.c[0], ca, sizeof(ca), 256, 0, NULL, 0), 1);
+    ta__rand_perturb(12345);
+    assert_int_equal(RAND_bytes_ex(ta_env_libctx(p.e[1]), b, sizeof(b), 0), 1);
+    assert_int_equal(EVP_RAND_generate(p.c[1], cb, sizeof(cb), 256, 0, NULL, 0), 1);
+    assert_memory_not_equal(a, b, sizeof(a));
+    assert_memory_not_equal(ca, cb, sizeof(ca));
+    ta_t_pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +252,9 @@ int main(void)
         cmocka_unit_test(test_provider_stream),
         cmocka_unit_test(test_provider_replays),
         cmocka_unit_test(test_unseeded_env),
+        cmocka_unit_test(test_provider_is_a_parent),
+        cmocka_unit_test(test_provider_fails_on_purpose),
+        cmocka_unit_test(test_provider_perturb), /* last: process-wide */
     };
     return cmocka_run_group_tests_name("unit_rng", tests, NULL, NULL);
 }

@@ -351,7 +351,8 @@ TA__NO_COV static void ta__one_call(const ta_fuzz_sid *in, unsigned thread, unsi
     if (b.n > 0) {
         switch (b.rule[0]) {
         case TA_SID_OVERFLOW:
-            TA_FUZZ_FAIL("SID-OVERFLOW",
+        case TA_SID_OVERREAD:
+            TA_FUZZ_FAIL(b.rule[0] == TA_SID_OVERREAD ? "SID-OVERREAD" : "SID-OVERFLOW",
                          "%s: %s at offset %ld of an id buffer of %u bytes "
                          "(thread %u, call %u)",
                          who, c.overflow_write == 0 ? "read" : "write", c.overflow_offset,

@@ -154,7 +154,8 @@ static void gen_sid_aim(ta_fuzz_sid *s, const char *rule)
     static const uint8_t all_taken[] = {TA_FUZZ_CACHE_ALL_TAKEN};
 
     gen_sid_script(s, 4, NULL, 0);
-    if (strcmp(rule, "SID-OVERFLOW") == 0 || strcmp(rule, "SID-LEN-GROWN") == 0) {
+    if (strcmp(rule, "SID-OVERFLOW") == 0 || strcmp(rule, "SID-OVERREAD") == 0
+        || strcmp(rule, "SID-LEN-GROWN") == 0) {
         s->offered_len = 16; /* less than OpenSSL's 32: the contract allows it */
     } else if (strcmp(rule, "SID-DUPLICATE") == 0 || strcmp(rule, "SID-PREDICTABLE") == 0
                || strcmp(rule, "SID-BUCKET-COLLAPSE") == 0) {

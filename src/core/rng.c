@@ -11,7 +11,23 @@
  * context exists, so the primary, public and private DRBGs of the context are all
  * ours; each instance is keyed by the run seed and the order in which OpenSSL
  * creates it, so a single-threaded run replays byte for byte.
+ *
+ * It behaves as OpenSSL's own DRBGs do for every documented use of the RAND API
+ * (EVP_RAND(7), EVP_RAND_CTX_new(3)): an application may chain its own DRBG to
+ * RAND_get0_primary() / _public() / _private(), so an instance can be a parent.
+ * It supplies seeds (get_seed/clear_seed), locks (enable_locking/lock/unlock),
+ * a nonce, and reports its strength, maximum request and reseed counter, which
+ * OpenSSL's child DRBGs ask their parent for (providers/implementations/rands/
+ * drbg.c: without get_seed every child fails with "parent cannot supply entropy
+ * seed").
+ *
+ * Two process-wide switches serve the session-id checks (each in its own child):
+ * ta__rand_perturb() makes every instance draw from a stream salted anew (and
+ * bumps the reseed counter, so chained child DRBGs reseed from it), which is how
+ * two forked processes get different OpenSSL randomness; ta__rand_set_failing()
+ * makes every generate and get_seed fail, as a broken entropy source would.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -19,6 +35,8 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
+#include <openssl/err.h>
+#include <openssl/proverr.h>
 #include <openssl/rand.h>
 
 #include "internal.h"
@@ -85,7 +103,44 @@ typedef struct ta__prov {
 typedef struct ta__rand {
     ta_rng rng;
     int state;
+    uint64_t base;  /* the stream's seed before any perturbation */
+    uint64_t epoch; /* the perturbation it was last keyed for */
+    pthread_mutex_t lock;
+    int locking;
 } ta__rand;
+
+/* The process-wide switches (see the top of the file). */
+static uint64_t ta__rand_epoch, ta__rand_salt;
+static int ta__rand_failing;
+
+void ta__rand_perturb(uint64_t salt)
+{
+    __atomic_store_n(&ta__rand_salt, salt, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&ta__rand_epoch, 1, __ATOMIC_RELEASE);
+}
+
+void ta__rand_set_failing(int on)
+{
+    __atomic_store_n(&ta__rand_failing, on, __ATOMIC_RELEASE);
+}
+
+/* Fill out from r's stream; 0 when the switch says the source is broken. */
+static int ta__rand_draw(ta__rand *r, unsigned char *out, size_t outlen)
+{
+    uint64_t epoch = __atomic_load_n(&ta__rand_epoch, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&ta__rand_failing, __ATOMIC_ACQUIRE)) {
+        ERR_raise_data(ERR_LIB_PROV, PROV_R_GENERATE_ERROR, "tlsaudit: randomness made to fail");
+        return 0;
+    }
+    if (r->epoch != epoch) {
+        r->epoch = epoch;
+        ta_rng_init(
+            &r->rng,
+            r->base ^ (__atomic_load_n(&ta__rand_salt, __ATOMIC_RELAXED) * 0xd1b54a32d192ed03ULL));
+    }
+    ta_rng_bytes(&r->rng, out, outlen);
+    return 1;
+}
 
 static OSSL_FUNC_rand_newctx_fn ta__rand_newctx;
 static OSSL_FUNC_rand_freectx_fn ta__rand_freectx;
@@ -98,6 +153,11 @@ static OSSL_FUNC_rand_get_ctx_params_fn ta__rand_get_ctx_params;
 static OSSL_FUNC_rand_gettable_ctx_params_fn ta__rand_gettable_ctx_params;
 static OSSL_FUNC_rand_set_ctx_params_fn ta__rand_set_ctx_params;
 static OSSL_FUNC_rand_settable_ctx_params_fn ta__rand_settable_ctx_params;
+static OSSL_FUNC_rand_lock_fn ta__rand_lock;
+static OSSL_FUNC_rand_unlock_fn ta__rand_unlock;
+static OSSL_FUNC_rand_get_seed_fn ta__rand_get_seed;
+static OSSL_FUNC_rand_clear_seed_fn ta__rand_clear_seed;
+static OSSL_FUNC_rand_nonce_fn ta__rand_nonce;
 
 static void *ta__rand_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent_dispatch)
 {
@@ -109,13 +169,20 @@ static void *ta__rand_newctx(void *provctx, void *parent, const OSSL_DISPATCH *p
     if (r == NULL)
         return NULL;
     /* Instance k of a run draws from splitmix64(seed ^ k-th golden step). */
-    ta_rng_init(&r->rng, prov->seed ^ (0x632be59bd9b4e019ULL * ++prov->instances));
+    r->base = prov->seed ^ (0x632be59bd9b4e019ULL * ++prov->instances);
+    ta_rng_init(&r->rng, r->base);
+    r->epoch = __atomic_load_n(&ta__rand_epoch, __ATOMIC_ACQUIRE);
+    if (r->epoch != 0)
+        r->epoch--; /* made after a perturbation: key it for the current one */
     r->state = EVP_RAND_STATE_UNINITIALISED;
     return r;
 }
 
 static void ta__rand_freectx(void *vr)
 {
+    ta__rand *r = vr;
+    if (r != NULL && r->locking)
+        pthread_mutex_destroy(&r->lock);
     free(vr);
 }
 
@@ -145,8 +212,7 @@ static int ta__rand_generate(void *vr, unsigned char *out, size_t outlen, unsign
     (void)pr;
     (void)adin;
     (void)adinlen;
-    ta_rng_bytes(&((ta__rand *)vr)->rng, out, outlen);
-    return 1;
+    return ta__rand_draw(vr, out, outlen);
 }
 
 static int ta__rand_reseed(void *vr, int pr, const unsigned char *ent, size_t entlen,
@@ -162,10 +228,73 @@ static int ta__rand_reseed(void *vr, int pr, const unsigned char *ent, size_t en
     return 1;
 }
 
+/* EVP_RAND_enable_locking(3): a parent shared by several threads' DRBGs. */
 static int ta__rand_enable_locking(void *vr)
 {
-    (void)vr;
+    ta__rand *r = vr;
+    if (!r->locking) {
+        if (pthread_mutex_init(&r->lock, NULL) != 0)
+            return 0;
+        r->locking = 1;
+    }
     return 1;
+}
+
+static int ta__rand_lock(void *vr)
+{
+    ta__rand *r = vr;
+    return !r->locking || pthread_mutex_lock(&r->lock) == 0;
+}
+
+static void ta__rand_unlock(void *vr)
+{
+    ta__rand *r = vr;
+    if (r->locking)
+        pthread_mutex_unlock(&r->lock);
+}
+
+/* A child DRBG's entropy (called with this parent locked by the child, as
+ * OpenSSL's drbg.c does): as many bytes as the entropy asks, within the bounds,
+ * freed by clear_seed. */
+static size_t ta__rand_get_seed(void *vr, unsigned char **buffer, int entropy, size_t min_len,
+                                size_t max_len, int pr, const unsigned char *adin, size_t adin_len)
+{
+    size_t n = entropy > 0 ? ((size_t)entropy + 7) / 8 : 0;
+    unsigned char *b;
+    (void)pr;
+    (void)adin;
+    (void)adin_len;
+    if (n < min_len)
+        n = min_len;
+    if (n > max_len)
+        n = max_len;
+    if (n == 0 || (b = OPENSSL_secure_malloc(n)) == NULL)
+        return 0;
+    if (!ta__rand_draw(vr, b, n)) {
+        OPENSSL_secure_clear_free(b, n);
+        return 0;
+    }
+    *buffer = b;
+    return n;
+}
+
+static void ta__rand_clear_seed(void *vr, unsigned char *buffer, size_t b_len)
+{
+    (void)vr;
+    OPENSSL_secure_clear_free(buffer, b_len);
+}
+
+/* A child's nonce: asked with out == NULL for the length first. */
+static size_t ta__rand_nonce(void *vr, unsigned char *out, unsigned int strength,
+                             size_t min_noncelen, size_t max_noncelen)
+{
+    size_t n = min_noncelen > 0 ? min_noncelen : 16;
+    (void)strength;
+    if (n > max_noncelen && max_noncelen > 0)
+        n = max_noncelen;
+    if (out == NULL)
+        return n;
+    return ta__rand_draw(vr, out, n) ? n : 0;
 }
 
 static int ta__rand_get_ctx_params(void *vr, OSSL_PARAM params[])
@@ -182,6 +311,12 @@ static int ta__rand_get_ctx_params(void *vr, OSSL_PARAM params[])
     p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_MAX_REQUEST);
     if (p != NULL && !OSSL_PARAM_set_size_t(p, 1u << 20))
         return 0;
+    /* Children reseed when it changes: it does after ta__rand_perturb. */
+    p = OSSL_PARAM_locate(params, OSSL_DRBG_PARAM_RESEED_COUNTER);
+    if (p != NULL
+        && !OSSL_PARAM_set_uint(p,
+                                1 + (unsigned)__atomic_load_n(&ta__rand_epoch, __ATOMIC_ACQUIRE)))
+        return 0;
     return 1;
 }
 
@@ -191,6 +326,7 @@ static const OSSL_PARAM *ta__rand_gettable_ctx_params(void *vr, void *provctx)
         OSSL_PARAM_int(OSSL_RAND_PARAM_STATE, NULL),
         OSSL_PARAM_uint(OSSL_RAND_PARAM_STRENGTH, NULL),
         OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, NULL),
+        OSSL_PARAM_uint(OSSL_DRBG_PARAM_RESEED_COUNTER, NULL),
         OSSL_PARAM_END,
     };
     (void)vr;
@@ -222,6 +358,11 @@ static const OSSL_DISPATCH ta__rand_functions[] = {
     {OSSL_FUNC_RAND_GENERATE, (void (*)(void))ta__rand_generate},
     {OSSL_FUNC_RAND_RESEED, (void (*)(void))ta__rand_reseed},
     {OSSL_FUNC_RAND_ENABLE_LOCKING, (void (*)(void))ta__rand_enable_locking},
+    {OSSL_FUNC_RAND_LOCK, (void (*)(void))ta__rand_lock},
+    {OSSL_FUNC_RAND_UNLOCK, (void (*)(void))ta__rand_unlock},
+    {OSSL_FUNC_RAND_GET_SEED, (void (*)(void))ta__rand_get_seed},
+    {OSSL_FUNC_RAND_CLEAR_SEED, (void (*)(void))ta__rand_clear_seed},
+    {OSSL_FUNC_RAND_NONCE, (void (*)(void))ta__rand_nonce},
     {OSSL_FUNC_RAND_GET_CTX_PARAMS, (void (*)(void))ta__rand_get_ctx_params},
     {OSSL_FUNC_RAND_GETTABLE_CTX_PARAMS, (void (*)(void))ta__rand_gettable_ctx_params},
     {OSSL_FUNC_RAND_SET_CTX_PARAMS, (void (*)(void))ta__rand_set_ctx_params},

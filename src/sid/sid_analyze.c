@@ -1,6 +1,6 @@
 /*
- * sid_analyze.c - what the ids look like: predictability, OpenSSL hash-bucket
- * structure, length. The decisions are made on the structure of the ids; the
+ * sid_analyze.c - what the ids look like: entropy and steps (generator recovery:
+ * sid_predict.c), OpenSSL hash-bucket structure, length. The decisions are made on the structure of the ids; the
  * measured lookup costs are evidence in the message, never the verdict, so the
  * result does not depend on the machine's speed.
  */
@@ -217,6 +217,8 @@ void ta__sid_analyze(ta__sid_cx *cx, const ta__sid_stats *st, const ta__sid_set 
                          "observer can guess the next ids); consecutive ids differ by the same "
                          "step in %.0f%% of pairs",
                          bits, (unsigned long long)st->n, steady * 100.0);
+        /* Ids that pass for random: is a known generator behind them? */
+        (void)ta__sid_recover(cx, ids);
     } else if (st->n >= 2) {
         ta__sid_skip(cx, TA_SID_PREDICTABLE);
     }

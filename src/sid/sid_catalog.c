@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "sid_internal.h"
+#include "sid_catalog.h"
 
 #define TA__ATTEMPTS 10 /* OpenSSL's MAX_SESS_ID_ATTEMPTS */
 
@@ -309,6 +309,32 @@ static const ta_sid_builtin ta__catalog[] = {
     {"short-id", "16 random bytes", ta__cb_short_id, "SID-SHORT-ID"},
     {"manpage-www18", "the man page's example: \"www-18\" + random bytes", ta__cb_manpage_www18,
      "SID-BUCKET-COLLAPSE"},
+    {"overread-checksum", "checksums 32 bytes of the id whatever *id_len is",
+     ta__cb_overread_checksum, "SID-OVERREAD"},
+    /* Where the randomness comes from (sid_catalog_rand.c). */
+    {"thread-drbg", "a per-thread CTR-DRBG chained to RAND_get0_primary (EVP_RAND(7))",
+     ta__cb_thread_drbg, ""},
+    {"libc-rand-time", "srand(time(NULL)), then rand() bytes", ta__cb_libc_rand_time,
+     "SID-PREDICTABLE"},
+    {"lcg-time", "a 64-bit LCG seeded with time(NULL), high halves", ta__cb_lcg_time,
+     "SID-PREDICTABLE"},
+    {"xorshift", "xorshift64 seeded once from RAND_bytes", ta__cb_xorshift, "SID-PREDICTABLE"},
+    {"lcg-full-state", "a 64-bit LCG seeded once from RAND_bytes, whole states", ta__cb_lcg_full,
+     "SID-PREDICTABLE"},
+    {"hmac-fixed-key", "HMAC-SHA256 of a counter, the key in the binary", ta__cb_hmac_fixed_key,
+     "SID-PREDICTABLE"},
+    {"hmac-random-key", "HMAC-SHA256 of a counter, the key from RAND_bytes", ta__cb_hmac_random_key,
+     ""},
+    {"rand-unchecked", "openssl-default with RAND_bytes' result ignored", ta__cb_rand_unchecked,
+     "SID-RAND-FAILURE"},
+    {"fips-probe", "tries a FIPS DRBG first; the failed fetch stays queued", ta__cb_fips_probe,
+     "SID-ERROR-QUEUE"},
+    {"fips-probe-quiet", "tries a FIPS DRBG first between ERR_set_mark and ERR_pop_to_mark",
+     ta__cb_fips_probe_quiet, ""},
+    {"slow-service", "waits 3 ms per call for an id service", ta__cb_slow_service, "SID-SLOW"},
+    {"log-leak", "hex-formats each id for a debug log and never frees it", ta__cb_log_leak,
+     "SID-MEMORY-GROWTH"},
+    {"log-freed", "hex-formats each id for a debug log and frees it", ta__cb_log_freed, ""},
 };
 
 const ta_sid_builtin *ta_sid_catalog(size_t *out_count)

@@ -17,12 +17,18 @@
 /* Evidence about the contract gathered over one check's calls. */
 typedef struct ta__tally {
     uint64_t calls;
-    uint64_t over_n, under_n, grown_n, zero_n, rv_n, coll_n;
-    uint32_t over_lens; /* bit (offered - 1) */
-    unsigned over_offered, under_offered, grown_offered, grown_len;
-    long over_off, under_off;
-    int over_write, rv_first;
-    uint64_t over_call, under_call, grown_call, zero_call, rv_call, coll_call;
+    uint64_t under_n, grown_n, zero_n, rv_n, coll_n;
+    /* Faults past the buffer: [0] reads (SID-OVERREAD), [1] writes (SID-OVERFLOW). */
+    struct ta__past {
+        uint64_t n, call;
+        uint32_t lens; /* bit (offered - 1) */
+        unsigned offered;
+        long off;
+    } past[2];
+    unsigned under_offered, grown_offered, grown_len;
+    long under_off;
+    int rv_first;
+    uint64_t under_call, grown_call, zero_call, rv_call, coll_call;
     unsigned coll_queries;
 } ta__tally;
 
@@ -37,14 +43,16 @@ static int ta__tally_call(ta__tally *t, const ta__sid_call *c)
     for (unsigned i = 0; i < b.n; i++) {
         switch (b.rule[i]) {
         case TA_SID_OVERFLOW:
-            if (t->over_n++ == 0) {
-                t->over_offered = c->offered;
-                t->over_off = c->overflow_offset;
-                t->over_write = c->overflow_write;
-                t->over_call = call;
+        case TA_SID_OVERREAD: {
+            struct ta__past *p = &t->past[b.rule[i] == TA_SID_OVERFLOW];
+            if (p->n++ == 0) {
+                p->offered = c->offered;
+                p->off = c->overflow_offset;
+                p->call = call;
             }
-            t->over_lens |= 1u << (c->offered - 1);
+            p->lens |= 1u << (c->offered - 1);
             break;
+        }
         case TA_SID_UNDERFLOW:
             if (t->under_n++ == 0) {
                 t->under_offered = c->offered;
@@ -80,7 +88,7 @@ static int ta__tally_call(ta__tally *t, const ta__sid_call *c)
     return accept;
 }
 
-static void ta__hex(char *out, size_t cap, const uint8_t *id, unsigned len)
+void ta__sid_hex(char *out, size_t cap, const uint8_t *id, unsigned len)
 {
     size_t o = 0;
     for (unsigned i = 0; i < len && o + 3 <= cap; i++)
@@ -108,14 +116,16 @@ static void ta__lens_text(char *out, size_t cap, uint32_t lens)
 static void ta__tally_emit(ta__sid_cx *cx, const ta__tally *t, const char *mode)
 {
     char lens[128];
-    if (t->over_n) {
-        ta__lens_text(lens, sizeof(lens), t->over_lens);
-        ta__sid_emit(cx, TA_SID_OVERFLOW,
+    for (int w = 0; w < 2; w++) {
+        const struct ta__past *p = &t->past[w];
+        if (p->n == 0)
+            continue;
+        ta__lens_text(lens, sizeof(lens), p->lens);
+        ta__sid_emit(cx, w ? TA_SID_OVERFLOW : TA_SID_OVERREAD,
                      "%s past the offered length in %llu of %llu calls, at offered "
                      "length(s) %s; first at call %llu: offered %u, first bad offset %ld (%s)",
-                     t->over_write == 0 ? "read" : "wrote", (unsigned long long)t->over_n,
-                     (unsigned long long)t->calls, lens, (unsigned long long)t->over_call,
-                     t->over_offered, t->over_off, mode);
+                     w ? "wrote" : "read", (unsigned long long)p->n, (unsigned long long)t->calls,
+                     lens, (unsigned long long)p->call, p->offered, p->off, mode);
     }
     if (t->under_n)
         ta__sid_emit(cx, TA_SID_UNDERFLOW,
@@ -171,15 +181,17 @@ void ta__sid_check_bounds(ta__sid_cx *cx)
     ta__sid_guard *g = ta__guard(4096); /* a page of canaries in front */
     SSL *ssl = ta__sid_new_ssl(cx);
 
+    /* Every length at least once, however slow the callback. */
+    const int reps = (int)ta__sid_calls(cx, "bounds rounds", TA__BOUNDS_REPS, 1, TA__SID_MAX);
+
     if (ta__sid_set_init(&live, TA__SID_MAX * TA__BOUNDS_REPS) != TA_OK)
         TA__SID_SETUP_FAIL();
     ta__sid_cache_set(TA__CACHE_LIVE, 0, &live, 0);
-    cx->sh->planned = TA__SID_MAX * TA__BOUNDS_REPS;
+    cx->sh->planned = TA__SID_MAX * (unsigned)reps;
     /* The contract lets OpenSSL offer any length 1..32 (it offers 32 today). */
     for (unsigned offered = 1; offered <= TA__SID_MAX; offered++) {
-        for (int rep = 0; rep < TA__BOUNDS_REPS; rep++) {
-            ta__sid_phase(cx, "bounds: offered length %u, call %d of %d", offered, rep + 1,
-                          TA__BOUNDS_REPS);
+        for (int rep = 0; rep < reps; rep++) {
+            ta__sid_phase(cx, "bounds: offered length %u, call %d of %d", offered, rep + 1, reps);
             ta__sid_tick(cx);
             ta__sid_guard_call(g, cx->cb, ssl, offered, &c);
             if (ta__tally_call(&t, &c))
@@ -253,22 +265,31 @@ void ta__sid_check_firstk(ta__sid_cx *cx)
  * page): a write into them is an overflow, found by comparison instead of a
  * fault. Fills *c; returns 1 when OpenSSL would accept the result. */
 #define TA__SLACK 64
-static int ta__padded_call(ta__sid_cx *cx, SSL *ssl, ta__sid_call *c)
+int ta__sid_padded_call(ta_sid_cb cb, SSL *ssl, ta__sid_call *c)
 {
-    uint8_t buf[TA__SID_MAX + TA__SLACK];
+    /* Canaries on both sides: a write before the buffer lands in ours too
+     * (AddressSanitizer would call it a stack underflow of this frame). */
+    uint8_t pad[TA__SLACK + TA__SID_MAX + TA__SLACK];
+    uint8_t *buf = pad + TA__SLACK;
     unsigned len = TA__SID_MAX;
     memset(c, 0, sizeof(*c));
+    memset(pad, 0xA5, sizeof(pad));
     memset(buf, 0, TA__SID_MAX);
-    memset(buf + TA__SID_MAX, 0xA5, TA__SLACK);
     ta__sid_cache_call_begin();
     c->offered = TA__SID_MAX;
-    c->ret = cx->cb(ssl, buf, &len);
+    c->ret = cb(ssl, buf, &len);
     c->out_len = len;
-    for (unsigned i = TA__SID_MAX; i < sizeof(buf); i++) {
+    for (unsigned i = TA__SID_MAX; i < TA__SID_MAX + TA__SLACK; i++) {
         if (buf[i] != 0xA5) {
             c->overflow = 1;
             c->overflow_write = 1;
             c->overflow_offset = (long)i;
+            break;
+        }
+    }
+    for (long o = 1; o <= TA__SLACK; o++) {
+        if (buf[-o] != 0xA5) {
+            c->underflow_offset = -o;
             break;
         }
     }
@@ -282,7 +303,8 @@ static int ta__padded_call(ta__sid_cx *cx, SSL *ssl, ta__sid_call *c)
 
 void ta__sid_check_unique(ta__sid_cx *cx)
 {
-    const size_t n = cx->o->ids;
+    /* 64 ids at least: the entropy estimate needs them. */
+    const size_t n = ta__sid_calls(cx, "unique", cx->o->ids, 64, 1);
     ta__sid_set live;
     ta__sid_stats *st = calloc(1, sizeof(*st));
     ta__tally t = {0};
@@ -303,19 +325,19 @@ void ta__sid_check_unique(ta__sid_cx *cx)
     hex[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         ta__sid_tick(cx);
-        if (t.over_n < TA__FAULTS_GUARDED) {
+        if (t.past[0].n + t.past[1].n < TA__FAULTS_GUARDED) {
             ta__sid_guard_call(g, cx->cb, ssl, TA__SID_MAX, &c);
             if (c.overflow) {
                 /* Counted (SID-OVERFLOW); call again with room to spare so that
                  * the other properties of the ids are still evaluated. */
                 (void)ta__tally_call(&t, &c);
-                if (!ta__padded_call(cx, ssl, &c))
+                if (!ta__sid_padded_call(cx->cb, ssl, &c))
                     continue;
             } else if (!ta__tally_call(&t, &c)) {
                 continue;
             }
         } else {
-            int accept = ta__padded_call(cx, ssl, &c);
+            int accept = ta__sid_padded_call(cx->cb, ssl, &c);
             if (c.overflow) {
                 (void)ta__tally_call(&t, &c);
                 if (!accept)
@@ -331,7 +353,7 @@ void ta__sid_check_unique(ta__sid_cx *cx)
         if (r == 0 && dups++ == 0) {
             dup_call = i + 1;
             dup_len = c.out_len;
-            ta__hex(hex, sizeof(hex), c.id, c.out_len);
+            ta__sid_hex(hex, sizeof(hex), c.id, c.out_len);
             /* Sent at once: evidence the code under test cannot take back by
              * ending the check early (exit, crash, hang). */
             ta__sid_emit(cx, TA_SID_DUPLICATE,
@@ -367,15 +389,17 @@ void ta__sid_check_unique(ta__sid_cx *cx)
 
 /* ------------------------------------------------------------ the table */
 
-#define TA__DIRECT                                                                                \
-    (TA__SID_BIT(TA_SID_OVERFLOW) | TA__SID_BIT(TA_SID_UNDERFLOW) | TA__SID_BIT(TA_SID_LEN_GROWN) \
-     | TA__SID_BIT(TA_SID_LEN_ZERO) | TA__SID_BIT(TA_SID_RETURN_VALUE)                            \
-     | TA__SID_BIT(TA_SID_COLLISION_ACCEPTED))
+#define TA__DIRECT                                                                               \
+    (TA__SID_BIT(TA_SID_OVERFLOW) | TA__SID_BIT(TA_SID_OVERREAD) | TA__SID_BIT(TA_SID_UNDERFLOW) \
+     | TA__SID_BIT(TA_SID_LEN_GROWN) | TA__SID_BIT(TA_SID_LEN_ZERO)                              \
+     | TA__SID_BIT(TA_SID_RETURN_VALUE) | TA__SID_BIT(TA_SID_COLLISION_ACCEPTED))
 #define TA__E2E                                                       \
     (TA__SID_BIT(TA_SID_HANDSHAKE) | TA__SID_BIT(TA_SID_NEVER_CALLED) \
      | TA__SID_BIT(TA_SID_SHORT_ID))
 
 static const ta__sid_check ta__checks[] = {
+    /* First: the others budget their calls by the cost it measures. */
+    {"cost", TA__SID_BIT(TA_SID_SLOW), ta__sid_check_cost},
     {"bounds", TA__DIRECT, ta__sid_check_bounds},
     {"all-taken", TA__DIRECT | TA__SID_BIT(TA_SID_NO_TERMINATION), ta__sid_check_taken},
     {"first-k-taken", TA__DIRECT, ta__sid_check_firstk},
@@ -389,6 +413,13 @@ static const ta__sid_check ta__checks[] = {
     {"e2e/tls12/tickets", TA__E2E, ta__sid_check_e2e_tls12_tickets},
     {"e2e/tls13/stateless", TA__E2E, ta__sid_check_e2e_tls13_stateless},
     {"e2e/tls13/stateful", TA__E2E, ta__sid_check_e2e_tls13_stateful},
+    {"predict", TA__SID_BIT(TA_SID_PREDICTABLE), ta__sid_check_predict},
+    /* Three short checks in one child (sid_behave.c): memory, the error queue,
+     * then failing randomness, last since it breaks the randomness. */
+    {"behave",
+     TA__SID_BIT(TA_SID_MEMORY_GROWTH) | TA__SID_BIT(TA_SID_ERROR_QUEUE)
+         | TA__SID_BIT(TA_SID_RAND_FAILURE),
+     ta__sid_check_behave},
 };
 
 const ta__sid_check *ta__sid_checks(size_t *out_count)

@@ -50,3 +50,27 @@ SSL *ta__sid_new_ssl(ta__sid_cx *cx)
         ta__child_harness_fail("SSL_new failed in a check");
     return ssl;
 }
+
+/* A callback found slow gets this much time per check for its calls (beyond the
+ * minimum each check needs); one not found slow gets half the check's budget,
+ * so that a check that would have been cut off at its hard budget ends early,
+ * with what it cut said, instead. */
+#define TA__SLOW_ALLOWANCE_S 0.5
+
+size_t ta__sid_calls(ta__sid_cx *cx, const char *what, size_t planned, size_t minimum, unsigned per)
+{
+    char text[160];
+    double allowance, fit;
+    size_t n;
+
+    if (cx->cost.call_s <= 0 || planned <= minimum)
+        return planned;
+    allowance = cx->cost.slow ? TA__SLOW_ALLOWANCE_S : 0.5 * cx->o->budget_s;
+    fit = allowance / (cx->cost.call_s * per);
+    if (fit >= (double)planned)
+        return planned;
+    n = fit < (double)minimum ? minimum : (size_t)fit;
+    snprintf(text, sizeof(text), "%s %zu/%zu", what, n, planned);
+    ta__sid_send(TA__MSG_CUT, TA_SID_SLOW, text);
+    return n;
+}

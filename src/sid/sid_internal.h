@@ -7,14 +7,17 @@
  *   sid_invoke.c   the guarded invoker (fault-catching id buffer)
  *   sid_checks.c   direct-call checks (bounds, uniqueness, adversarial cache)
  *   sid_threads.c  T threads calling at once
- *   sid_analyze.c  structure of the ids: predictability, hash buckets, measurement
+ *   sid_analyze.c  structure of the ids: entropy, hash buckets, measurement
+ *   sid_predict.c  predictability: the differential check, generator recovery
+ *   sid_behave.c   cost, error queue, failing randomness, memory per call
  *   sid_e2e.c      real handshakes with the callback installed
  *   sid_child.c    what a check's child sends (findings, skips, phase)
  *   sid_run.c      one child process per check (core/runner.c), timeouts, the audit
  *   sid_opts.c     the defaults
  *   sid_report.c   report, merged findings, verdict, JSON
  *   sid_subject.c  the report as a JUnit/SARIF subject
- *   sid_catalog.c  the built-in callbacks
+ *   sid_catalog.c  the built-in callbacks (the table, and the contract's faults)
+ *   sid_catalog_rand.c  built-ins about randomness, cost and memory
  */
 #ifndef TA_SID_INTERNAL_H
 #define TA_SID_INTERNAL_H
@@ -75,8 +78,14 @@ enum {
     TA__MSG_FINDING = TA__REC_USER, /* a ta__sid_msg */
     TA__MSG_SKIP,                   /* a ta__sid_msg: rule not evaluated by this check */
     TA__MSG_HELLO,                  /* a ta__location: the callback is loaded */
-    TA__MSG_END                     /* the check ran to its end */
+    TA__MSG_END,                    /* the check ran to its end */
+    TA__MSG_COST,                   /* a ta__sid_cost: what one call costs (the cost check) */
+    TA__MSG_CUT                     /* a ta__sid_msg: calls cut to fit the time budget */
 };
+typedef struct ta__sid_cost {
+    double call_s; /* median wall time of one call */
+    int slow;      /* SID-SLOW was found */
+} ta__sid_cost;
 typedef struct ta__sid_msg {
     int rule;
     char text[480];
@@ -98,7 +107,21 @@ typedef struct ta__sid_cx {
     ta__sid_shared *sh;
     SSL_CTX *sctx; /* a server context: callbacks get SSL objects made from it */
     ta_env *env;
+    ta__sid_cost cost; /* from the cost check, which runs first (0: not known) */
 } ta__sid_cx;
+
+/* How many of `planned` units (of `per` calls each) a check makes: all of them
+ * unless the cost check measured a callback so slow that they would not fit the
+ * check's time allowance; never fewer than `minimum`. A cut is sent to the parent, which
+ * reports it (with SID-SLOW, or as SID-INCOMPLETE): never a silent pass. */
+size_t ta__sid_calls(ta__sid_cx *cx, const char *what, size_t planned, size_t minimum,
+                     unsigned per);
+/* One unguarded call of cb with 64 canary bytes on each side of a 32-byte
+ * buffer (a write into them is an overflow or underflow, found by comparison).
+ * 1 when OpenSSL would accept the result. */
+int ta__sid_padded_call(ta_sid_cb cb, SSL *ssl, ta__sid_call *c);
+/* Lowercase hex of id into out (cap >= 2 * len + 1). */
+void ta__sid_hex(char *out, size_t cap, const uint8_t *id, unsigned len);
 
 /* Report a finding (child side); filtered by opts->only in the parent. */
 void ta__sid_emit(ta__sid_cx *cx, ta_sid_rule rule, const char *fmt, ...) TA_PRINTF(3, 4);
@@ -136,6 +159,13 @@ void ta__sid_check_e2e_tls12_noticket(ta__sid_cx *cx);
 void ta__sid_check_e2e_tls12_tickets(ta__sid_cx *cx);
 void ta__sid_check_e2e_tls13_stateless(ta__sid_cx *cx);
 void ta__sid_check_e2e_tls13_stateful(ta__sid_cx *cx);
+void ta__sid_check_cost(ta__sid_cx *cx);
+void ta__sid_check_behave(ta__sid_cx *cx); /* memory, error queue, failing randomness */
+void ta__sid_check_predict(ta__sid_cx *cx);
+/* Generator recovery on the ids of the uniqueness run, in call order: emits
+ * SID-PREDICTABLE with the reason when a known generator family fits. Returns 1
+ * when it emitted. */
+int ta__sid_recover(ta__sid_cx *cx, const ta__sid_set *ids);
 
 /* ------------------------------------------------------------ structure of the ids */
 

@@ -179,7 +179,9 @@ int ta__sid_call_judge(const ta__sid_call *c, ta__sid_breaks *out)
 {
     out->n = 0;
     if (c->overflow) {
-        out->rule[out->n++] = TA_SID_OVERFLOW;
+        /* The fault's error code tells a read from a write (x86-64); where the
+         * platform does not say, it counts as a write, the worse of the two. */
+        out->rule[out->n++] = c->overflow_write == 0 ? TA_SID_OVERREAD : TA_SID_OVERFLOW;
         return 0;
     }
     if (c->underflow_offset < 0)

@@ -51,19 +51,26 @@ static void ta__sid_seed_default_rand(uint64_t seed)
     ERR_clear_error();
 }
 
+/* What the audit learns from one check for the next ones. */
+typedef struct ta__sid_learnt {
+    ta__sid_cost cost; /* the cost check's measurement */
+    char cuts[400];    /* "what: n of m; ..." calls cut to fit the time budget */
+} ta__sid_learnt;
+
 typedef struct ta__sid_job {
     const ta__sid_check *ck;
     size_t index;
     ta_sid_cb cb;
     const ta_sid_opts *o;
     ta__sid_shared *sh;
+    ta__sid_cost cost;
 } ta__sid_job;
 
 static void ta__sid_child(ta__child *ch, void *arg)
 {
     const ta__sid_job *job = arg;
     const ta_sid_opts *o = job->o;
-    ta__sid_cx cx = {job->cb, o, job->sh, NULL, NULL};
+    ta__sid_cx cx = {job->cb, o, job->sh, NULL, NULL, job->cost};
     ta_ctx *ctx = NULL;
     uint64_t seed = o->seed;
 
@@ -112,7 +119,7 @@ static void ta__sid_output(const ta__child_end *end, char *out, size_t cap)
 /* Runs one check. Returns TA_E_LOAD (the message in the error record) when the
  * code under test cannot be loaded: the audit stops there, a usage error. */
 static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid_cb cb,
-                                   const ta_sid_opts *o, ta_sid_report *r)
+                                   const ta_sid_opts *o, ta_sid_report *r, ta__sid_learnt *learnt)
 {
     ta__sid_shared *sh;
     ta__child *ch = NULL;
@@ -124,7 +131,7 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
     uint64_t last_calls = 0;
     double start, last_move, last_tick = 0;
     char phase[sizeof(sh->phase)], text[600], why[480] = "", out[300];
-    ta__sid_job job = {ck, index, cb, o, NULL};
+    ta__sid_job job = {ck, index, cb, o, NULL, learnt->cost};
     const ta__child_opts co = {o->mem_limit_mb, (unsigned)(o->budget_s + TA__SETUP_S) + 10};
 
     sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -153,9 +160,15 @@ static ta_status ta__sid_run_check(const ta__sid_check *ck, size_t index, ta_sid
             ta__escape(rec.text, len, why, sizeof(why));
             harness = type == TA__REC_HARNESS;
             load_error = type == TA__REC_LOAD_ERROR;
+        } else if (rc > 0 && type == TA__MSG_COST && len == sizeof(ta__sid_cost)) {
+            memcpy(&learnt->cost, &rec, sizeof(learnt->cost));
         } else if (rc > 0 && len == sizeof(m) && (unsigned)m.rule < TA_SID_RULE_COUNT) {
             m.text[sizeof(m.text) - 1] = '\0';
-            if (type == TA__MSG_SKIP) {
+            if (type == TA__MSG_CUT) {
+                size_t used = strlen(learnt->cuts);
+                snprintf(learnt->cuts + used, sizeof(learnt->cuts) - used, "%s%.150s",
+                         used ? "; " : "", m.text);
+            } else if (type == TA__MSG_SKIP) {
                 skipped |= TA__SID_BIT(m.rule);
             } else if (type == TA__MSG_FINDING) {
                 snprintf(text, sizeof(text), "[%s] %s", ck->name, m.text);
@@ -274,16 +287,31 @@ ta_status ta_sid_audit(const char *subject, ta_sid_cb cb, const ta_sid_opts *o, 
             ta__sid_report_locate(r, &loc);
     }
     checks = ta__sid_checks(&n);
+    ta__sid_learnt learnt;
+    memset(&learnt, 0, sizeof(learnt));
     for (size_t i = 0; i < n; i++) {
         /* A check runs when it can report a selected rule; a crash or a hang can
-         * happen anywhere, so selecting those runs everything. */
-        if (o->only != 0 && !((checks[i].rules | anywhere) & o->only))
+         * happen anywhere, so selecting those runs everything. The cost check
+         * always runs: the others budget their calls by what it measured. */
+        if (o->only != 0 && !((checks[i].rules | anywhere) & o->only)
+            && checks[i].run != ta__sid_check_cost)
             continue;
-        ta_status st = ta__sid_run_check(&checks[i], i, cb, o, r);
+        ta_status st = ta__sid_run_check(&checks[i], i, cb, o, r, &learnt);
         if (st != TA_OK) {
             ta_sid_report_free(r);
             return st;
         }
+    }
+    if (learnt.cuts[0] != '\0') {
+        /* What was not run is said: with the slowness that caused it, or as an
+         * incomplete audit. */
+        char text[600];
+        snprintf(text, sizeof(text), "[budget] at %.3g ms a call, cut to fit the time budget: %s",
+                 learnt.cost.call_s * 1e3, learnt.cuts);
+        ta__sid_report_note(r, "%s", text + 9);
+        const int as_slow =
+            learnt.cost.slow && (o->only == 0 || (o->only & TA__SID_BIT(TA_SID_SLOW)));
+        ta__sid_report_add(r, as_slow ? TA_SID_SLOW : TA_SID_CHECK_INCOMPLETE, text);
     }
     ta__sid_report_finish(r);
     *out = r;

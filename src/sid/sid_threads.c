@@ -182,7 +182,9 @@ static uint64_t ta__sequential_dups(ta__sid_cx *cx, size_t n)
 void ta__sid_check_threads(ta__sid_cx *cx)
 {
     const unsigned nt = cx->o->threads;
-    const size_t n = cx->o->ids < TA__THREADS_MAX_IDS ? cx->o->ids : TA__THREADS_MAX_IDS;
+    const size_t n = ta__sid_calls(
+        cx, "threads", cx->o->ids < TA__THREADS_MAX_IDS ? cx->o->ids : TA__THREADS_MAX_IDS,
+        2 * cx->o->threads, 1);
     ta__thr_run run = {.cx = cx, .nt = nt};
     ta__thr *th;
     pthread_t *tid;

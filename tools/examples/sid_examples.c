@@ -5,6 +5,8 @@
  * bind to tlsaudit's (the program exports it), which is how the auditor decides
  * what "taken" means and counts the queries.
  */
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
@@ -37,4 +39,31 @@ int sid_example_overflow(SSL *ssl, unsigned char *id, unsigned int *id_len)
         return 0;
     id[*id_len] = 0;
     return 1;
+}
+
+/* Correct: its own CTR-DRBG per thread, chained to RAND_get0_primary(NULL) as
+ * EVP_RAND(7) describes (never freed: an example, not a library). */
+int sid_example_thread_drbg(SSL *ssl, unsigned char *id, unsigned int *id_len)
+{
+    static __thread EVP_RAND_CTX *drbg;
+    if (drbg == NULL) {
+        EVP_RAND *rand = EVP_RAND_fetch(NULL, "CTR-DRBG", NULL);
+        OSSL_PARAM p[2] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0),
+            OSSL_PARAM_construct_end()};
+        drbg = rand != NULL ? EVP_RAND_CTX_new(rand, RAND_get0_primary(NULL)) : NULL;
+        EVP_RAND_free(rand);
+        if (drbg == NULL || !EVP_RAND_instantiate(drbg, 256, 0, NULL, 0, p)) {
+            EVP_RAND_CTX_free(drbg);
+            drbg = NULL;
+            return 0;
+        }
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+        if (EVP_RAND_generate(drbg, id, *id_len, 256, 0, NULL, 0) != 1)
+            return 0;
+        if (!SSL_has_matching_session_id(ssl, id, *id_len))
+            return 1;
+    }
+    return 0;
 }

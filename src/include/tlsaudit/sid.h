@@ -34,6 +34,8 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
 #define TA_SID_RULE_TABLE(X)                                                                       \
     X(TA_SID_OVERFLOW, "SID-OVERFLOW", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",         \
       "a byte written past the offered *id_len (every offered length 1..32)")                      \
+    X(TA_SID_OVERREAD, "SID-OVERREAD", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",         \
+      "a byte read past the offered *id_len (the guard page faulted on a read)")                   \
     X(TA_SID_UNDERFLOW, "SID-UNDERFLOW", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",       \
       "a byte written before the id buffer")                                                       \
     X(TA_SID_LEN_GROWN, "SID-LEN-GROWN", TA_SEV_ERROR, "SSL_CTX_set_generate_session_id(3)",       \
@@ -58,11 +60,25 @@ typedef int (*ta_sid_cb)(SSL *ssl, unsigned char *id, unsigned int *id_len);
     X(TA_SID_HANDSHAKE, "SID-HANDSHAKE", TA_SEV_ERROR,                                             \
       "SSL_CTX_set_generate_session_id(3); ssl_generate_session_id (ssl/ssl_sess.c)",              \
       "real handshakes fail in a configuration where the callback runs")                           \
+    X(TA_SID_RAND_FAILURE, "SID-RAND-FAILURE", TA_SEV_ERROR,                                       \
+      "SSL_CTX_set_generate_session_id(3): return 0 if no id can be made; RAND_bytes(3)",          \
+      "success while OpenSSL's randomness failed, with an all-zero, stale or repeated id")         \
+    X(TA_SID_ERROR_QUEUE, "SID-ERROR-QUEUE", TA_SEV_ERROR,                                         \
+      "ERR_get_error(3), SSL_get_error(3): the queue must be empty before an SSL call",            \
+      "entries left on OpenSSL's error queue by a successful call (they poison SSL_get_error)")    \
+    X(TA_SID_SLOW, "SID-SLOW", TA_SEV_ERROR,                                                       \
+      "SSL_CTX_set_generate_session_id(3): the callback runs inside every handshake",              \
+      "each call costs >= 1 ms and >= 100x OpenSSL's default generator (blocking or slow)")        \
+    X(TA_SID_MEMORY_GROWTH, "SID-MEMORY-GROWTH", TA_SEV_ERROR,                                     \
+      "SSL_CTX_set_generate_session_id(3): the callback runs once per session, for ever",          \
+      "heap memory that grows with every call (allocated and never freed)")                        \
     X(TA_SID_NO_CACHE_CHECK, "SID-NO-CACHE-CHECK", TA_SEV_WARNING,                                 \
       "SSL_CTX_set_generate_session_id(3)", "never consults SSL_has_matching_session_id")          \
     X(TA_SID_PREDICTABLE, "SID-PREDICTABLE", TA_SEV_WARNING,                                       \
       "SSL_CTX_set_generate_session_id(3) (session ids travel in the clear)",                      \
-      "ids guessable from earlier ones (counters, constants, little entropy)")                     \
+      "ids guessable: not from OpenSSL's CSPRNG (same ids in processes with different "            \
+      "randomness), "                                                                              \
+      "or a recoverable generator (xorshift, LCG, libc random()), counters, little entropy")       \
     X(TA_SID_BUCKET_COLLAPSE, "SID-BUCKET-COLLAPSE", TA_SEV_WARNING,                               \
       "OpenSSL session cache (ssl/ssl_sess.c): sessions hash on the first 4 id bytes",             \
       "the first 4 bytes never vary: OpenSSL's cache keeps every session in one chain")            \

@@ -272,6 +272,11 @@ void ta_fuzz_sd_print(const ta_sd_schedule *s, FILE *out);
 
 /* The seeded RAND provider: libctx (NULL: the default one) draws from seed. */
 ta_status ta__rand_install(OSSL_LIB_CTX *libctx, uint64_t seed, OSSL_PROVIDER **out_prov);
+/* Its process-wide switches (for check children): every instance draws from a
+ * stream salted with salt from now on (its reseed counter moves, so chained
+ * child DRBGs reseed too); every draw and seed request fails while on. */
+void ta__rand_perturb(uint64_t salt);
+void ta__rand_set_failing(int on);
 
 typedef struct ta__sid_call {
     int ret;          /* what the callback returned */
@@ -295,8 +300,9 @@ void ta__sid_guard_call(ta__sid_guard *g, ta_sid_cb cb, SSL *ssl, unsigned offer
 
 /* The per-call contract of SSL_CTX_set_generate_session_id(3) on one guarded
  * call, the one copy the checks and the sid_callback fuzz target share: the
- * rules the call broke, in this order (SID-OVERFLOW ends the list: nothing else
- * of a faulting call is meaningful), and whether OpenSSL would accept the id as
+ * rules the call broke, in this order (SID-OVERFLOW or SID-OVERREAD, for a
+ * fault on a write or a read past the buffer, ends the list: nothing else of a
+ * faulting call is meaningful), and whether OpenSSL would accept the id as
  * a new one (non-zero return, 1 <= length <= offered, no fault). Whether the id
  * had just been reported taken (SID-COLLISION-ACCEPTED) depends on the cache
  * each caller keeps, so it is theirs to check on an accepted id. */
