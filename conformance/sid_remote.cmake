@@ -3,11 +3,12 @@
 # sid_bad_server below), label "endpoint" besides "conformance;fast".
 #
 # sid_bad_server: a tiny OpenSSL server whose generator is a catalog callback.
-# It compiles the catalog (src/sid/sid_catalog.c, self-contained) and links
+# It compiles the catalog (src/sid/sid_catalog*.c, self-contained) and links
 # libssl/libcrypto only, never tlsaudit_lib, which defines
 # SSL_has_matching_session_id itself: the callbacks must see OpenSSL's cache.
 add_executable(sid_bad_server ${CMAKE_CURRENT_SOURCE_DIR}/sid_bad_server.c
-                              ${PROJECT_SOURCE_DIR}/src/sid/sid_catalog.c)
+                              ${PROJECT_SOURCE_DIR}/src/sid/sid_catalog.c
+                              ${PROJECT_SOURCE_DIR}/src/sid/sid_catalog_rand.c)
 target_include_directories(sid_bad_server PRIVATE ${PROJECT_SOURCE_DIR}/src/include
                                                   ${TLSAUDIT_PRIVATE_INCLUDE_DIRS})
 target_link_libraries(sid_bad_server PRIVATE OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
