@@ -33,6 +33,8 @@ static ta_sd_answer consumer_read_reply(SSL *ssl)
         switch (err) {
         case SSL_ERROR_WANT_READ:
             return TA_SD_PENDING_READ;
+        case SSL_ERROR_WANT_WRITE:
+            return TA_SD_PENDING_WRITE;
         case SSL_ERROR_ZERO_RETURN:
             return TA_SD_CLEAN;
         case SSL_ERROR_SYSCALL:
@@ -57,8 +59,13 @@ static ta_sd_answer consumer_step(SSL *ssl, ta_sd_event ev, void *state)
         ERR_clear_error();
         int r = SSL_shutdown(ssl);
         if (r < 0) {
+            int e = SSL_get_error(ssl, r);
             ERR_clear_error();
-            return TA_SD_FAILED;
+            /* A full transport holds our close_notify: call again when writable,
+             * then again for the rest (SSL_get_error(3)). */
+            if (e == SSL_ERROR_WANT_WRITE)
+                return TA_SD_PENDING_WRITE;
+            return e == SSL_ERROR_WANT_READ ? TA_SD_PENDING_READ : TA_SD_FAILED;
         }
         st->close_sent = 1;
         if (r == 1) /* the peer's close_notify had already been read */
