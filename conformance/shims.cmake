@@ -12,3 +12,7 @@ if(TARGET test_shims)
     set_property(TEST test_shims APPEND PROPERTY ENVIRONMENT "TA_TEST_SHIM_${up}=${path}")
   endforeach()
 endif()
+# It drives real programs (the shims) over sockets: label "endpoint" too.
+if(TARGET test_shims)
+  set_property(TEST test_shims APPEND PROPERTY LABELS endpoint)
+endif()
