@@ -146,6 +146,15 @@ static ta_status ta__sd_do_key_update(ta__sd_run *r, const ta_sd_action *a, int 
     return ta__sd_if_stream_grew(r, changed);
 }
 
+/* A delivery towards the peer made room: a driver waiting to write is called. */
+static void ta__sd_room_made(ta__sd_run *r)
+{
+    if (r->started && !r->final && r->ans == TA_SD_PENDING_WRITE && ta__sd_room(r) > 0) {
+        r->fresh = 1;
+        ta__sd_drive(r, TA_SD_WRITABLE);
+    }
+}
+
 static ta_status ta__sd_do_peer_read(ta__sd_run *r, const ta_sd_action *a, int *changed)
 {
     (void)a;
@@ -154,6 +163,7 @@ static ta_status ta__sd_do_peer_read(ta__sd_run *r, const ta_sd_action *a, int *
         return TA_OK;
     }
     ta__sd_peer_read(r);
+    ta__sd_room_made(r); /* what the peer read no longer takes room */
     return TA_OK;
 }
 
@@ -223,15 +233,6 @@ static ta_status ta__sd_do_coalesced(ta__sd_run *r, const ta_sd_action *a, int *
     TA_GUARD(ta__sd_to_local(r, first + second, &n));
     *changed = n > 0;
     return TA_OK;
-}
-
-/* A delivery towards the peer made room: a driver waiting to write is called. */
-static void ta__sd_room_made(ta__sd_run *r)
-{
-    if (r->started && !r->final && r->ans == TA_SD_PENDING_WRITE && ta__sd_room(r) > 0) {
-        r->fresh = 1;
-        ta__sd_drive(r, TA_SD_WRITABLE);
-    }
 }
 
 static ta_status ta__sd_do_to_peer(ta__sd_run *r, const ta_sd_action *a, int *changed)
@@ -358,6 +359,7 @@ static ta_status ta__sd_do_fatal_alert(ta__sd_run *r, const ta_sd_action *a, int
         TA_GUARD(ta_pair_deliver(r->p, r->to_peer, TA_ALL, &n));
         r->delivered_peer += n;
         ta__sd_peer_read(r);
+        ta__sd_room_made(r); /* that delivery made room for a blocked writer too */
         if (ta__sd_mirror_end(r) > r->act_end0 && r->fatal_end == 0)
             r->fatal_end = ta__sd_mirror_end(r);
     } else if (SSL_is_init_finished(r->peer) && !ta__sd_peer_sent_cn(r)) {
