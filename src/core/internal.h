@@ -53,12 +53,18 @@ int ta__error_set(int code, int with_ossl, const char *file, int line, const cha
             TA_BAIL_OSSL(__VA_ARGS__); \
     } while (0)
 
-/* Seconds on the monotonic clock: deadlines, budgets and figures. */
-static inline double ta__mono_s(void)
+/* Seconds on a clock: CLOCK_MONOTONIC (deadlines, budgets and figures: ta__mono_s)
+ * or a CPU-time clock (CLOCK_THREAD_CPUTIME_ID: what load cannot add to). */
+static inline double ta__clock_s(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline double ta__mono_s(void)
+{
+    return ta__clock_s(CLOCK_MONOTONIC);
 }
 
 /* Write s escaped for XML and HTML text and attribute values (report/report.c):

@@ -34,13 +34,6 @@
 #include <sanitizer/allocator_interface.h>
 #endif
 
-static double ta__cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Times this thread gave up the CPU itself (sleep, I/O, a lock: a voluntary
  * context switch). Preemption on a loaded machine, sched_yield included, is
  * involuntary and not counted: waiting for a core is the machine's cost, not
@@ -87,10 +80,10 @@ static ta__timed ta__timed_call(ta_sid_cb cb, SSL *ssl)
 {
     ta__timed t;
     long b0 = ta__blocked_count();
-    double c0 = ta__cpu_s(), w0 = ta__mono_s();
+    double c0 = ta__clock_s(CLOCK_THREAD_CPUTIME_ID), w0 = ta__mono_s();
     ta__plain_call(cb, ssl);
     t.wall = ta__mono_s() - w0;
-    t.cpu = ta__cpu_s() - c0;
+    t.cpu = ta__clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
     t.blocked = ta__blocked_count() != b0;
     return t;
 }
