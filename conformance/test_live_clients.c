@@ -38,6 +38,8 @@ static void shims_that_break_the_protocol(void **state)
     ta_live_shutdown(&L, "--shim 'echo clean; exit 3' --repeat 1 --timeout 1 --only "
                          "tls13/client/peer-cn/shim");
     ta_live_expect(&L, "tls13/client/peer-cn/shim", "SD-CRASH", "exit 3");
+    /* The terminal header names the endpoint's form, not a driver. */
+    assert_non_null(strstr(L.run.out, "live shim echo clean; exit 3 (our peer: OpenSSL "));
     ta_live_shutdown(&L, "--shim 'echo hello' --repeat 1 --timeout 1 --only "
                          "tls13/client/peer-cn/shim");
     ta_live_expect(&L, "tls13/client/peer-cn/shim", "SD-CRASH", "no verdict line");

@@ -300,6 +300,8 @@ ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out)
         TA_GUARD(ta__ep_dir(dir, sizeof(dir)));
     }
     st = ta__sd_report_new(subject, &rep);
+    if (st == TA_OK)
+        ta__sd_report_live(rep);
     if (st == TA_OK && o->form == TA_SD_FORM_CONNECT)
         st = ta__server_start(o->start, &hp, o->start_s, NULL, &server);
     /* Two passes: every scenario, then the ones that must come last (sanity-last). */
