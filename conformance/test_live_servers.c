@@ -25,18 +25,7 @@ static void nginx_answers_close_notify_with_fin(void **state)
     if (!ta_live_have("nginx"))
         skip();
     ta_live_setup(&L);
-    /* nginx 1.22's default ssl_protocols has no TLS 1.3; timers short. */
-    ta_live_write(&L, "nginx.conf",
-                  "daemon off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/e.log;\n"
-                  "events { worker_connections 64; }\nhttp {\n access_log off;\n"
-                  " client_body_temp_path %s/tmp; proxy_temp_path %s/tmp;\n"
-                  " fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
-                  " keepalive_timeout 1s; client_header_timeout 1s; lingering_time 1s;\n"
-                  " lingering_timeout 1s; send_timeout 1s;\n"
-                  " server {\n  listen 127.0.0.1:%u ssl;\n  ssl_certificate c.pem;\n"
-                  "  ssl_certificate_key k.pem;\n  ssl_protocols TLSv1.2 TLSv1.3;\n"
-                  "  location / { return 200 \"hello\\n\"; }\n }\n}\n",
-                  L.dir, L.dir, L.dir, L.dir, L.dir, L.dir, L.dir, L.port);
+    ta_live_nginx_conf(&L);
     int rc = ta_live_shutdown(&L,
                               "--connect 127.0.0.1:%u --start 'nginx -c %s/nginx.conf -p %s -e "
                               "%s/logs/e.log' --http --repeat 2 --window 2 --idle-bound 3 "
