@@ -12,6 +12,8 @@
  *   - a TLS 1.2 session whose connection we ended with a fatal alert resumes
  *     through its stateless ticket, never through the session cache
  *     (-no_ticket: not resumed);
+ *   - a GET in three records, the last with our close_notify: answered, then
+ *     its close_notify;
  *   - forged records: it answers our close_notify after a warning
  *     user_canceled, ignores data after our close_notify, serves a GET after a
  *     TLS 1.2 warning, and (TLS 1.3) answers a GET that follows a
@@ -32,7 +34,7 @@ static void s_server_holds_and_starves(void **state)
         "--hold-bound 0.5 --idle-bound 0.5 --only "
         "sanity-first,server-closes-first,starvation,fin-idle,corrupt-record,idle-timer,"
         "fatal-then-resume,warning-then-cn,warning-then-request,error-as-warning,data-after-cn,"
-        "sanity-last",
+        "split-request-cn,sanity-last",
         L.port, L.port);
     assert_int_equal(rc, 1);
     for (int v = 2; v <= 3; v++) {
@@ -46,6 +48,7 @@ static void s_server_holds_and_starves(void **state)
         ta_live_expect(&L, TA_CASE("idle-timer"), NULL, "\"flag\":\"SD-IDLE-TIMER\"");
         ta_live_expect(&L, TA_CASE("warning-then-cn"), NULL, "cn");
         ta_live_expect(&L, TA_CASE("data-after-cn"), NULL, "cn");
+        ta_live_expect(&L, TA_CASE("split-request-cn"), NULL, "data cn");
         ta_live_expect(&L, TA_CASE("sanity-last"), NULL, NULL);
     }
     ta_live_expect(&L, "tls12/server/warning-then-request/connect", NULL, "data");

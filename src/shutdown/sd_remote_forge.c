@@ -14,10 +14,15 @@
  *     §6.1: "Any data received after a closure alert has been received MUST
  *     be ignored"; answering it, or writing after its own close_notify, is a
  *     finding.
- * The shim form's forged scenarios are rows of sd_remote_client.c (they share
+ * And one scenario that only splits (no forgery): the request in three
+ * records, the last one coalesced with our close_notify (RFC 8446 §5.1: a
+ * record boundary means nothing to the application; §6.1: the request before
+ * our close_notify is answered).
+ * The shim form's forged scenarios are rows of sd_remote_shim.c (they share
  * its shim runner); they are listed here so that one table has every forgery.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "sd_remote.h"
 
@@ -232,6 +237,37 @@ static void ta__play_data_after_cn(ta__rrun *r)
     ta__wire_free(w);
 }
 
+/* The request in three records, each of the first two in a TCP write of its
+ * own, the third with our close_notify in one write. */
+static void ta__play_split_request_cn(ta__rrun *r)
+{
+    ta__wire *w;
+    size_t n;
+    const char *get = ta__fg_request(r, &n);
+    if (!ta__r_dial(r, NULL, &w))
+        return;
+    if (ta__r_exchange(r, w)) {
+        size_t mark = w->nev, third = n / 3;
+        for (int i = 0; i < 2; i++) {
+            (void)ta__wire_queue_data(w, get + (size_t)i * third, third);
+            (void)ta__wire_flush(w, 0);
+            usleep(2000); /* separate segments (TCP_NODELAY is set) */
+        }
+        (void)ta__wire_queue_data(w, get + 2 * third, n - 2 * third);
+        (void)ta__wire_queue_cn(w);
+        (void)ta__wire_flush(w, 0);
+        ta__wire_observe(w, r->o->window_s, NULL, NULL);
+        ta__r_judge_close(r, w, mark, 1);
+        if (r->rule < 0 && r->o->http && !ta__fg_answered(w, mark)) {
+            char key[96];
+            snprintf(key, sizeof(key), "%s", r->key); /* ta__r_set writes r->key */
+            ta__r_set(r, TA_SD_R_VERDICT, key,
+                      "no response to a GET in three records, the last with our close_notify");
+        }
+    }
+    ta__wire_free(w);
+}
+
 const ta__rscen ta__sd_rscen_forge[] = {
     {{"warning-then-cn",
       "a warning user_canceled, then our close_notify: the server answers the close_notify",
@@ -256,5 +292,10 @@ const ta__rscen ta__sd_rscen_forge[] = {
       "RFC 8446 §6.1", TA__CONNECT, TA__BOTH, 0},
      .play = ta__play_data_after_cn,
      .forges = 1},
+    {{"split-request-cn",
+      "the request in three records and TCP writes, the last with our close_notify: answered, "
+      "then the close_notify",
+      "RFC 8446 §5.1, §6.1", TA__CONNECT, TA__BOTH, 0},
+     .play = ta__play_split_request_cn},
 };
 const size_t ta__sd_rscen_forge_n = sizeof(ta__sd_rscen_forge) / sizeof(ta__sd_rscen_forge[0]);
