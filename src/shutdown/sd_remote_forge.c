@@ -19,7 +19,7 @@
  * record boundary means nothing to the application; §6.1: the request before
  * our close_notify is answered).
  * The shim form's forged scenarios are rows of sd_remote_shim.c (they share
- * its shim runner); they are listed here so that one table has every forgery.
+ * its shim runner).
  */
 #include <string.h>
 #include <unistd.h>
@@ -39,8 +39,9 @@ static const char *ta__fg_request(const ta__rrun *r, size_t *n)
     return q;
 }
 
-/* Send what forging put in q; 0 with the outcome set when it could not be
- * forged (a suite other than AES-128-GCM-SHA256: not run, never a pass). */
+/* Send what forging put in q, and empty q; 0 with the outcome set when it
+ * could not be forged (a suite other than AES-128-GCM-SHA256: not run, never
+ * a pass). */
 static int ta__fg_send(ta__rrun *r, ta__wire *w, int forged_ok, ta__buf *q)
 {
     if (forged_ok != 0) {
