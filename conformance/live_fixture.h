@@ -96,6 +96,25 @@ static inline void ta_live_write(const ta_live *l, const char *name, const char 
     assert_int_equal(fclose(f), 0);
 }
 
+/* DIR/nginx.conf for nginx from the temporary prefix DIR on 127.0.0.1:l->port
+ * (endpoints-facts.md): daemon off, one worker, every path under DIR, TLS 1.2
+ * and 1.3 (1.22's default has no 1.3), 1 s timers, "hello" for every GET. */
+static inline void ta_live_nginx_conf(const ta_live *l)
+{
+    const char *d = l->dir;
+    ta_live_write(l, "nginx.conf",
+                  "daemon off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/e.log;\n"
+                  "events { worker_connections 64; }\nhttp {\n access_log off;\n"
+                  " client_body_temp_path %s/tmp; proxy_temp_path %s/tmp;\n"
+                  " fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
+                  " keepalive_timeout 1s; client_header_timeout 1s; lingering_time 1s;\n"
+                  " lingering_timeout 1s; send_timeout 1s;\n"
+                  " server {\n  listen 127.0.0.1:%u ssl;\n  ssl_certificate c.pem;\n"
+                  "  ssl_certificate_key k.pem;\n  ssl_protocols TLSv1.2 TLSv1.3;\n"
+                  "  location / { return 200 \"hello\\n\"; }\n }\n}\n",
+                  d, d, d, d, d, d, d, l->port);
+}
+
 /* 'tlsaudit shutdown ARGS --json DIR/r.json' in DIR; the report is read into
  * l->json. Returns the exit status. */
 static inline int ta_live_shutdown(ta_live *l, const char *fmt, ...) TA_PRINTF(2, 3);

@@ -11,7 +11,14 @@
  *     EOF), which is legal;
  *   - a TLS 1.2 session whose connection we ended with a fatal alert resumes
  *     through its stateless ticket, never through the session cache
- *     (-no_ticket: not resumed).
+ *     (-no_ticket: not resumed);
+ *   - a GET in three records, the last with our close_notify: answered, then
+ *     its close_notify;
+ *   - forged records: it answers our close_notify after a warning
+ *     user_canceled, ignores data after our close_notify, serves a GET after a
+ *     TLS 1.2 warning, and (TLS 1.3) answers a GET that follows a
+ *     warning-level unexpected_message (SD-ALERT-IGNORED, RFC 8446 §6.2; the
+ *     openssl shim's SSL_read fails on the same record: test_live_shims).
  */
 #include "live_fixture.h"
 
@@ -26,7 +33,8 @@ static void s_server_holds_and_starves(void **state)
         "--connect 127.0.0.1:%u --start '" TA_SSERVER "' --http --repeat 2 --window 1 "
         "--hold-bound 0.5 --idle-bound 0.5 --only "
         "sanity-first,server-closes-first,starvation,fin-idle,corrupt-record,idle-timer,"
-        "fatal-then-resume,sanity-last",
+        "fatal-then-resume,warning-then-cn,warning-then-request,error-as-warning,data-after-cn,"
+        "split-request-cn,sanity-last",
         L.port, L.port);
     assert_int_equal(rc, 1);
     for (int v = 2; v <= 3; v++) {
@@ -38,8 +46,14 @@ static void s_server_holds_and_starves(void **state)
         ta_live_expect(&L, TA_CASE("fin-idle"), NULL, "alert:decode_error fin");
         ta_live_expect(&L, TA_CASE("corrupt-record"), NULL, "alert:bad_record_mac");
         ta_live_expect(&L, TA_CASE("idle-timer"), NULL, "\"flag\":\"SD-IDLE-TIMER\"");
+        ta_live_expect(&L, TA_CASE("warning-then-cn"), NULL, "cn");
+        ta_live_expect(&L, TA_CASE("data-after-cn"), NULL, "cn");
+        ta_live_expect(&L, TA_CASE("split-request-cn"), NULL, "data cn");
         ta_live_expect(&L, TA_CASE("sanity-last"), NULL, NULL);
     }
+    ta_live_expect(&L, "tls12/server/warning-then-request/connect", NULL, "data");
+    ta_live_expect(&L, "tls13/server/error-as-warning/connect", "SD-ALERT-IGNORED",
+                   "answered the request after a warning-level unexpected_message");
     ta_live_expect(&L, "tls12/server/fatal-then-resume/connect", "SD-RESUME-AFTER-FATAL",
                    "resumed (ticket) x2");
     ta_live_expect(&L, "tls13/server/fatal-then-resume/connect", NULL, NULL);

@@ -5,12 +5,17 @@
  * packages, as the tool observes it on the wire, and a correct server that
  * must come out clean:
  *   - nginx 1.22 answers our close_notify with a bare FIN (SD-PEER-NO-CN: the
- *     reason asio's async_shutdown reports stream_truncated against it), and
- *     closes idle and keep-alive connections by its timers;
- *   - haproxy 2.6 without TLS tickets: no finding at all;
+ *     reason asio's async_shutdown reports stream_truncated against it), also
+ *     after a forged warning or with forged data after it, and closes idle and
+ *     keep-alive connections by its timers; it serves a GET after a TLS 1.2
+ *     warning and ends a TLS 1.3 connection on a warning-level error alert;
+ *   - haproxy 2.6 without TLS tickets: no finding at all, forged records
+ *     included (it answers any close before a request with a 400 of its own:
+ *     not an answer to data after our close_notify);
  *   - gnutls-serv 3.7.9 (no tickets) resumes a TLS 1.2 session by its id after
- *     our fatal alert (RFC 5246 §7.2.2). It listens on every address, so it
- *     runs with tlsaudit in a network namespace with only loopback up.
+ *     our fatal alert (RFC 5246 §7.2.2), and closes on a warning user_canceled
+ *     (SD-WARNING-CLOSE). It listens on every address, so it runs with
+ *     tlsaudit in a network namespace with only loopback up.
  */
 #include "live_fixture.h"
 
@@ -20,23 +25,13 @@ static void nginx_answers_close_notify_with_fin(void **state)
     if (!ta_live_have("nginx"))
         skip();
     ta_live_setup(&L);
-    /* nginx 1.22's default ssl_protocols has no TLS 1.3; timers short. */
-    ta_live_write(&L, "nginx.conf",
-                  "daemon off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/e.log;\n"
-                  "events { worker_connections 64; }\nhttp {\n access_log off;\n"
-                  " client_body_temp_path %s/tmp; proxy_temp_path %s/tmp;\n"
-                  " fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
-                  " keepalive_timeout 1s; client_header_timeout 1s; lingering_time 1s;\n"
-                  " lingering_timeout 1s; send_timeout 1s;\n"
-                  " server {\n  listen 127.0.0.1:%u ssl;\n  ssl_certificate c.pem;\n"
-                  "  ssl_certificate_key k.pem;\n  ssl_protocols TLSv1.2 TLSv1.3;\n"
-                  "  location / { return 200 \"hello\\n\"; }\n }\n}\n",
-                  L.dir, L.dir, L.dir, L.dir, L.dir, L.dir, L.dir, L.port);
+    ta_live_nginx_conf(&L);
     int rc = ta_live_shutdown(&L,
                               "--connect 127.0.0.1:%u --start 'nginx -c %s/nginx.conf -p %s -e "
                               "%s/logs/e.log' --http --repeat 2 --window 2 --idle-bound 3 "
                               "--only sanity-first,our-cn-first,data-and-cn,server-closes-first,"
-                              "keepalive-timer,sanity-last",
+                              "keepalive-timer,warning-then-cn,warning-then-request,"
+                              "error-as-warning,data-after-cn,sanity-last",
                               L.port, L.dir, L.dir, L.dir);
     assert_int_equal(rc, 1);
     for (int v = 2; v <= 3; v++) {
@@ -45,8 +40,12 @@ static void nginx_answers_close_notify_with_fin(void **state)
         ta_live_expect(&L, TA_CASE("our-cn-first"), "SD-PEER-NO-CN", "\"detail\":\"fin x2");
         ta_live_expect(&L, TA_CASE("server-closes-first"), NULL, NULL);
         ta_live_expect(&L, TA_CASE("keepalive-timer"), NULL, "\"flag\":null");
+        ta_live_expect(&L, TA_CASE("warning-then-cn"), "SD-PEER-NO-CN", "\"detail\":\"fin x2");
+        ta_live_expect(&L, TA_CASE("data-after-cn"), "SD-PEER-NO-CN", "\"detail\":\"fin x2");
         ta_live_expect(&L, TA_CASE("sanity-last"), NULL, NULL);
     }
+    ta_live_expect(&L, "tls12/server/warning-then-request/connect", NULL, "data x2");
+    ta_live_expect(&L, "tls13/server/error-as-warning/connect", NULL, "fin x2");
 }
 
 static void haproxy_is_clean(void **state)
@@ -71,16 +70,20 @@ static void haproxy_is_clean(void **state)
     assert_int_equal(rc, 0);
     assert_non_null(strstr(L.json, "\"verdict\":\"conformant\""));
     assert_null(strstr(L.json, "\"flag\":\"SD-"));
-    /* Every scenario ran, both versions. */
+    /* Every scenario ran, in each of its versions (forged records included). */
     size_t n;
     const ta_sd_remote_scenario *t = ta_sd_remote_scenario_table(&n);
-    for (size_t i = 0; i < n; i++) {
-        char name[160], res[4096];
-        if (!(t[i].forms & (1u << TA_SD_FORM_CONNECT)))
-            continue;
-        snprintf(name, sizeof(name), "tls13/server/%s/connect", t[i].name);
-        ta_live_result(&L, name, res, sizeof(res));
-    }
+    for (size_t i = 0; i < n; i++)
+        for (int v = 0; v < TA_TLS_COUNT; v++) {
+            char name[160], res[4096];
+            if (!(t[i].forms & (1u << TA_SD_FORM_CONNECT)) || !(t[i].versions & (1u << v)))
+                continue;
+            snprintf(name, sizeof(name), "%s/server/%s/connect", ta_tls_name((ta_tls)v), t[i].name);
+            ta_live_result(&L, name, res, sizeof(res));
+        }
+    /* haproxy answers data after our close_notify with the 400 it sends to any
+     * early close, never with the response: no SD-ACTED-AFTER-CN. */
+    ta_live_expect(&L, "tls13/server/data-after-cn/connect", NULL, "data cn");
 }
 
 static void gnutls_serv_resumes_after_fatal_alert(void **state)
@@ -105,13 +108,17 @@ static void gnutls_serv_resumes_after_fatal_alert(void **state)
         ta_live_shutdown(&L, "--connect 127.0.0.1:5556 --start 'gnutls-serv --http --port 5556 "
                              "--x509certfile c.pem --x509keyfile k.pem --noticket -q' --http "
                              "--repeat 2 --window 2 --only sanity-first,fatal-then-resume,"
-                             "our-cn-first,fin-idle");
+                             "our-cn-first,fin-idle,warning-then-cn,data-after-cn");
     setenv("TLSAUDIT_BIN", old, 1);
     assert_int_equal(rc, 1);
     ta_live_expect(&L, "tls12/server/fatal-then-resume/connect", "SD-RESUME-AFTER-FATAL",
                    "resumed (id) x2");
     ta_live_expect(&L, "tls13/server/our-cn-first/connect", NULL, "cn fin x2");
     ta_live_expect(&L, "tls12/server/fin-idle/connect", NULL, NULL);
+    /* It ends the connection on a warning user_canceled, in both versions. */
+    ta_live_expect(&L, "tls12/server/warning-then-cn/connect", "SD-WARNING-CLOSE", "fin x2");
+    ta_live_expect(&L, "tls13/server/warning-then-cn/connect", "SD-WARNING-CLOSE", "fin x2");
+    ta_live_expect(&L, "tls13/server/data-after-cn/connect", NULL, "cn fin x2");
 }
 
 int main(void)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -177,6 +178,34 @@ static void test_proc_group(void **state)
     assert_non_null(strstr(end.output, "value=42"));
 }
 
+/* A chatty program's output is drained while nobody asks about it (the audit
+ * is busy on the wire): 1 MB to stdout, far past a pipe's 64 KB, then a
+ * marker file. Without the drain it blocks on the full pipe for ever. */
+static void test_proc_drain(void **state)
+{
+    ta__proc *p;
+    ta__child_end end;
+    char dir[] = "/tmp/ta-drain-XXXXXX", cmd[300], mark[64];
+    struct stat st;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(mark, sizeof(mark), "%s/done", dir);
+    snprintf(cmd, sizeof(cmd), "head -c 1048576 /dev/zero | tr '\\000' x; : > '%s'; sleep 30",
+             mark);
+    assert_int_equal(ta__proc_start(cmd, NULL, &p), TA_OK);
+    int done = 0;
+    /* Bounded: 20 s (a loaded machine), only stat() meanwhile, no call on p. */
+    for (int i = 0; i < 2000 && !done; i++) {
+        done = stat(mark, &st) == 0;
+        if (!done)
+            usleep(10 * 1000);
+    }
+    ta__proc_stop(p, 0.5, &end);
+    unlink(mark);
+    rmdir(dir);
+    assert_true(done);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_wire_events),
         cmocka_unit_test(test_server_start_failures),
         cmocka_unit_test(test_proc_group),
+        cmocka_unit_test(test_proc_drain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,8 @@ const ta__location *ta__sd_report_location(const ta_sd_report *r);
 
 /* Shutdown engine internals shared by src/shutdown/. */
 ta_status ta__sd_report_new(const char *driver, ta_sd_report **out);
+/* The report's subject is a live endpoint (its terminal header says so). */
+void ta__sd_report_live(ta_sd_report *r);
 ta_status ta__sd_report_add(ta_sd_report *r, const ta_sd_result *res);
 void ta__sd_report_explore(ta_sd_report *r, const ta_sd_explore_stats *st, unsigned depth);
 void ta__sd_report_locate(ta_sd_report *r, const ta__location *loc);

@@ -39,10 +39,12 @@ typedef struct ta__proc_opts {
     unsigned mem_limit_mb;  /* RLIMIT_AS; 0: none */
 } ta__proc_opts;
 
-/* Start /bin/sh -c cmd in a process group of its own. */
+/* Start /bin/sh -c cmd in a process group of its own. Its output is drained
+ * by a thread of ours until it ends or is stopped (a chatty program never
+ * blocks on a full pipe). */
 TA_MUST_CHECK ta_status ta__proc_start(const char *cmd, const ta__proc_opts *o, ta__proc **out);
-/* 1 while it runs (its output is drained meanwhile), 0 once it has ended (not
- * reaped: ta__proc_stop still reports how). */
+/* 1 while it runs, 0 once it has ended (not reaped: ta__proc_stop still
+ * reports how). */
 int ta__proc_running(ta__proc *p);
 /* Wait up to wait_s for it to end on its own. 1 when it ended, 0 at the
  * deadline (it still runs). */

@@ -5,8 +5,15 @@
  * test: own process group, PR_SET_PDEATHSIG, stdin on /dev/null, output
  * captured and capped. Stopping is SIGTERM to the group, a grace period, then
  * SIGKILL to the group while the leader's zombie still holds the group id.
+ *
+ * Its output pipe is drained by a thread of ours for as long as it runs: a
+ * chatty program (gnutls-serv prints every connection, curl -v) must never
+ * block on a full pipe while the audit is busy on the wire, which would turn
+ * into a false hang or a starved server. Both live audits (sid --connect,
+ * shutdown --connect/--client/--shim) get it from here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +25,26 @@
 
 struct ta__proc {
     ta__child *ch;
+    pthread_mutex_t mu; /* ch (its output buffer, its state): the drainer and the caller */
+    pthread_t drainer;
+    int draining, stop;
 };
+
+/* The drainer: every 20 ms, until the program ended or ta__proc_stop. A
+ * pipe holds 64 KB, far more than a program writes in 20 ms of waiting. */
+static void *ta__proc_drain(void *arg)
+{
+    ta__proc *p = arg;
+    for (;;) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        pthread_mutex_lock(&p->mu);
+        int go = !p->stop && ta__child_running(p->ch);
+        pthread_mutex_unlock(&p->mu);
+        if (!go)
+            return NULL;
+        nanosleep(&ts, NULL);
+    }
+}
 
 typedef struct ta__exec_arg {
     const char *cmd;
@@ -60,6 +86,9 @@ ta_status ta__proc_start(const char *cmd, const ta__proc_opts *o, ta__proc **out
         free(p);
         return st;
     }
+    pthread_mutex_init(&p->mu, NULL);
+    /* Without the thread (resources) its output is drained by the calls below only. */
+    p->draining = pthread_create(&p->drainer, NULL, ta__proc_drain, p) == 0;
     *out = p;
     return TA_OK;
 }
@@ -71,14 +100,17 @@ pid_t ta__proc_pid(const ta__proc *p)
 
 int ta__proc_running(ta__proc *p)
 {
-    return ta__child_running(p->ch);
+    pthread_mutex_lock(&p->mu);
+    int r = ta__child_running(p->ch);
+    pthread_mutex_unlock(&p->mu);
+    return r;
 }
 
 int ta__proc_wait(ta__proc *p, double wait_s)
 {
     const double deadline = ta__mono_s() + wait_s;
     for (;;) {
-        if (!ta__child_running(p->ch))
+        if (!ta__proc_running(p))
             return 1;
         if (ta__mono_s() >= deadline)
             return 0;
@@ -92,15 +124,22 @@ void ta__proc_stop(ta__proc *p, double grace_s, ta__child_end *end)
     int ended;
     if (p == NULL)
         return;
-    ended = !ta__child_running(p->ch);
+    ended = !ta__proc_running(p);
     if (!ended && grace_s > 0) {
         kill(-ta__child_pid(p->ch), SIGTERM);
         ended = ta__proc_wait(p, grace_s);
+    }
+    if (p->draining) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->drainer, NULL);
     }
     /* The runner kills the group (SIGKILL) when it has not ended: 0 grace. */
     ta__child_finish(p->ch, 0, end);
     if (end != NULL && ended)
         end->killed = 0;
+    pthread_mutex_destroy(&p->mu);
     free(p);
 }
 

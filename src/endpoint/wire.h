@@ -35,6 +35,7 @@ typedef struct ta__wev {
 
 #define TA__WIRE_EVENTS 48
 #define TA__WIRE_APP_KEEP 65536
+#define TA__WIRE_SENT_KEEP (256 * 1024) /* past it, forging fails (-1) */
 
 typedef struct ta__wire {
     SSL *ssl;
@@ -48,6 +49,12 @@ typedef struct ta__wire {
     size_t app, after_cn;          /* application bytes; bytes after its close_notify */
     ta__buf in;                    /* the application bytes (first TA__WIRE_APP_KEEP) */
     char err[120];                 /* why the handshake or a read failed */
+    /* Forging (ep_forge.c): every byte we sent (the sequence numbers come from
+     * it), our write traffic secret (TLS 1.3, from the keylog callback), and
+     * whether a forged record went out (then our SSL's own writes are stale). */
+    int is_server, forged;
+    ta__buf sent;
+    char secret[160];
 } ta__wire;
 
 /* A peer on fd (owned: closed by ta__wire_free unless taken) with a new SSL of
@@ -73,6 +80,24 @@ void ta__wire_observe(ta__wire *w, double window_s, int (*done)(const ta__wire *
 void ta__wire_events_text(const ta__wire *w, size_t from, char *out, size_t cap);
 /* The name of an alert description (OpenSSL's long form). */
 const char *ta__alert_name(int desc);
+
+/* ---------------------------------------------------------------- forging */
+
+/* OpenSSL cannot be made to send a warning alert other than close_notify, or
+ * application data after its close_notify, yet a peer can (ep_forge.c, with
+ * the engine's forger sd_forge.c). Make ctx's connections forgeable: only
+ * AES-128-GCM with SHA-256, a keylog callback (TLS 1.3 secrets), and no TLS 1.3
+ * tickets of ours as a server (they would hide the sequence number). */
+TA_MUST_CHECK ta_status ta__wire_forging_ctx(SSL_CTX *ctx, int is_server);
+/* Append to out whatever our SSL wrote and was not sent yet, then n bytes of
+ * `type` as authentic records in our name (at most 32 bytes each; n == 0: one
+ * empty record). From then on our SSL's own writes are dropped (their sequence
+ * numbers are stale): a scenario forges everything it sends after. 0, or -1
+ * when our keys or sequence number cannot be known (not an AEAD suite of the
+ * forging context, a renegotiation, a transcript too long). */
+int ta__wire_forge(ta__wire *w, uint8_t type, const void *b, size_t n, ta__buf *out);
+/* An alert (level, desc) in our name, appended to out as above. */
+int ta__wire_forge_alert(ta__wire *w, int level, int desc, ta__buf *out);
 
 /* ---------------------------------------------------------------- key material */
 

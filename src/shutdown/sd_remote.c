@@ -30,15 +30,29 @@ void ta_sd_remote_opts_default(ta_sd_remote_opts *o)
     o->cancel_ms = 300;
 }
 
+#define TA__R_SETS 4
+/* The scenario sets a form draws from, in order (rows filtered by their forms). */
+static const ta__rscen *ta__r_set_at(size_t k, size_t *n)
+{
+    const ta__rscen *const sets[TA__R_SETS] = {ta__sd_rscen_server, ta__sd_rscen_forge,
+                                               ta__sd_rscen_shim, ta__sd_rscen_client};
+    const size_t counts[TA__R_SETS] = {ta__sd_rscen_server_n, ta__sd_rscen_forge_n,
+                                       ta__sd_rscen_shim_n, ta__sd_rscen_client_n};
+    *n = k < TA__R_SETS ? counts[k] : 0;
+    return k < TA__R_SETS ? sets[k] : NULL;
+}
+
 const ta_sd_remote_scenario *ta_sd_remote_scenario_table(size_t *out_count)
 {
     static ta_sd_remote_scenario t[64];
     static size_t n;
     if (n == 0) {
-        for (size_t i = 0; i < ta__sd_rscen_server_n && n < 64; i++)
-            t[n++] = ta__sd_rscen_server[i].pub;
-        for (size_t i = 0; i < ta__sd_rscen_client_n && n < 64; i++)
-            t[n++] = ta__sd_rscen_client[i].pub;
+        for (size_t k = 0; k < TA__R_SETS; k++) {
+            size_t m;
+            const ta__rscen *set = ta__r_set_at(k, &m);
+            for (size_t i = 0; i < m && n < 64; i++)
+                t[n++] = set[i].pub;
+        }
     }
     *out_count = n;
     return t;
@@ -209,12 +223,6 @@ static void ta__r_result(const ta_sd_remote_opts *o, const char *scen, ta_tls v,
              o->target ? o->target : "", res->name);
 }
 
-static const ta__rscen *ta__r_set_of(ta_sd_form f, size_t *n)
-{
-    *n = f == TA_SD_FORM_CONNECT ? ta__sd_rscen_server_n : ta__sd_rscen_client_n;
-    return f == TA_SD_FORM_CONNECT ? ta__sd_rscen_server : ta__sd_rscen_client;
-}
-
 static ta_status ta__r_case(const ta_sd_remote_opts *o, const ta__rscen *sc, ta_tls v,
                             const char *dir, const ta__hostport *hp, ta_sd_report *rep)
 {
@@ -224,6 +232,13 @@ static ta_status ta__r_case(const ta_sd_remote_opts *o, const ta__rscen *sc, ta_
 
     memset(&t, 0, sizeof(t));
     TA_GUARD(ta__ep_ctx(o->form != TA_SD_FORM_CONNECT, v, &ctx));
+    if (sc->forges) {
+        ta_status fst = ta__wire_forging_ctx(ctx, o->form != TA_SD_FORM_CONNECT);
+        if (fst != TA_OK) {
+            SSL_CTX_free(ctx);
+            return fst;
+        }
+    }
     for (unsigned k = 0; k < o->repeat; k++) {
         ta__rrun r;
         memset(&r, 0, sizeof(r));
@@ -243,14 +258,34 @@ static ta_status ta__r_case(const ta_sd_remote_opts *o, const ta__rscen *sc, ta_
     return ta__sd_report_add(rep, &res);
 }
 
+/* One row of a set: each version it runs in, when it belongs to the form and
+ * --only selects it. */
+static ta_status ta__r_scenario(const ta_sd_remote_opts *o, const ta__rscen *sc, const char *dir,
+                                const ta__hostport *hp, ta_sd_report *rep)
+{
+    ta_status st = TA_OK;
+    if (!(sc->pub.forms & (1u << o->form)) || (sc->pub.http && !o->http))
+        return TA_OK;
+    for (int v = 0; v < TA_TLS_COUNT && st == TA_OK; v++) {
+        char name[160];
+        if (!(sc->pub.versions & (1u << v)))
+            continue;
+        snprintf(name, sizeof(name), "%s/%s/%s/%s", ta_tls_name((ta_tls)v),
+                 o->form == TA_SD_FORM_CONNECT ? "server" : "client", sc->pub.name,
+                 ta_sd_form_name(o->form));
+        if (!ta_sd_only_match(o->only, name))
+            continue;
+        st = ta__r_case(o, sc, (ta_tls)v, dir, o->form == TA_SD_FORM_CONNECT ? hp : NULL, rep);
+    }
+    return st;
+}
+
 ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out)
 {
     ta__hostport hp;
     ta__proc *server = NULL;
     ta_sd_report *rep = NULL;
     char subject[160], dir[256] = "";
-    size_t n;
-    const ta__rscen *set = ta__r_set_of(o->form, &n);
     ta_status st = TA_OK;
 
     TA_ENSURE(o->repeat >= 1 && o->window_s > 0, TA_E_ARG, "repeat and window must be positive");
@@ -265,24 +300,19 @@ ta_status ta_sd_remote(const ta_sd_remote_opts *o, ta_sd_report **out)
         TA_GUARD(ta__ep_dir(dir, sizeof(dir)));
     }
     st = ta__sd_report_new(subject, &rep);
+    if (st == TA_OK)
+        ta__sd_report_live(rep);
     if (st == TA_OK && o->form == TA_SD_FORM_CONNECT)
         st = ta__server_start(o->start, &hp, o->start_s, NULL, &server);
-    for (size_t i = 0; i < n && st == TA_OK; i++) {
-        const ta__rscen *sc = &set[i];
-        if (!(sc->pub.forms & (1u << o->form)) || (sc->pub.http && !o->http))
-            continue;
-        for (int v = 0; v < TA_TLS_COUNT && st == TA_OK; v++) {
-            char name[160];
-            if (!(sc->pub.versions & (1u << v)))
-                continue;
-            snprintf(name, sizeof(name), "%s/%s/%s/%s", ta_tls_name((ta_tls)v),
-                     o->form == TA_SD_FORM_CONNECT ? "server" : "client", sc->pub.name,
-                     ta_sd_form_name(o->form));
-            if (!ta_sd_only_match(o->only, name))
-                continue;
-            st = ta__r_case(o, sc, (ta_tls)v, dir, o->form == TA_SD_FORM_CONNECT ? &hp : NULL, rep);
+    /* Two passes: every scenario, then the ones that must come last (sanity-last). */
+    for (unsigned pass = 0; pass < 2 && st == TA_OK; pass++)
+        for (size_t k = 0; k < TA__R_SETS && st == TA_OK; k++) {
+            size_t n;
+            const ta__rscen *set = ta__r_set_at(k, &n);
+            for (size_t i = 0; i < n && st == TA_OK; i++)
+                if (set[i].last == pass)
+                    st = ta__r_scenario(o, &set[i], dir, &hp, rep);
         }
-    }
     ta__proc_stop(server, 1.0, NULL);
     ta__ep_dir_remove(dir);
     if (st != TA_OK) {

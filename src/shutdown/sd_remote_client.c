@@ -1,9 +1,9 @@
 /*
  * sd_remote_client.c - scenarios for a client under test (tlsaudit shutdown
- * --client 'CMD {port}') and for a shim (--shim 'CMD', the shim protocol of
- * tools/shims/): tlsaudit listens on 127.0.0.1, starts the program once per
- * run and plays the server. A client is judged by its wire behaviour and its
- * exit status, a shim by its verdict line against what we really did.
+ * --client 'CMD {port}'), and the plumbing the shim form shares
+ * (sd_remote_shim.c): tlsaudit listens on 127.0.0.1, starts the program once
+ * per run and plays the server. A client is judged by its wire behaviour and
+ * its exit status.
  */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
@@ -15,17 +15,6 @@
 
 #define TA__BOTH ((1u << TA_TLS12) | (1u << TA_TLS13))
 #define TA__CLIENT (1u << TA_SD_FORM_CLIENT)
-#define TA__SHIM (1u << TA_SD_FORM_SHIM)
-#define TA__APP_BYTES 64
-
-/* One run's program and connection. */
-typedef struct ta__rcl {
-    ta__proc *p;
-    ta__wire *w;
-    ta__child_end end;
-    int hung; /* still running at the hard timeout */
-    double t0;
-} ta__rcl;
 
 /* "CMD {port}" with every {port} replaced. */
 static void ta__cl_subst(const char *cmd, unsigned port, char *out, size_t cap)
@@ -43,7 +32,7 @@ static void ta__cl_subst(const char *cmd, unsigned port, char *out, size_t cap)
 
 /* Listen, start the program, accept its connection and handshake. 0 with the
  * outcome set when any of it failed (the program is stopped then). */
-static int ta__cl_begin(ta__rrun *r, const char *read, unsigned cancel_ms, ta__rcl *c)
+int ta__cl_begin(ta__rrun *r, const char *read, unsigned cancel_ms, ta__rcl *c)
 {
     int lfd, fd = -1;
     unsigned port;
@@ -98,7 +87,7 @@ static int ta__cl_begin(ta__rrun *r, const char *read, unsigned cancel_ms, ta__r
 
 /* Wait for the program to end, up to the hard timeout counted from its start;
  * then it is a hang, and its group is killed. */
-static void ta__cl_finish(ta__rrun *r, ta__rcl *c)
+void ta__cl_finish(ta__rrun *r, ta__rcl *c)
 {
     double left = c->t0 + r->o->timeout_s - ta__mono_s();
     c->hung = !ta__proc_wait(c->p, left > 0 ? left : 0);
@@ -109,13 +98,13 @@ static void ta__cl_finish(ta__rrun *r, ta__rcl *c)
 }
 
 /* Observe until the program closed or its hard timeout. */
-static void ta__cl_watch(ta__rrun *r, ta__rcl *c, int (*done)(const ta__wire *, void *))
+void ta__cl_watch(ta__rrun *r, ta__rcl *c, int (*done)(const ta__wire *, void *))
 {
     double left = c->t0 + r->o->timeout_s - ta__mono_s();
     ta__wire_observe(c->w, left > 0.05 ? left : 0.05, done, NULL);
 }
 
-static int ta__cn_in(const ta__wire *w, void *arg)
+int ta__cn_in(const ta__wire *w, void *arg)
 {
     (void)arg;
     return w->cn || w->dead;
@@ -127,165 +116,13 @@ static int ta__request_in(const ta__wire *w, void *arg)
     return w->in.len >= 4 && memmem(w->in.data, w->in.len, "\r\n\r\n", 4) != NULL;
 }
 
-static void ta__cl_send(ta__wire *w, const char *s, int cn)
+void ta__cl_send(ta__wire *w, const char *s, int cn)
 {
     (void)ta__wire_queue_data(w, s, strlen(s));
     if (cn)
         (void)ta__wire_queue_cn(w);
     (void)ta__wire_flush(w, 0);
 }
-
-/* ---------------------------------------------------------------- shims */
-
-typedef enum { TA__SV_NONE = -1, TA__SV_UNIMPLEMENTED = 100 } ta__sv_extra;
-
-/* The verdict line and exit code of the shim protocol; 0 with why on a violation. */
-static int ta__shim_verdict(const ta__rrun *r, const ta__child_end *end, int *out, char *why,
-                            size_t cap)
-{
-    static const struct {
-        const char *word;
-        int verdict, code;
-    } t[] = {{"clean", TA_SD_CLEAN, 0},
-             {"truncated", TA_SD_TRUNCATED, 10},
-             {"cancelled", TA_SD_CANCELLED, 11},
-             {"failed", TA_SD_FAILED, 12},
-             {"unimplemented", TA__SV_UNIMPLEMENTED, 13}};
-    char path[300], buf[4096] = "", line[200];
-    FILE *f;
-    size_t n = 0;
-
-    snprintf(path, sizeof(path), "%s/out", r->dir);
-    if ((f = fopen(path, "r")) != NULL) {
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-    }
-    buf[n] = '\0';
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    const char *last = strrchr(buf, '\n');
-    last = last ? last + 1 : buf;
-    ta__escape(last, strlen(last), line, sizeof(line));
-    if (end->signaled) {
-        snprintf(why, cap, "signal %d (%s), last line '%.100s'", end->signal,
-                 strsignal(end->signal), line);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        size_t wl = strlen(t[i].word);
-        if (strncmp(last, t[i].word, wl) != 0
-            || !(last[wl] == '\0' || (t[i].verdict == TA_SD_FAILED && last[wl] == ':')))
-            continue;
-        if (end->status != t[i].code) {
-            snprintf(why, cap, "verdict '%.100s' with exit %d (the protocol says %d)", line,
-                     end->status, t[i].code);
-            return 0;
-        }
-        *out = t[i].verdict;
-        return 1;
-    }
-    snprintf(why, cap, "exit %d, no verdict line (last line '%.100s')", end->status, line);
-    return 0;
-}
-
-/* The shim scenarios: what we do around the shim's own shutdown. */
-typedef enum {
-    TA__SH_PEER_CN,  /* READ=close: data, our close_notify */
-    TA__SH_PEER_FIN, /* READ=close: data, FIN without close_notify */
-    TA__SH_REPLY,    /* READ=N: we answer its close_notify with ours */
-    TA__SH_FIN,      /* READ=N: we answer it with a FIN */
-    TA__SH_DATA,     /* READ=N: data, then our close_notify (TLS 1.3 half-close) */
-    TA__SH_SILENT,   /* READ=N: silence, no cancel */
-    TA__SH_CANCEL    /* READ=N: silence, the shim cancels after --cancel-ms */
-} ta__shim_kind;
-
-static void ta__shim_run(ta__rrun *r, ta__shim_kind k, const char *scen)
-{
-    char data[TA__APP_BYTES + 1];
-    static const ta_sd_answer expect[] = {TA_SD_CLEAN,     TA_SD_TRUNCATED, TA_SD_CLEAN,
-                                          TA_SD_TRUNCATED, TA_SD_CLEAN,     TA_SD_PENDING_READ,
-                                          TA_SD_CANCELLED};
-    ta__rcl c;
-    char nbuf[16], why[200], words[96], ev[200];
-    int close_first = k == TA__SH_PEER_CN || k == TA__SH_PEER_FIN;
-
-    memset(data, 'a', TA__APP_BYTES);
-    data[TA__APP_BYTES] = '\0';
-    snprintf(nbuf, sizeof(nbuf), "%d", TA__APP_BYTES);
-    snprintf(r->key, sizeof(r->key), "%s", scen);
-    r->expected = expect[k];
-    int b =
-        ta__cl_begin(r, close_first ? "close" : nbuf, k == TA__SH_CANCEL ? r->o->cancel_ms : 0, &c);
-    if (b == 0)
-        return;
-    if (b > 0) {
-        ta__cl_send(c.w, data, k == TA__SH_PEER_CN);
-        if (k == TA__SH_PEER_FIN)
-            ta__tcp_fin(c.w->fd);
-        if (!close_first) {
-            ta__cl_watch(r, &c, ta__cn_in); /* the shim's own close_notify */
-            if (c.w->cn && k == TA__SH_REPLY)
-                ta__cl_send(c.w, "", 1);
-            else if (c.w->cn && k == TA__SH_FIN)
-                ta__tcp_fin(c.w->fd);
-            else if (c.w->cn && k == TA__SH_DATA)
-                ta__cl_send(c.w, "and 32 more bytes before our cn.", 1);
-        }
-        ta__cl_watch(r, &c, NULL);
-    }
-    ta__cl_finish(r, &c);
-    if (c.w != NULL) {
-        ta__r_words(c.w, 0, words, sizeof(words));
-        ta__wire_events_text(c.w, 0, ev, sizeof(ev));
-    } else
-        snprintf(words, sizeof(words), "%s", "no-connection");
-    int verdict = TA__SV_NONE;
-    char key[96];
-    if (c.hung) {
-        r->got = TA_SD_PENDING_READ;
-        snprintf(key, sizeof(key), "hang [%.80s]", words);
-        if (k == TA__SH_SILENT) {
-            ta__r_set(r, -1, key, "no verdict %.1f s after its close_notify (no own deadline)",
-                      r->o->timeout_s);
-            r->flag = TA_SD_R_NO_TERMINATION;
-        } else
-            ta__r_set(r, k == TA__SH_CANCEL ? TA_SD_R_CANCEL : TA_SD_R_NO_TERMINATION, key,
-                      "still running at the hard timeout (%.1f s)", r->o->timeout_s);
-    } else if (!ta__shim_verdict(r, &c.end, &verdict, why, sizeof(why))) {
-        ta__r_set(r, TA_SD_R_CRASH, "protocol-violation", "%s", why);
-    } else if (verdict == TA__SV_UNIMPLEMENTED) {
-        ta__r_set(r, TA_SD_R_INCOMPLETE, "unimplemented", "the shim cannot run this scenario");
-    } else {
-        r->got = (ta_sd_answer)verdict;
-        snprintf(key, sizeof(key), "%s [%.70s]", ta_sd_answer_name(r->got), words);
-        if (k == TA__SH_SILENT)
-            ta__r_set(r, TA_SD_R_EARLY, key, "a verdict although we stayed silent: %s", ev);
-        else if (r->got == r->expected && r->got == TA_SD_CLEAN && (c.w == NULL || !c.w->cn))
-            ta__r_set(r, TA_SD_R_NO_CN, key, "clean, but no close_notify of its own: %s", ev);
-        else if (r->got == r->expected)
-            ta__r_set(r, -1, key, "%s", ev);
-        else if (r->got == TA_SD_CLEAN && r->expected == TA_SD_TRUNCATED)
-            ta__r_set(r, TA_SD_R_TRUNCATION, key, "%s", ev);
-        else if (r->got == TA_SD_FAILED && k == TA__SH_DATA)
-            ta__r_set(r, TA_SD_R_DATA_FAILS, key, "%s", ev);
-        else
-            ta__r_set(r, TA_SD_R_VERDICT, key, "%s", ev);
-    }
-    ta__wire_free(c.w);
-}
-
-#define TA__SHIM_PLAY(fn, kind, name) \
-    static void fn(ta__rrun *r)       \
-    {                                 \
-        ta__shim_run(r, kind, name);  \
-    }
-TA__SHIM_PLAY(ta__sh_peer_cn, TA__SH_PEER_CN, "peer-cn")
-TA__SHIM_PLAY(ta__sh_peer_fin, TA__SH_PEER_FIN, "peer-fin")
-TA__SHIM_PLAY(ta__sh_reply, TA__SH_REPLY, "shim-first")
-TA__SHIM_PLAY(ta__sh_fin, TA__SH_FIN, "shim-first-fin")
-TA__SHIM_PLAY(ta__sh_data, TA__SH_DATA, "data-before-cn")
-TA__SHIM_PLAY(ta__sh_silent, TA__SH_SILENT, "silent")
-TA__SHIM_PLAY(ta__sh_cancel, TA__SH_CANCEL, "cancel")
 
 /* ---------------------------------------------------------------- clients */
 
@@ -363,46 +200,25 @@ TA__CLIENT_PLAY(ta__cl_short, TA__CL_SHORT)
 TA__CLIENT_PLAY(ta__cl_silent, TA__CL_SILENT)
 
 const ta__rscen ta__sd_rscen_client[] = {
-    {{"peer-cn", "data, then our close_notify: the shim answers with its own (clean)",
-      "RFC 8446 §6.1", TA__SHIM, TA__BOTH, 0},
-     ta__sh_peer_cn},
-    {{"peer-fin", "data, then FIN without close_notify: truncated, never clean",
-      "RFC 8446 §6.1; RFC 5246 §7.2.1", TA__SHIM, TA__BOTH, 0},
-     ta__sh_peer_fin},
-    {{"shim-first", "the shim closes first; we answer with close_notify (clean)", "RFC 8446 §6.1",
-      TA__SHIM, TA__BOTH, 0},
-     ta__sh_reply},
-    {{"shim-first-fin", "the shim closes first; we answer with a FIN alone (truncated)",
-      "asio answer (stream_truncated)", TA__SHIM, TA__BOTH, 0},
-     ta__sh_fin},
-    {{"data-before-cn", "the shim closes first; we send data, then close_notify (legal: clean)",
-      "RFC 8446 §6.1 (half-close)", TA__SHIM, 1u << TA_TLS13, 0},
-     ta__sh_data},
-    {{"silent", "the shim closes first and we stay silent: a shutdown without a deadline hangs",
-      "asio answer (no deadline)", TA__SHIM, TA__BOTH, 0},
-     ta__sh_silent},
-    {{"cancel", "the shim closes first, we stay silent, its cancel timer must end it (cancelled)",
-      "asio answer (operation_aborted)", TA__SHIM, TA__BOTH, 0},
-     ta__sh_cancel},
     {{"length-cn", "a Content-Length response, close_notify, FIN: exit 0", "RFC 8446 §6.1",
       TA__CLIENT, TA__BOTH, 0},
-     ta__cl_length_cn},
+     .play = ta__cl_length_cn},
     {{"length-fin", "a Content-Length response, then FIN without close_notify",
       "RFC 9112 §9.8 (length-delimited: complete)", TA__CLIENT, TA__BOTH, 0},
-     ta__cl_length_fin},
+     .play = ta__cl_length_fin},
     {{"close-cn", "a close-delimited body ended by close_notify: exit 0", "RFC 9112 §9.8",
       TA__CLIENT, TA__BOTH, 0},
-     ta__cl_close_cn},
+     .play = ta__cl_close_cn},
     {{"close-fin", "a close-delimited body ended by a FIN alone: exit 0 is truncation accepted",
       "RFC 8446 §6.1; RFC 9112 §9.8", TA__CLIENT, TA__BOTH, 0},
-     ta__cl_close_fin},
+     .play = ta__cl_close_fin},
     {{"short-body",
       "a body shorter than its Content-Length, then close_notify: exit 0 is "
       "truncation accepted",
       "RFC 9112 §8.6", TA__CLIENT, TA__BOTH, 0},
-     ta__cl_short},
+     .play = ta__cl_short},
     {{"silent-after-response", "a complete keep-alive response, then silence: does it end",
       "asio answer (no deadline)", TA__CLIENT, TA__BOTH, 0},
-     ta__cl_silent},
+     .play = ta__cl_silent},
 };
 const size_t ta__sd_rscen_client_n = sizeof(ta__sd_rscen_client) / sizeof(ta__sd_rscen_client[0]);

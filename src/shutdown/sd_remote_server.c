@@ -20,7 +20,7 @@
 
 /* 1 once a whole HTTP response is in: the headers and Content-Length bytes, a
  * chunked body's last chunk, or (a close-delimited body) the server's close. */
-static int ta__http_done(const ta__wire *w, void *arg)
+int ta__r_http_done(const ta__wire *w, void *arg)
 {
     const char *b = (const char *)w->in.data;
     size_t n = w->in.len;
@@ -44,7 +44,7 @@ static int ta__http_done(const ta__wire *w, void *arg)
     return 0;
 }
 
-static const char *ta__http_get(int keepalive)
+const char *ta__r_http_get(int keepalive)
 {
     return keepalive ? "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
                      : "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -65,15 +65,15 @@ static int ta__r_settle(ta__rrun *r, ta__wire *w)
  * one). 1 when a response came and the connection is still open. */
 static int ta__r_request(ta__rrun *r, ta__wire *w, int keepalive)
 {
-    const char *get = ta__http_get(keepalive);
+    const char *get = ta__r_http_get(keepalive);
     if (ta__wire_queue_data(w, get, strlen(get)) != 0 || ta__wire_flush(w, 0) != 0)
         return 0;
-    ta__wire_observe(w, r->o->window_s, ta__http_done, NULL);
+    ta__wire_observe(w, r->o->window_s, ta__r_http_done, NULL);
     return w->app > 0 && !w->cn && !w->fin && !w->rst;
 }
 
 /* The connection a scenario acts on: handshake done, server reading. */
-static int ta__r_exchange(ta__rrun *r, ta__wire *w)
+int ta__r_exchange(ta__rrun *r, ta__wire *w)
 {
     if (ta__r_settle(r, w))
         return 1;
@@ -95,7 +95,7 @@ static int ta__cn_seen(const ta__wire *w, void *arg)
 /* After we ended the connection (close_notify, FIN, a corrupt record): the
  * server must close its side within the window. need_cn: the server owes us
  * a close_notify (it received ours, RFC 8446 §6.1 / RFC 5246 §7.2.1). */
-static void ta__judge_close(ta__rrun *r, const ta__wire *w, size_t mark, int need_cn)
+void ta__r_judge_close(ta__rrun *r, const ta__wire *w, size_t mark, int need_cn)
 {
     char words[96], ev[200];
     ta__r_words(w, mark, words, sizeof(words));
@@ -144,7 +144,7 @@ static void ta__play_our_cn_first(ta__rrun *r)
         (void)ta__wire_queue_cn(w);
         (void)ta__wire_flush(w, 0);
         ta__wire_observe(w, r->o->window_s, NULL, NULL);
-        ta__judge_close(r, w, mark, 1);
+        ta__r_judge_close(r, w, mark, 1);
     }
     ta__wire_free(w);
 }
@@ -166,7 +166,7 @@ static void ta__play_our_cn_split(ta__rrun *r)
             usleep(2000); /* separate segments (TCP_NODELAY is set) */
         }
         ta__wire_observe(w, r->o->window_s, NULL, NULL);
-        ta__judge_close(r, w, mark, 1);
+        ta__r_judge_close(r, w, mark, 1);
     }
     ta__buf_free(&q);
     ta__wire_free(w);
@@ -183,12 +183,12 @@ static void ta__play_data_and_cn(ta__rrun *r)
         return;
     if (ta__r_exchange(r, w)) {
         size_t mark = w->nev;
-        const char *get = r->o->http ? ta__http_get(1) : junk;
+        const char *get = r->o->http ? ta__r_http_get(1) : junk;
         (void)ta__wire_queue_data(w, get, r->o->http ? strlen(get) : sizeof(junk));
         (void)ta__wire_queue_cn(w);
         (void)ta__wire_flush(w, 0); /* coalesced: both records in one write */
         ta__wire_observe(w, r->o->window_s, NULL, NULL);
-        ta__judge_close(r, w, mark, 1);
+        ta__r_judge_close(r, w, mark, 1);
     }
     ta__wire_free(w);
 }
@@ -202,7 +202,7 @@ static void ta__play_server_closes(ta__rrun *r)
     char words[96], ev[200];
     if (!ta__r_dial(r, NULL, &w))
         return;
-    const char *get = ta__http_get(0);
+    const char *get = ta__r_http_get(0);
     (void)ta__wire_queue_data(w, get, strlen(get));
     (void)ta__wire_flush(w, 0);
     ta__wire_observe(w, r->o->window_s, ta__cn_seen, NULL);
@@ -259,7 +259,7 @@ static void ta__r_fin_or_rst(ta__rrun *r, int mid_record, int rst)
     }
     ta__tcp_fin(w->fd);
     ta__wire_observe(w, r->o->window_s, NULL, NULL);
-    ta__judge_close(r, w, mark, 0);
+    ta__r_judge_close(r, w, mark, 0);
     ta__wire_free(w);
 }
 
@@ -290,14 +290,14 @@ static void ta__play_corrupt(ta__rrun *r)
         return;
     if (ta__r_exchange(r, w)) {
         size_t mark = w->nev;
-        const char *get = r->o->http ? ta__http_get(1) : "tlsaudit-probe!";
+        const char *get = r->o->http ? ta__r_http_get(1) : "tlsaudit-probe!";
         (void)ta__wire_queue_data(w, get, strlen(get));
         ta__wire_take(w, &q);
         if (q.len > 0)
             q.data[q.len - 1] ^= 0x5a; /* in the tag */
         (void)ta__wire_send(w, q.data, q.len);
         ta__wire_observe(w, r->o->window_s, NULL, NULL);
-        ta__judge_close(r, w, mark, 0);
+        ta__r_judge_close(r, w, mark, 0);
         if (r->rule < 0 && w->app > 0 && r->o->http) {
             for (size_t i = mark; i < w->nev; i++)
                 if (w->ev[i].kind == TA__WEV_DATA)
@@ -369,31 +369,10 @@ static void ta__play_fatal_resume(ta__rrun *r)
 {
     ta__wire *w;
     SSL_SESSION *s1 = NULL, *s2 = NULL;
-    static const uint8_t junk[] = {TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 24),
-                                   1,
-                                   2,
-                                   3,
-                                   4,
-                                   5,
-                                   6,
-                                   7,
-                                   8,
-                                   9,
-                                   10,
-                                   11,
-                                   12,
-                                   13,
-                                   14,
-                                   15,
-                                   16,
-                                   17,
-                                   18,
-                                   19,
-                                   20,
-                                   21,
-                                   22,
-                                   23,
-                                   24};
+    /* A record our SSL cannot authenticate: a header and 24 bytes 1..24. */
+    uint8_t junk[TA__REC_HEADER + 24] = {TA__REC_HEADER_BYTES(SSL3_RT_APPLICATION_DATA, 24)};
+    for (uint8_t i = 0; i < 24; i++)
+        junk[TA__REC_HEADER + i] = (uint8_t)(i + 1);
     /* The control: a cleanly closed session resumes. */
     if (!ta__r_dial(r, NULL, &w))
         return;
@@ -490,50 +469,51 @@ static void ta__play_starvation(ta__rrun *r)
 const ta__rscen ta__sd_rscen_server[] = {
     {{"sanity-first", "a handshake (and with --http a response) before anything else",
       "RFC 8446 §4", TA__CONNECT, TA__BOTH, 0},
-     ta__play_sanity},
+     .play = ta__play_sanity},
     {{"our-cn-first", "we send close_notify first: the server answers with its own and closes",
       "RFC 8446 §6.1; RFC 5246 §7.2.1", TA__CONNECT, TA__BOTH, 0},
-     ta__play_our_cn_first},
+     .play = ta__play_our_cn_first},
     {{"our-cn-split", "our close_notify record in 1-byte writes: reassembled and answered",
       "RFC 8446 §5.1, §6.1", TA__CONNECT, TA__BOTH, 0},
-     ta__play_our_cn_split},
+     .play = ta__play_our_cn_split},
     {{"data-and-cn", "data (the request) and our close_notify in one write",
       "RFC 8446 §6.1 (half-close)", TA__CONNECT, TA__BOTH, 0},
-     ta__play_data_and_cn},
+     .play = ta__play_data_and_cn},
     {{"server-closes-first",
       "Connection: close, then we stay silent: after its close_notify the server must not hold "
       "the connection past --hold-bound",
       "asio answer (resources remain alive)", TA__CONNECT, TA__BOTH, 1},
-     ta__play_server_closes},
+     .play = ta__play_server_closes},
     {{"fin-idle", "we close the transport (FIN) without close_notify between requests",
       "RFC 8446 §6.1", TA__CONNECT, TA__BOTH, 0},
-     ta__play_fin_idle},
+     .play = ta__play_fin_idle},
     {{"fin-mid-record", "half a record, then FIN", "RFC 8446 §6.1; §5.2", TA__CONNECT, TA__BOTH, 0},
-     ta__play_fin_mid},
+     .play = ta__play_fin_mid},
     {{"rst-idle", "we reset the connection (RST): the server survives", "RFC 8446 §6.1",
       TA__CONNECT, TA__BOTH, 0},
-     ta__play_rst_idle},
+     .play = ta__play_rst_idle},
     {{"rst-mid-record", "half a record, then RST: the server survives", "RFC 8446 §5.2",
       TA__CONNECT, TA__BOTH, 0},
-     ta__play_rst_mid},
+     .play = ta__play_rst_mid},
     {{"corrupt-record", "a record with a wrong tag: a fatal alert and a close, never an answer",
       "RFC 8446 §5.2 (bad_record_mac)", TA__CONNECT, TA__BOTH, 0},
-     ta__play_corrupt},
+     .play = ta__play_corrupt},
     {{"idle-timer", "a silent client after the handshake: closed within --idle-bound",
       "RFC 9112 §9.8", TA__CONNECT, TA__BOTH, 0},
-     ta__play_idle},
+     .play = ta__play_idle},
     {{"keepalive-timer", "a silent client after a keep-alive response: closed within --idle-bound",
       "RFC 9112 §9.8", TA__CONNECT, TA__BOTH, 1},
-     ta__play_keepalive},
+     .play = ta__play_keepalive},
     {{"fatal-then-resume",
       "our fatal alert on a live connection, then an attempt to resume its session",
       "RFC 5246 §7.2.2", TA__CONNECT, TA__BOTH, 0},
-     ta__play_fatal_resume},
+     .play = ta__play_fatal_resume},
     {{"starvation", "N finished connections stay silent, then a fresh handshake must complete",
       "asio answer (resources remain alive)", TA__CONNECT, TA__BOTH, 0},
-     ta__play_starvation},
+     .play = ta__play_starvation},
     {{"sanity-last", "a handshake after everything else: the server survived", "RFC 8446 §4",
       TA__CONNECT, TA__BOTH, 0},
-     ta__play_sanity},
+     .play = ta__play_sanity,
+     .last = 1},
 };
 const size_t ta__sd_rscen_server_n = sizeof(ta__sd_rscen_server) / sizeof(ta__sd_rscen_server[0]);

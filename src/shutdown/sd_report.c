@@ -12,10 +12,16 @@ struct ta_sd_report {
     ta_sd_result *v;
     size_t n, cap;
     int explored;
+    int live; /* the subject is a live endpoint (ta_sd_remote), not a driver */
     unsigned depth;
     ta_sd_explore_stats st;
     ta__location loc;
 };
+
+void ta__sd_report_live(ta_sd_report *r)
+{
+    r->live = 1;
+}
 
 void ta__sd_report_locate(ta_sd_report *r, const ta__location *loc)
 {
@@ -268,8 +274,14 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
     size_t nrows = ta__rows(r, rows, 256), fails = 0, flags = 0;
     char cell[64];
 
-    fprintf(out, "shutdown driver '%s' (OpenSSL %s)\n", r->driver,
-            OpenSSL_version(OPENSSL_VERSION_STRING));
+    /* A live endpoint's subject names its form ("server 127.0.0.1:8443"); the
+     * OpenSSL is then our scripted peer's, not the endpoint's. */
+    if (r->live)
+        fprintf(out, "live %s (our peer: OpenSSL %s)\n", r->driver,
+                OpenSSL_version(OPENSSL_VERSION_STRING));
+    else
+        fprintf(out, "shutdown driver '%s' (OpenSSL %s)\n", r->driver,
+                OpenSSL_version(OPENSSL_VERSION_STRING));
     if (r->explored)
         fprintf(out,
                 "exhaustive, depth %u: %llu schedules run, %llu distinct states; pruned: %llu "

@@ -192,29 +192,6 @@ static ta_status ta__sr_audit(ta__sr_cx *cx, double deadline)
     return TA_OK;
 }
 
-/* A started server's output goes to a pipe that only ta__proc_running drains:
- * a chatty server (gnutls-serv prints every connection) would block on a full
- * pipe mid-audit. This thread drains it until the audit ends. */
-typedef struct ta__sr_drain {
-    ta__proc *proc;
-    pthread_mutex_t mu;
-    int stop;
-} ta__sr_drain;
-
-static void *ta__sr_drain_run(void *arg)
-{
-    ta__sr_drain *d = arg;
-    for (;;) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        pthread_mutex_lock(&d->mu);
-        int stop = d->stop;
-        pthread_mutex_unlock(&d->mu);
-        if (stop || !ta__proc_running(d->proc))
-            return NULL;
-        nanosleep(&ts, NULL);
-    }
-}
-
 ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
 {
     ta__hostport hp;
@@ -269,16 +246,8 @@ ta_status ta_sid_remote_audit(const ta_sid_remote_opts *o, ta_sid_report **out)
     ign.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &ign, &old_pipe);
     ta__sid_report_cover(r, TA_SID_CHECK_INCOMPLETE, 1);
-    ta__sr_drain drain = {proc, PTHREAD_MUTEX_INITIALIZER, 0};
-    pthread_t drainer;
-    int draining = proc != NULL && pthread_create(&drainer, NULL, ta__sr_drain_run, &drain) == 0;
+    /* A chatty server's output is drained meanwhile (ep_proc.c). */
     st = ta__sr_audit(&cx, cx.deadline);
-    if (draining) {
-        pthread_mutex_lock(&drain.mu);
-        drain.stop = 1;
-        pthread_mutex_unlock(&drain.mu);
-        pthread_join(drainer, NULL);
-    }
     if (proc != NULL) {
         ta__child_end end;
         char how[200], text[300];

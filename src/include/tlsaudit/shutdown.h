@@ -274,7 +274,17 @@ TA_MUST_CHECK ta_status ta_sd_scenario_schedule(const ta_sd_scenario *sc, ta_tls
       "an idle or keep-alive connection stayed open past the idle bound")                        \
     X(TA_SD_R_TRUNCATION_ACCEPTED, "SD-TRUNCATION-ACCEPTED", TA_SEV_ERROR,                       \
       "RFC 8446 §6.1; RFC 9112 §9.8",                                                            \
-      "the client reported success on a body cut short or ended without close_notify")
+      "the client reported success on a body cut short or ended without close_notify")           \
+    /* Forged records (sd_remote_forge.c). */                                                    \
+    X(TA_SD_R_WARNING_CLOSE, "SD-WARNING-CLOSE", TA_SEV_ERROR, "RFC 5246 §7.2; RFC 8446 §6.1",   \
+      "a warning alert (user_canceled) was taken for the end of the connection: a fatal "        \
+      "alert, a failure, or the transport closed before the close_notify that followed it")      \
+    X(TA_SD_R_ALERT_IGNORED, "SD-ALERT-IGNORED", TA_SEV_ERROR, "RFC 8446 §6.2",                  \
+      "TLS 1.3: an error alert sent with level warning was ignored (the level does not make "    \
+      "it a warning: the connection must end)")                                                  \
+    X(TA_SD_R_ACTED_AFTER_CN, "SD-ACTED-AFTER-CN", TA_SEV_ERROR,                                 \
+      "RFC 8446 §6.1 (data after a closure alert MUST be ignored)",                              \
+      "the endpoint acted on application data that followed the peer's close_notify")
 
 typedef enum {
 #define TA__SD_ENUM(e, id, sev, src, help) e,
