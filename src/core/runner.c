@@ -165,6 +165,16 @@ pid_t ta__child_pid(const ta__child *ch)
     return ch->pid;
 }
 
+size_t ta__child_fds(const ta__child *ch, int *out)
+{
+    size_t n = 0;
+    if (!ch->gone)
+        out[n++] = ch->sock;
+    if (ch->out >= 0)
+        out[n++] = ch->out;
+    return n;
+}
+
 /* ------------------------------------------------------------ parent side */
 
 static void ta__child_drain_output(ta__child *ch)

@@ -105,6 +105,10 @@ static int ta__sd_leaf(const ta__sd_reply *reply)
     return reply->crashed || reply->incomplete || TA_SD_IS_FINAL(reply->got) || reply->spin;
 }
 
+/* Workers running a level's schedules side by side, and schedules per batch. */
+#define TA__SD_EXPLORE_WORKERS 2
+#define TA__SD_CHUNK 2048
+
 typedef struct {
     ta_sd_schedule s;
     uint64_t idle; /* tokens that would change nothing at its end */
@@ -156,16 +160,23 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint6
  * across schedules of one worker (statics, the heap): the +second scenarios and
  * a fresh worker per matrix case are what catch those. The unpruned search is
  * there to check the claim: test_shutdown compares the violations both find. */
-static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v, ta_role role,
-                                    unsigned depth, const ta_sd_schedule *tok, ta_sd_report *rep,
+static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const ta_sd_opts *o,
+                                    ta_tls v, ta_role role, unsigned depth,
+                                    const ta_sd_schedule *tok, ta_sd_report *rep,
                                     ta_sd_explore_stats *st, uint64_t *reported)
 {
     const int prune = !(o->explore_flags & TA_SD_EXPLORE_NO_PRUNE);
     ta__sd_set seen = {0};
     ta__sd_list cur = {0}, next = {0};
-    ta_sd_schedule root;
+    ta_sd_schedule *cand = malloc(TA__SD_CHUNK * sizeof(*cand));
+    ta__sd_reply *reply = malloc(TA__SD_CHUNK * sizeof(*reply));
     ta_status s = TA_OK;
 
+    if (cand == NULL || reply == NULL) {
+        free(cand);
+        free(reply);
+        TA_BAIL(TA_E_NOMEM, "exhaustive batch");
+    }
     uint64_t *rep_bits = &reported[v * TA_ROLE_COUNT + role];
     /* The roots: the start alone, and, when backpressure is explored, the start
      * with the transport already full ("bs": the close_notify itself meets
@@ -173,83 +184,95 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
     int with_b = 0;
     for (size_t t = 0; t < tok->n; t++)
         with_b |= tok->act[t].op == 'b';
+    size_t nroot = 0;
     for (int k = 0; s == TA_OK && k <= with_b; k++) {
-        memset(&root, 0, sizeof(root));
-        root.tls = v;
-        root.role = role;
+        ta_sd_schedule *root = &cand[nroot++];
+        memset(root, 0, sizeof(*root));
+        root->tls = v;
+        root->role = role;
         /* The local SSL reads ahead: with one record per delivery that changes
          * nothing a driver can see, and with coalesced deliveries ("<*", 'j') it is
          * what real connections do (the records land in OpenSSL's buffer, not on
          * the transport: SSL_has_pending(3)). */
-        root.flags = TA_SD_F_READ_AHEAD;
+        root->flags = TA_SD_F_READ_AHEAD;
         if (k == 1)
-            s = ta_sd_schedule_add(&root, 'b', 0, NULL, 0);
+            s = ta_sd_schedule_add(root, 'b', 0, NULL, 0);
         if (s == TA_OK)
-            s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
-        if (s != TA_OK)
-            break;
-        /* The start alone is a schedule too (a driver may already go wrong there). */
-        ta__sd_reply reply;
-        s = ta__sd_worker_run(w, &root, &reply);
-        if (s != TA_OK)
-            break;
+            s = ta_sd_schedule_add(root, 's', 0, NULL, 0);
+    }
+    /* The start alone is a schedule too (a driver may already go wrong there). */
+    if (s == TA_OK)
+        s = ta__sd_workers_run(ws, nw, cand, nroot, reply);
+    for (size_t k = 0; s == TA_OK && k < nroot; k++) {
+        ta__sd_reply *rp = &reply[k];
         st->explored++;
-        if (!reply.crashed && !reply.incomplete)
-            st->distinct += ta__sd_set_add(&seen, reply.sig) > 0;
-        if (!reply.res.pass) {
+        if (!rp->crashed && !rp->incomplete)
+            st->distinct += ta__sd_set_add(&seen, rp->sig) > 0;
+        if (!rp->res.pass) {
             /* The start alone failed: always reported. */
             st->violations++;
-            *rep_bits |= (uint64_t)1 << (reply.res.rule & 31);
-            ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", &reply.res);
-            s = ta__sd_report_add(rep, &reply.res);
+            *rep_bits |= (uint64_t)1 << (rp->res.rule & 31);
+            ta__sd_name_result(o, ta__sd_worker_name(ws[0]), "schedule", &rp->res);
+            s = ta__sd_report_add(rep, &rp->res);
         }
-        if (s == TA_OK && !ta__sd_leaf(&reply))
-            s = ta__sd_list_push(&cur, &root, reply.idle);
+        if (s == TA_OK && !ta__sd_leaf(rp))
+            s = ta__sd_list_push(&cur, &cand[k], rp->idle);
     }
     for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
         next.n = 0;
-        for (size_t i = 0; s == TA_OK && i < cur.n; i++) {
-            for (size_t t = 0; s == TA_OK && t < tok->n; t++) {
+        /* The level's candidates in order (node, then token), a chunk at a time:
+         * all of a chunk run at once on the workers, the answers are then taken
+         * in that order, as one worker would have given them. */
+        for (size_t i = 0, t = 0; s == TA_OK && i < cur.n;) {
+            size_t nc = 0;
+            for (; s == TA_OK && i < cur.n && nc < TA__SD_CHUNK;
+                 t = t + 1 < tok->n ? t + 1 : 0, i += t == 0) {
                 if (prune && t < 64 && (cur.v[i].idle >> t & 1)) {
                     st->pruned_idle++;
                     continue;
                 }
-                ta_sd_schedule cand = cur.v[i].s;
-                ta__sd_reply reply;
                 const ta_sd_action *a = &tok->act[t];
-                if ((s = ta_sd_schedule_add(&cand, a->op, a->arg, NULL, 0)) != TA_OK)
-                    break;
-                if ((s = ta__sd_worker_run(w, &cand, &reply)) != TA_OK)
-                    break;
+                cand[nc] = cur.v[i].s;
+                s = ta_sd_schedule_add(&cand[nc++], a->op, a->arg, NULL, 0);
+            }
+            if (s == TA_OK)
+                s = ta__sd_workers_run(ws, nw, cand, nc, reply);
+            for (size_t j = 0; s == TA_OK && j < nc; j++) {
+                ta__sd_reply *rp = &reply[j];
                 st->explored++;
-                if (reply.crashed || reply.incomplete) {
+                if (rp->crashed || rp->incomplete) {
                     /* Ended by the code under test (or not run): reported, not extended. */
-                    s = ta__sd_note(w, o, &reply, rep_bits, rep, st);
+                    s = ta__sd_note(ws[0], o, rp, rep_bits, rep, st);
                     continue;
                 }
-                if (prune && reply.noops > 0) {
+                if (prune && rp->noops > 0) {
                     st->pruned_idle++; /* same state as a shorter schedule */
                     continue;
                 }
                 /* Violations, and the first schedule of each warning flag. */
-                if ((s = ta__sd_note(w, o, &reply, rep_bits, rep, st)) != TA_OK)
+                if ((s = ta__sd_note(ws[0], o, rp, rep_bits, rep, st)) != TA_OK)
                     break;
-                int fresh = ta__sd_set_add(&seen, reply.sig);
-                TA_ENSURE(fresh >= 0, TA_E_NOMEM, "exhaustive state set");
+                int fresh = ta__sd_set_add(&seen, rp->sig);
+                if (fresh < 0) {
+                    s = ta__error_set(TA_E_NOMEM, 0, TA__FILE, __LINE__, "exhaustive state set");
+                    break;
+                }
                 st->distinct += fresh > 0;
                 if (prune && fresh == 0) {
                     st->pruned_seen++;
                     continue;
                 }
                 /* A final verdict ends the subtree: the driver is never called again. */
-                if (!ta__sd_leaf(&reply) && level < depth)
-                    s = ta__sd_list_push(&next, &cand, reply.idle);
+                if (!ta__sd_leaf(rp) && level < depth)
+                    s = ta__sd_list_push(&next, &cand[j], rp->idle);
             }
         }
         ta__sd_list tmp = cur;
         cur = next;
         next = tmp;
     }
+    free(cand);
+    free(reply);
     free(cur.v);
     free(next.v);
     free(seen.slot);
@@ -259,7 +282,8 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
 ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
                         ta_sd_report **out, ta_sd_explore_stats *out_stats)
 {
-    ta__sd_worker *w = NULL;
+    ta__sd_worker *ws[TA__SD_EXPLORE_WORKERS] = {NULL};
+    size_t nw = 1;
     ta_sd_report *rep = NULL;
     ta_sd_explore_stats st;
     uint64_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
@@ -274,18 +298,25 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
     memset(&st, 0, sizeof(st));
     TA_GUARD(ta__sd_explore_tokens(o, &tok));
     TA_ENSURE(tok.n > 0, TA_E_ARG, "exhaustive mode without actions");
-    TA_GUARD(ta__sd_begin(d, o, &w, &rep, &dead));
+    TA_GUARD(ta__sd_begin(d, o, &ws[0], &rep, &dead));
+    /* More workers, each with its share of every chunk (the same share whatever
+     * the timing): a fixed number, not the machine's core count, so a driver that
+     * keeps state across cases (statics) meets the same sequence everywhere. */
+    for (; s == TA_OK && !dead && nw < TA__SD_EXPLORE_WORKERS; nw++)
+        s = ta__sd_worker_new(d, o, &ws[nw]);
     for (int v = 0; s == TA_OK && !dead && v < TA_TLS_COUNT; v++) {
         for (int r = 0; s == TA_OK && r < TA_ROLE_COUNT; r++) {
             char name[128];
             snprintf(name, sizeof(name), "%s/%s/schedule/%s", ta_tls_name((ta_tls)v),
-                     ta_role_name((ta_role)r), ta__sd_worker_name(w));
+                     ta_role_name((ta_role)r), ta__sd_worker_name(ws[0]));
             if (!ta_sd_only_match(o->only, name))
                 continue;
-            s = ta__sd_explore_one(w, o, (ta_tls)v, (ta_role)r, depth, &tok, rep, &st, reported);
+            s = ta__sd_explore_one(ws, nw, o, (ta_tls)v, (ta_role)r, depth, &tok, rep, &st,
+                                   reported);
         }
     }
-    ta__sd_worker_free(w);
+    for (size_t k = 0; k < TA__SD_EXPLORE_WORKERS; k++)
+        ta__sd_worker_free(ws[k]);
     st.seconds = ta__mono_s() - t0;
     if (s != TA_OK) {
         ta_sd_report_free(rep);
