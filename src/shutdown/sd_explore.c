@@ -134,6 +134,24 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint6
     return TA_OK;
 }
 
+/* How many records queued towards local past the delivery point the tokens can
+ * still reach in `left` more actions: '<' reaches into one record (the rest of
+ * the one it is in, or the next), 'j' into two; one with a byte count, "<*" and
+ * 'm' into any number (SIZE_MAX); the others deliver nothing towards local. */
+static size_t ta__sd_horizon(const ta_sd_schedule *tok, unsigned left)
+{
+    size_t reach = 0;
+    for (size_t t = 0; t < tok->n; t++) {
+        const ta_sd_action *a = &tok->act[t];
+        size_t k = a->op == '<'   ? (a->arg == 0 ? 1 : SIZE_MAX)
+                   : a->op == 'j' ? 2
+                   : a->op == 'm' ? SIZE_MAX
+                                  : 0;
+        reach = k > reach ? k : reach;
+    }
+    return reach == SIZE_MAX ? SIZE_MAX : reach * left;
+}
+
 /* One version and role, breadth-first. Every schedule runs in the worker: a crash
  * is reported with its schedule and ends that subtree; the worker is restarted.
  *
@@ -202,7 +220,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
     }
     /* The start alone is a schedule too (a driver may already go wrong there). */
     if (s == TA_OK)
-        s = ta__sd_workers_run(ws, nw, cand, nroot, reply);
+        s = ta__sd_workers_run(ws, nw, cand, nroot, ta__sd_horizon(tok, depth), reply);
     for (size_t k = 0; s == TA_OK && k < nroot; k++) {
         ta__sd_reply *rp = &reply[k];
         st->explored++;
@@ -236,7 +254,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
                 s = ta_sd_schedule_add(&cand[nc++], a->op, a->arg, NULL, 0);
             }
             if (s == TA_OK)
-                s = ta__sd_workers_run(ws, nw, cand, nc, reply);
+                s = ta__sd_workers_run(ws, nw, cand, nc, ta__sd_horizon(tok, depth - level), reply);
             for (size_t j = 0; s == TA_OK && j < nc; j++) {
                 ta__sd_reply *rp = &reply[j];
                 st->explored++;

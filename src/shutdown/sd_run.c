@@ -332,19 +332,38 @@ static uint64_t ta__sd_signature(ta__sd_run *r)
     return ta__sd_fnv(h, vals, sizeof(vals));
 }
 
+/* Where a deciding record ends (cn_end, fatal_end), for the abstract key: none,
+ * delivered, ahead (relative to the quiet point), or past what the key describes. */
+static size_t ta__sd_marker(const ta__sd_run *r, size_t at, size_t end)
+{
+    if (at == 0)
+        return 0;
+    if (at <= r->delivered)
+        return 1;
+    return at <= end ? 3 + at - r->clean_pos : 2;
+}
+
 /* The state key of a driver that promises TA_SD_STATE_IN_BLOCK (sd_explore.c
  * argues why it is sound): instead of the whole history, the last quiet point
  * (SSL state and state block then, the driver calls since) and what is still
  * ahead of the local side: the stream from the quiet point on, described record
- * by record with the delivery and read positions relative to it. The peer and
+ * by record with the delivery and read positions relative to it, but of the
+ * records not yet delivered at all only the first `horizon` (the rest of the
+ * search can deliver no more: the key then says where it stopped). The peer and
  * the oracle's facts as in ta__sd_signature. */
-static uint64_t ta__sd_signature_abstract(ta__sd_run *r)
+static uint64_t ta__sd_signature_abstract(ta__sd_run *r, size_t horizon)
 {
     uint64_t h = 1469598103934665603ULL;
     const ta__sd_desc *dv = (const ta__sd_desc *)r->desc.data;
+    size_t ahead = 0, cut = ta__sd_mirror_end(r); /* the end of what the key describes */
     for (size_t i = 0, n = r->desc.len / sizeof(*dv); i < n; i++) {
         if (dv[i].start + dv[i].len <= r->clean_pos)
             continue;
+        if (dv[i].start >= r->delivered && ahead++ == horizon) {
+            cut = dv[i].start;
+            h = ta__sd_fnv(h, &horizon, sizeof(horizon)); /* cut here */
+            break;
+        }
         size_t e[] = {dv[i].start > r->clean_pos ? dv[i].start - r->clean_pos : 0,
                       r->clean_pos - (dv[i].start < r->clean_pos ? dv[i].start : r->clean_pos),
                       dv[i].len, (size_t)dv[i].code, (size_t)(dv[i].code >> 32)};
@@ -365,7 +384,7 @@ static uint64_t ta__sd_signature_abstract(ta__sd_run *r)
     size_t unread = ta_pair_unread(r->p, r->s->role);
     size_t vals[] = {r->delivered - r->clean_pos,
                      r->delivered - unread - r->clean_pos,
-                     ta__sd_mirror_end(r) - r->clean_pos,
+                     cut - r->clean_pos,
                      (size_t)ta_pair_is_closed(r->p, r->to_local),
                      (size_t)SSL_get_shutdown(r->peer),
                      (size_t)SSL_is_init_finished(r->peer),
@@ -392,12 +411,8 @@ static uint64_t ta__sd_signature_abstract(ta__sd_run *r)
                      (size_t)r->f->write_stuck,
                      (size_t)r->f->write_blocked,
                      (size_t)r->f->cancel_seen,
-                     r->cn_end == 0              ? 0
-                     : r->cn_end <= r->delivered ? 1
-                                                 : 2 + r->cn_end - r->clean_pos,
-                     r->fatal_end == 0              ? 0
-                     : r->fatal_end <= r->delivered ? 1
-                                                    : 2 + r->fatal_end - r->clean_pos,
+                     ta__sd_marker(r, r->cn_end, cut),
+                     ta__sd_marker(r, r->fatal_end, cut),
                      (size_t)r->fatal_partial,
                      ta_pair_stuck(r->p, r->s->role),
                      ta__sd_room(r),
@@ -518,8 +533,9 @@ static ta_status ta__sd_connection(ta_sd_engine *e, const ta_sd_driver *d, const
     f->got = r.ans;
     ta__sd_local_view(&r);
     if (probe != NULL) {
-        probe->sig = (d->flags & TA_SD_STATE_IN_BLOCK) ? ta__sd_signature_abstract(&r)
-                                                       : ta__sd_signature(&r);
+        probe->sig = (d->flags & TA_SD_STATE_IN_BLOCK)
+                         ? ta__sd_signature_abstract(&r, probe->horizon)
+                         : ta__sd_signature(&r);
         probe->noops = r.noops;
         probe->idle = ta__sd_idle_mask(&r, probe->tok, probe->ntok);
     }

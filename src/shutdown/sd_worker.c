@@ -22,8 +22,12 @@
 
 enum { TA__SD_HELLO = TA__REC_USER, TA__SD_CASE, TA__SD_REPLY, TA__SD_EXPECT };
 #define TA__SD_SETUP_S 60.0 /* our engine's set-up (keys in cert mode), not the driver's */
+/* A request for cases (TA__SD_CASE): this header, then the schedules. */
+typedef struct ta__sd_batch_hdr {
+    uint64_t horizon; /* ta__sd_probe.horizon of every case of the batch */
+} ta__sd_batch_hdr;
 /* Cases per request record (a record holds TA__REC_MAX bytes). */
-#define TA__SD_BATCH_MAX (TA__REC_MAX / sizeof(ta_sd_schedule))
+#define TA__SD_BATCH_MAX ((TA__REC_MAX - sizeof(ta__sd_batch_hdr)) / sizeof(ta_sd_schedule))
 
 typedef struct ta__sd_hello {
     char name[64];
@@ -104,18 +108,30 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
         /* A request is one schedule (TA__SD_EXPECT) or a batch of them
          * (TA__SD_CASE): one reply record per case, in order, so the parent knows
          * which case a crash ended even in the middle of a batch. */
-        static ta_sd_schedule s[TA__SD_BATCH_MAX];
+        static struct {
+            ta__sd_batch_hdr h;
+            ta_sd_schedule s[TA__SD_BATCH_MAX];
+        } req;
         static ta__sd_wire_reply r;
         ta_sd_facts f;
         unsigned type;
         size_t len;
-        if (ta__child_get(&type, s, sizeof(s), &len) != 0
-            || (type != TA__SD_CASE && type != TA__SD_EXPECT) || len == 0 || len % sizeof(s[0]) != 0
-            || (type == TA__SD_EXPECT && len != sizeof(s[0])))
+        ta_sd_schedule *s = req.s;
+        uint64_t horizon = SIZE_MAX;
+        if (ta__child_get(&type, &req, sizeof(req), &len) != 0)
             ta__child_exit();
+        if (type == TA__SD_EXPECT && len == sizeof(req.s[0])) {
+            memmove(req.s, &req, sizeof(req.s[0])); /* one schedule, no header */
+        } else if (type == TA__SD_CASE && len > sizeof(req.h)
+                   && (len - sizeof(req.h)) % sizeof(req.s[0]) == 0) {
+            horizon = req.h.horizon;
+            len -= sizeof(req.h);
+        } else {
+            ta__child_exit();
+        }
         for (size_t i = 0; i < len / sizeof(s[0]); i++) {
             memset(&r, 0, sizeof(r));
-            ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0};
+            ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0, (size_t)horizon};
             r.status =
                 ta__sd_run_sig(e, type == TA__SD_EXPECT ? &passive : d, &s[i], &f, &r.res, &probe);
             if (r.status != TA_OK)
@@ -360,9 +376,12 @@ typedef struct ta__sd_lane {
 /* Send the lane's next batch (a fresh worker first when the last one died);
  * cases a worker that no longer loads cannot run crash at once. */
 static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, size_t n,
-                                  ta__sd_reply *out)
+                                  size_t horizon, ta__sd_reply *out)
 {
-    static ta_sd_schedule batch[TA__SD_BATCH_MAX];
+    static struct {
+        ta__sd_batch_hdr h;
+        ta_sd_schedule s[TA__SD_BATCH_MAX];
+    } batch;
     ta__sd_worker *w = l->w;
 
     while (l->at == l->next && l->next < n) {
@@ -381,9 +400,11 @@ static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, s
         }
         size_t k = 0;
         for (size_t i = l->next; i < n && k < TA__SD_BATCH_MAX; i += l->step)
-            batch[k++] = cases[i];
+            batch.s[k++] = cases[i];
+        batch.h.horizon = horizon;
         w->cases += (unsigned)k;
-        if (ta__child_send(w->ch, TA__SD_CASE, batch, k * sizeof(batch[0])) != 0) {
+        if (ta__child_send(w->ch, TA__SD_CASE, &batch, sizeof(batch.h) + k * sizeof(batch.s[0]))
+            != 0) {
             ta__sd_ended(w, &cases[l->at], -1, &out[l->at]);
             l->at = l->next = l->at + l->step;
             continue;
@@ -428,7 +449,7 @@ static int ta__sd_lane_take(ta__sd_lane *l, const ta_sd_schedule *cases, ta__sd_
 }
 
 ta_status ta__sd_workers_run(ta__sd_worker *const *ws, size_t nw, const ta_sd_schedule *cases,
-                             size_t n, ta__sd_reply *out)
+                             size_t n, size_t horizon, ta__sd_reply *out)
 {
     ta__sd_lane lane[TA__SD_WORKERS_MAX];
 
@@ -437,7 +458,7 @@ ta_status ta__sd_workers_run(ta__sd_worker *const *ws, size_t nw, const ta_sd_sc
         nw = n; /* case i runs on worker i % nw: the same split whatever the timing */
     for (size_t k = 0; k < nw; k++) {
         lane[k] = (ta__sd_lane){ws[k], k, k, nw, 0};
-        TA_GUARD(ta__sd_lane_send(&lane[k], cases, n, out));
+        TA_GUARD(ta__sd_lane_send(&lane[k], cases, n, horizon, out));
     }
     for (;;) {
         struct pollfd pf[2 * TA__SD_WORKERS_MAX];
@@ -462,7 +483,7 @@ ta_status ta__sd_workers_run(ta__sd_worker *const *ws, size_t nw, const ta_sd_sc
             if (lane[k].at >= n)
                 continue;
             took |= ta__sd_lane_take(&lane[k], cases, out, 0);
-            TA_GUARD(ta__sd_lane_send(&lane[k], cases, n, out));
+            TA_GUARD(ta__sd_lane_send(&lane[k], cases, n, horizon, out));
         }
         /* Answers come one record per case: let a few gather before the next
          * wake-up (a wake-up per case cost a quarter of the run time). */
@@ -475,7 +496,7 @@ ta_status ta__sd_workers_run(ta__sd_worker *const *ws, size_t nw, const ta_sd_sc
 
 ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_reply *out)
 {
-    return ta__sd_workers_run(&w, 1, s, 1, out);
+    return ta__sd_workers_run(&w, 1, s, 1, SIZE_MAX, out);
 }
 
 int ta__sd_worker_restarts(const ta__sd_worker *w)
