@@ -3,14 +3,19 @@
  * and cancel after the driver's start, up to a depth, for both versions and roles.
  *
  * Every schedule runs in a worker child (sd_worker.c), never here. OpenSSL
- * objects cannot be snapshotted, so every schedule is replayed from a fresh pair (PSK contexts keep that cheap). The search is breadth-first and
- * prunes twice: an action that changed nothing (a delivery with nothing queued,
- * a second close_notify, ...) adds nothing new, and a schedule whose end state
- * (record views, delivery positions, shutdown flags, driver answer) was already
- * reached by another schedule is not extended again: its subtree is the same.
- * Each violation keeps the shortest schedule that shows it, per rule, version
- * and role (warning flags too, as passing results); the schedule string replays
- * it (--schedule).
+ * objects cannot be snapshotted (and a fork per schedule costs more than the
+ * handshake), so every schedule is replayed from a fresh pair (PSK contexts keep
+ * that cheap). The search is breadth-first; the schedules of a level are
+ * independent, so they run a chunk at a time on two workers, in batches, and
+ * their answers are taken in the order one worker would have given them: the
+ * report does not depend on timing. It prunes twice: an action that changed
+ * nothing (a delivery with nothing queued, a second close_notify, ...) adds
+ * nothing new, and a schedule whose end state (record views, delivery
+ * positions, shutdown flags, driver answer, the queue as far as the rest of the
+ * search can deliver it) was already reached by another schedule is not
+ * extended again: its subtree is the same. Each violation keeps the shortest
+ * schedule that shows it, per rule, version and role (warning flags too, as
+ * passing results); the schedule string replays it (--schedule).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +165,7 @@ static size_t ta__sd_horizon(const ta_sd_schedule *tok, unsigned left)
  *     reports which: ta__sd_idle_mask, exact conditions of the handlers) is not
  *     run: the schedule it makes ends in the same state as its parent, whose
  *     subtree is explored already. Counted in pruned_idle.
- *  2. A schedule whose state key (ta__sd_signature in sd_run.c) was reached
+ *  2. A schedule whose state key (ta__sd_state_key in sd_key.c) was reached
  *     before is run and judged but not extended: counted in pruned_seen.
  * Why 2 is sound for a driver we cannot look into: the key holds the driver's
  * whole call history (every event it was given, where the stream towards it
@@ -170,14 +175,25 @@ static size_t ta__sd_horizon(const ta_sd_schedule *tok, unsigned left)
  * state block and the SSL, as the ABI says) is then in the same state, and so is
  * the local SSL, which only the driver and those deliveries touch (harness calls
  * on it, 'w', and injected bytes are in the history too). The peer is OpenSSL: its
- * future depends on what it sent (the record view), what it received and read
- * (delivery positions, unread flag), its shutdown flags and keys (rekeyed); the
- * queued bytes each way are the record views past the delivery positions; the
- * oracle's facts so far are in the key. Same key, same subtree, up to the random
- * bytes of the run. What it cannot see: state the driver keeps outside its block
- * across schedules of one worker (statics, the heap): the +second scenarios and
- * a fresh worker per matrix case are what catch those. The unpruned search is
- * there to check the claim: test_shutdown compares the violations both find. */
+ * future depends on what it sent, what it received and read (delivery
+ * positions, unread flag), its shutdown flags and keys (rekeyed); the queued
+ * bytes each way are described record by record past the delivery positions;
+ * the oracle's facts so far are in the key. Same key, same subtree, up to the
+ * random bytes of the run.
+ * The horizon (ta__sd_horizon): with `left` actions to go, the search can still
+ * deliver at most left * reach records towards local (reach: 1 for '<', 2 for
+ * 'j', any number for "<*"). Records queued beyond that are never delivered in
+ * this subtree, so neither the driver nor the local SSL ever sees them, the
+ * peer does not depend on them (it wrote them; its flags are in the key), and
+ * the oracle judges only facts recorded when they were sent (in the key) or
+ * when a record arrives (never): the key describes the queue up to there and
+ * hashes the horizon where it cut. Two keys that cut are equal only with the
+ * same horizon, hence at the same level, with the same actions left; two that
+ * do not cut describe the whole queue. What it cannot see: state the driver
+ * keeps outside its block across schedules of one worker (statics, the heap):
+ * the +second scenarios and a fresh worker per matrix case are what catch
+ * those. The unpruned search is there to check the claim: test_shutdown
+ * compares the violations both find, with their shortest schedules. */
 static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const ta_sd_opts *o,
                                     ta_tls v, ta_role role, unsigned depth,
                                     const ta_sd_schedule *tok, ta_sd_report *rep,

@@ -56,28 +56,65 @@ uint64_t ta__sd_fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* Hash the stream towards local from `from` on, record by record (kind, length,
+ * position relative to `from`), but of the records not delivered at all only the
+ * first `horizon`: the rest of the search can deliver no more of them, so they
+ * cannot change what the driver sees or the oracle judges (a cut is hashed with
+ * the horizon, so keys with the same cut come from the same level). Returns
+ * the end of what was described. */
+static size_t ta__sd_hash_ahead(const ta__sd_run *r, size_t from, size_t horizon, uint64_t *h)
+{
+    const ta__sd_desc *dv = (const ta__sd_desc *)r->desc.data;
+    size_t ahead = 0, cut = ta__sd_mirror_end(r);
+    for (size_t i = 0, n = r->desc.len / sizeof(*dv); i < n; i++) {
+        if (dv[i].start + dv[i].len <= from)
+            continue;
+        if (dv[i].start >= r->delivered && ahead++ == horizon) {
+            cut = dv[i].start;
+            *h = ta__sd_fnv(*h, &horizon, sizeof(horizon));
+            break;
+        }
+        size_t e[] = {dv[i].start > from ? dv[i].start - from : 0,
+                      from - (dv[i].start < from ? dv[i].start : from), dv[i].len,
+                      (size_t)dv[i].code, (size_t)(dv[i].code >> 32)};
+        *h = ta__sd_fnv(*h, e, sizeof(e));
+    }
+    *h = ta__sd_fnv(*h, "|", 1);
+    return cut;
+}
+
+/* Where a deciding record ends (cn_end, fatal_end), for the keys: none,
+ * delivered, ahead (relative to `from`), or past what the key describes. */
+static size_t ta__sd_marker(const ta__sd_run *r, size_t at, size_t from, size_t cut)
+{
+    if (at == 0)
+        return 0;
+    if (at <= r->delivered)
+        return 1;
+    return at <= cut ? 3 + at - from : 2;
+}
+
 /* The state key of the end of a run (the explorer's; sd_explore.c argues why it
- * merges only runs with the same future): the record views (kind + length: the
- * random bytes differ from run to run) of both directions, which with the
- * delivery positions give the bytes queued and delivered each way; the driver's
+ * merges only runs with the same future): the stream towards local from the
+ * start of the schedule, record by record (kind + length, or what was injected:
+ * the random bytes differ from run to run) up to the horizon, and our record
+ * view, which with the delivery positions give the bytes queued and delivered
+ * each way; the driver's
  * call history (r->hist); both shutdown flags, the peer's reading state and
  * rekeying, closure, backpressure (capacity, bytes stuck in OpenSSL, room), the
  * driver's answer and idle count, and the oracle's facts so far. */
-static uint64_t ta__sd_signature(ta__sd_run *r)
+static uint64_t ta__sd_signature(ta__sd_run *r, size_t horizon)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (int d = 0; d < 2; d++) {
-        size_t n;
-        const ta_record *rec = ta_pair_records(r->p, (ta_dir)d, &n);
-        for (size_t i = 0; i < n; i++) {
-            uint32_t k = ((uint32_t)rec[i].kind << 16) | rec[i].length;
-            h = ta__sd_fnv(h, &k, sizeof(k));
-        }
-        h = ta__sd_fnv(h, "|", 1);
+    size_t n, cut = ta__sd_hash_ahead(r, r->base, horizon, &h);
+    const ta_record *rec = ta_pair_records(r->p, r->to_peer, &n);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = ((uint32_t)rec[i].kind << 16) | rec[i].length;
+        h = ta__sd_fnv(h, &k, sizeof(k));
     }
     size_t vals[] = {r->delivered - r->base,
                      r->delivered_peer,
-                     r->mirror.len,
+                     cut - r->base,
                      (size_t)ta_pair_is_closed(r->p, r->to_local),
                      (size_t)SSL_get_shutdown(r->peer),
                      (size_t)SSL_get_shutdown(r->local),
@@ -91,8 +128,8 @@ static uint64_t ta__sd_signature(ta__sd_run *r)
                      (size_t)r->f->cancel_seen,
                      (size_t)r->hist,
                      (size_t)(r->hist >> 32),
-                     r->cn_end ? r->cn_end - r->base : 0,
-                     r->fatal_end ? r->fatal_end - r->base : 0,
+                     ta__sd_marker(r, r->cn_end, r->base, cut),
+                     ta__sd_marker(r, r->fatal_end, r->base, cut),
                      (size_t)r->fatal_partial,
                      (size_t)r->peer_rekeyed,
                      (size_t)r->f->peer_data_before_cn,
@@ -106,17 +143,6 @@ static uint64_t ta__sd_signature(ta__sd_run *r)
     return ta__sd_fnv(h, vals, sizeof(vals));
 }
 
-/* Where a deciding record ends (cn_end, fatal_end), for the abstract key: none,
- * delivered, ahead (relative to the quiet point), or past what the key describes. */
-static size_t ta__sd_marker(const ta__sd_run *r, size_t at, size_t end)
-{
-    if (at == 0)
-        return 0;
-    if (at <= r->delivered)
-        return 1;
-    return at <= end ? 3 + at - r->clean_pos : 2;
-}
-
 /* The state key of a driver that promises TA_SD_STATE_IN_BLOCK (sd_explore.c
  * argues why it is sound): instead of the whole history, the last quiet point
  * (SSL state and state block then, the driver calls since) and what is still
@@ -128,22 +154,7 @@ static size_t ta__sd_marker(const ta__sd_run *r, size_t at, size_t end)
 static uint64_t ta__sd_signature_abstract(ta__sd_run *r, size_t horizon)
 {
     uint64_t h = 1469598103934665603ULL;
-    const ta__sd_desc *dv = (const ta__sd_desc *)r->desc.data;
-    size_t ahead = 0, cut = ta__sd_mirror_end(r); /* the end of what the key describes */
-    for (size_t i = 0, n = r->desc.len / sizeof(*dv); i < n; i++) {
-        if (dv[i].start + dv[i].len <= r->clean_pos)
-            continue;
-        if (dv[i].start >= r->delivered && ahead++ == horizon) {
-            cut = dv[i].start;
-            h = ta__sd_fnv(h, &horizon, sizeof(horizon)); /* cut here */
-            break;
-        }
-        size_t e[] = {dv[i].start > r->clean_pos ? dv[i].start - r->clean_pos : 0,
-                      r->clean_pos - (dv[i].start < r->clean_pos ? dv[i].start : r->clean_pos),
-                      dv[i].len, (size_t)dv[i].code, (size_t)(dv[i].code >> 32)};
-        h = ta__sd_fnv(h, e, sizeof(e));
-    }
-    h = ta__sd_fnv(h, "|", 1);
+    size_t cut = ta__sd_hash_ahead(r, r->clean_pos, horizon, &h);
     /* Ours not yet delivered to the peer, record by record. */
     size_t nl, end = 0, out;
     const ta_record *lr = ta_pair_records(r->p, r->to_peer, &nl);
@@ -185,8 +196,8 @@ static uint64_t ta__sd_signature_abstract(ta__sd_run *r, size_t horizon)
                      (size_t)r->f->write_stuck,
                      (size_t)r->f->write_blocked,
                      (size_t)r->f->cancel_seen,
-                     ta__sd_marker(r, r->cn_end, cut),
-                     ta__sd_marker(r, r->fatal_end, cut),
+                     ta__sd_marker(r, r->cn_end, r->clean_pos, cut),
+                     ta__sd_marker(r, r->fatal_end, r->clean_pos, cut),
                      (size_t)r->fatal_partial,
                      ta_pair_stuck(r->p, r->s->role),
                      ta__sd_room(r),
@@ -198,5 +209,5 @@ static uint64_t ta__sd_signature_abstract(ta__sd_run *r, size_t horizon)
 uint64_t ta__sd_state_key(ta__sd_run *r, size_t horizon)
 {
     return (r->d->flags & TA_SD_STATE_IN_BLOCK) ? ta__sd_signature_abstract(r, horizon)
-                                                : ta__sd_signature(r);
+                                                : ta__sd_signature(r, horizon);
 }
