@@ -135,7 +135,7 @@ void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *sce
 /* Warm an engine up before workers are forked from it (sd_run.c). */
 void ta__sd_engine_warm(ta_sd_engine *e);
 /* What the explorer asks of a run besides its facts (sd_explore.c): in, its
- * tokens; out, a hash of the end state (the state key), the number of actions
+ * tokens and horizon; out, a hash of the end state (the state key), the number of actions
  * that changed nothing, and which tokens would change nothing next. */
 typedef struct ta__sd_probe {
     const ta_sd_action *tok;
@@ -143,6 +143,10 @@ typedef struct ta__sd_probe {
     uint64_t sig;
     size_t noops;
     uint64_t idle;
+    /* In: records queued towards local past the delivery point that the rest of
+     * the search can still deliver (SIZE_MAX: all); the state key describes no
+     * more of the queue than that (sd_run.c, ta__sd_signature_abstract). */
+    size_t horizon;
 } ta__sd_probe;
 ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_schedule *s,
                          ta_sd_facts *f, ta_sd_result *res, ta__sd_probe *probe);

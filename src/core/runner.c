@@ -165,6 +165,16 @@ pid_t ta__child_pid(const ta__child *ch)
     return ch->pid;
 }
 
+size_t ta__child_fds(const ta__child *ch, int *out)
+{
+    size_t n = 0;
+    if (!ch->gone)
+        out[n++] = ch->sock;
+    if (ch->out >= 0)
+        out[n++] = ch->out;
+    return n;
+}
+
 /* ------------------------------------------------------------ parent side */
 
 static void ta__child_drain_output(ta__child *ch)
@@ -305,7 +315,7 @@ void ta__child_finish(ta__child *ch, double grace_s, ta__child_end *end)
         if (ch->out >= 0 && poll(&p, 1, 10) > 0)
             ta__child_drain_output(ch);
         else if (ch->out < 0) {
-            struct timespec ts = {0, 5 * 1000 * 1000};
+            struct timespec ts = {0, 200 * 1000}; /* a dead child is reaped within ~1 ms */
             nanosleep(&ts, NULL);
         }
     }

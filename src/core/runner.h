@@ -75,6 +75,10 @@ int ta__child_send(ta__child *ch, unsigned type, const void *p, size_t len);
  * reaped and *end (may be NULL) says how it ended. Frees ch. */
 void ta__child_finish(ta__child *ch, double grace_s, ta__child_end *end);
 pid_t ta__child_pid(const ta__child *ch);
+/* Parent side: the descriptors to poll(2) for a child with several (its record
+ * socket while it may still send, its output pipe) into out[0..2); returns how
+ * many. Then ta__child_recv(ch, 0, ...) takes what is ready and drains output. */
+size_t ta__child_fds(const ta__child *ch, int *out);
 /* Parent side: drain the child's output; 1 while it runs, 0 once it has ended
  * (not reaped: ta__child_finish still reports how it ended). */
 int ta__child_running(ta__child *ch);

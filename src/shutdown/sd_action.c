@@ -5,9 +5,9 @@
  * it did not (the explorer prunes those); none waits on anything.
  *
  * One handler per action, and one table (ta__sd_actions, at the end) that gives
- * each its letter, argument, alphabets and meaning.
+ * each its letter, argument, alphabets and meaning. When a handler's "changed
+ * nothing" conditions change, change the explorer's no-op test too (sd_idle.c).
  */
-#include <pthread.h>
 #include <string.h>
 #include <openssl/err.h>
 
@@ -50,7 +50,7 @@ static const uint8_t ta__sd_junk[TA__REC_HEADER + 32] = {
     0x5a};
 
 /* The peer may still act: its handshake is done and its close_notify not sent. */
-static int ta__sd_peer_ready(ta__sd_run *r)
+int ta__sd_peer_ready(ta__sd_run *r)
 {
     return SSL_is_init_finished(r->peer) && !ta__sd_peer_sent_cn(r);
 }
@@ -342,7 +342,7 @@ static ta_status ta__sd_do_empty_record(ta__sd_run *r, const ta_sd_action *a, in
 /* Where the peer can still be made to answer a corrupt record with a real fatal
  * alert: nothing of ours is queued ahead of the junk (it would deliver it) and it
  * has not read our close_notify (after which OpenSSL reads no further). */
-static int ta__sd_peer_answers_junk(ta__sd_run *r)
+int ta__sd_peer_answers_junk(ta__sd_run *r)
 {
     return SSL_is_init_finished(r->peer) && !(SSL_get_shutdown(r->peer) & SSL_RECEIVED_SHUTDOWN)
            && ta_pair_pending(r->p, r->to_peer) == 0;
@@ -464,80 +464,6 @@ const ta_sd_action_info *ta_sd_action_find(char op)
         if (ta__sd_actions[i].op == op)
             return &ta__sd_actions[i];
     return NULL;
-}
-
-/* The alphabets, spelt out once from the table. */
-static const unsigned ta__sd_alphabet_flags[] = {TA_SD_A_EXHAUSTIVE, TA_SD_A_FUZZ_SCHEDULE,
-                                                 TA_SD_A_FUZZ_RECORDS, TA_SD_A_FORGES};
-#define TA__SD_NALPHABETS (sizeof(ta__sd_alphabet_flags) / sizeof(ta__sd_alphabet_flags[0]))
-static char ta__sd_alphabets[TA__SD_NALPHABETS][TA__SD_NACTIONS + 1];
-static pthread_once_t ta__sd_alphabets_once = PTHREAD_ONCE_INIT;
-
-static void ta__sd_alphabets_init(void)
-{
-    for (size_t k = 0; k < TA__SD_NALPHABETS; k++) {
-        size_t n = 0;
-        for (size_t i = 0; i < TA__SD_NACTIONS; i++)
-            if (ta__sd_actions[i].flags & ta__sd_alphabet_flags[k])
-                ta__sd_alphabets[k][n++] = ta__sd_actions[i].op;
-        ta__sd_alphabets[k][n] = '\0';
-    }
-}
-
-const char *ta_sd_action_letters(unsigned flag)
-{
-    (void)pthread_once(&ta__sd_alphabets_once, ta__sd_alphabets_init);
-    for (size_t k = 0; k < TA__SD_NALPHABETS; k++)
-        if (ta__sd_alphabet_flags[k] == flag)
-            return ta__sd_alphabets[k];
-    return "";
-}
-
-/* Exact "changes nothing" conditions of the handlers above, read at the end of a
- * run: the explorer skips those tokens without running them (an action that
- * changes nothing leaves the state, and so the subtree, of the shorter schedule).
- * Only conditions under which the handler is certain to report no change are
- * used; anything else is run. */
-static int ta__sd_idle(ta__sd_run *r, const ta_sd_action *a)
-{
-    const int closed = ta_pair_is_closed(r->p, r->to_local);
-    switch (a->op) {
-    case 'd':
-        return !ta__sd_peer_ready(r);
-    case 'c':
-        return ta__sd_peer_sent_cn(r);
-    case 'k':
-        return !ta__sd_peer_ready(r) || (r->s->tls == TA_TLS12 && r->peer_role != TA_SERVER);
-    case 'e':
-        return closed;
-    case 'g':
-        return closed;
-    case '<':
-    case 'j':
-        return closed || ta_pair_pending(r->p, r->to_local) == 0;
-    case '>':
-        return ta_pair_pending(r->p, r->to_peer) == 0 && !r->peer_unread;
-    case 'x':
-        return !r->started || r->final;
-    case 'b': {
-        size_t cap = a->arg == 0 ? 8 : a->arg == TA_SD_ALL_BYTES ? 0 : a->arg;
-        return cap == r->cap || closed;
-    }
-    case 'f':
-        return !SSL_is_init_finished(r->peer)
-               || (!ta__sd_peer_answers_junk(r) && ta__sd_peer_sent_cn(r));
-    default:
-        return 0;
-    }
-}
-
-uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
-{
-    uint64_t m = 0;
-    for (size_t i = 0; tok != NULL && i < n && i < 64; i++)
-        if (ta__sd_idle(r, &tok[i]))
-            m |= (uint64_t)1 << i;
-    return m;
 }
 
 /* One action: the handler of its row. The stream is synced first for every

@@ -3,14 +3,19 @@
  * and cancel after the driver's start, up to a depth, for both versions and roles.
  *
  * Every schedule runs in a worker child (sd_worker.c), never here. OpenSSL
- * objects cannot be snapshotted, so every schedule is replayed from a fresh pair (PSK contexts keep that cheap). The search is breadth-first and
- * prunes twice: an action that changed nothing (a delivery with nothing queued,
- * a second close_notify, ...) adds nothing new, and a schedule whose end state
- * (record views, delivery positions, shutdown flags, driver answer) was already
- * reached by another schedule is not extended again: its subtree is the same.
- * Each violation keeps the shortest schedule that shows it, per rule, version
- * and role (warning flags too, as passing results); the schedule string replays
- * it (--schedule).
+ * objects cannot be snapshotted (and a fork per schedule costs more than the
+ * handshake), so every schedule is replayed from a fresh pair (PSK contexts keep
+ * that cheap). The search is breadth-first; the schedules of a level are
+ * independent, so they run a chunk at a time on two workers, in batches, and
+ * their answers are taken in the order one worker would have given them: the
+ * report does not depend on timing. It prunes twice: an action that changed
+ * nothing (a delivery with nothing queued, a second close_notify, ...) adds
+ * nothing new, and a schedule whose end state (record views, delivery
+ * positions, shutdown flags, driver answer, the queue as far as the rest of the
+ * search can deliver it) was already reached by another schedule is not
+ * extended again: its subtree is the same. Each violation keeps the shortest
+ * schedule that shows it, per rule, version and role (warning flags too, as
+ * passing results); the schedule string replays it (--schedule).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +110,10 @@ static int ta__sd_leaf(const ta__sd_reply *reply)
     return reply->crashed || reply->incomplete || TA_SD_IS_FINAL(reply->got) || reply->spin;
 }
 
+/* Workers running a level's schedules side by side, and schedules per batch. */
+#define TA__SD_EXPLORE_WORKERS 2
+#define TA__SD_CHUNK 2048
+
 typedef struct {
     ta_sd_schedule s;
     uint64_t idle; /* tokens that would change nothing at its end */
@@ -130,6 +139,24 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint6
     return TA_OK;
 }
 
+/* How many records queued towards local past the delivery point the tokens can
+ * still reach in `left` more actions: '<' reaches into one record (the rest of
+ * the one it is in, or the next), 'j' into two; one with a byte count, "<*" and
+ * 'm' into any number (SIZE_MAX); the others deliver nothing towards local. */
+static size_t ta__sd_horizon(const ta_sd_schedule *tok, unsigned left)
+{
+    size_t reach = 0;
+    for (size_t t = 0; t < tok->n; t++) {
+        const ta_sd_action *a = &tok->act[t];
+        size_t k = a->op == '<'   ? (a->arg == 0 ? 1 : SIZE_MAX)
+                   : a->op == 'j' ? 2
+                   : a->op == 'm' ? SIZE_MAX
+                                  : 0;
+        reach = k > reach ? k : reach;
+    }
+    return reach == SIZE_MAX ? SIZE_MAX : reach * left;
+}
+
 /* One version and role, breadth-first. Every schedule runs in the worker: a crash
  * is reported with its schedule and ends that subtree; the worker is restarted.
  *
@@ -138,7 +165,7 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint6
  *     reports which: ta__sd_idle_mask, exact conditions of the handlers) is not
  *     run: the schedule it makes ends in the same state as its parent, whose
  *     subtree is explored already. Counted in pruned_idle.
- *  2. A schedule whose state key (ta__sd_signature in sd_run.c) was reached
+ *  2. A schedule whose state key (ta__sd_state_key in sd_key.c) was reached
  *     before is run and judged but not extended: counted in pruned_seen.
  * Why 2 is sound for a driver we cannot look into: the key holds the driver's
  * whole call history (every event it was given, where the stream towards it
@@ -148,24 +175,42 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint6
  * state block and the SSL, as the ABI says) is then in the same state, and so is
  * the local SSL, which only the driver and those deliveries touch (harness calls
  * on it, 'w', and injected bytes are in the history too). The peer is OpenSSL: its
- * future depends on what it sent (the record view), what it received and read
- * (delivery positions, unread flag), its shutdown flags and keys (rekeyed); the
- * queued bytes each way are the record views past the delivery positions; the
- * oracle's facts so far are in the key. Same key, same subtree, up to the random
- * bytes of the run. What it cannot see: state the driver keeps outside its block
- * across schedules of one worker (statics, the heap): the +second scenarios and
- * a fresh worker per matrix case are what catch those. The unpruned search is
- * there to check the claim: test_shutdown compares the violations both find. */
-static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tls v, ta_role role,
-                                    unsigned depth, const ta_sd_schedule *tok, ta_sd_report *rep,
+ * future depends on what it sent, what it received and read (delivery
+ * positions, unread flag), its shutdown flags and keys (rekeyed); the queued
+ * bytes each way are described record by record past the delivery positions;
+ * the oracle's facts so far are in the key. Same key, same subtree, up to the
+ * random bytes of the run.
+ * The horizon (ta__sd_horizon): with `left` actions to go, the search can still
+ * deliver at most left * reach records towards local (reach: 1 for '<', 2 for
+ * 'j', any number for "<*"). Records queued beyond that are never delivered in
+ * this subtree, so neither the driver nor the local SSL ever sees them, the
+ * peer does not depend on them (it wrote them; its flags are in the key), and
+ * the oracle judges only facts recorded when they were sent (in the key) or
+ * when a record arrives (never): the key describes the queue up to there and
+ * hashes the horizon where it cut. Two keys that cut are equal only with the
+ * same horizon, hence at the same level, with the same actions left; two that
+ * do not cut describe the whole queue. What it cannot see: state the driver
+ * keeps outside its block across schedules of one worker (statics, the heap):
+ * the +second scenarios and a fresh worker per matrix case are what catch
+ * those. The unpruned search is there to check the claim: test_shutdown
+ * compares the violations both find, with their shortest schedules. */
+static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const ta_sd_opts *o,
+                                    ta_tls v, ta_role role, unsigned depth,
+                                    const ta_sd_schedule *tok, ta_sd_report *rep,
                                     ta_sd_explore_stats *st, uint64_t *reported)
 {
     const int prune = !(o->explore_flags & TA_SD_EXPLORE_NO_PRUNE);
     ta__sd_set seen = {0};
     ta__sd_list cur = {0}, next = {0};
-    ta_sd_schedule root;
+    ta_sd_schedule *cand = malloc(TA__SD_CHUNK * sizeof(*cand));
+    ta__sd_reply *reply = malloc(TA__SD_CHUNK * sizeof(*reply));
     ta_status s = TA_OK;
 
+    if (cand == NULL || reply == NULL) {
+        free(cand);
+        free(reply);
+        TA_BAIL(TA_E_NOMEM, "exhaustive batch");
+    }
     uint64_t *rep_bits = &reported[v * TA_ROLE_COUNT + role];
     /* The roots: the start alone, and, when backpressure is explored, the start
      * with the transport already full ("bs": the close_notify itself meets
@@ -173,83 +218,95 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
     int with_b = 0;
     for (size_t t = 0; t < tok->n; t++)
         with_b |= tok->act[t].op == 'b';
+    size_t nroot = 0;
     for (int k = 0; s == TA_OK && k <= with_b; k++) {
-        memset(&root, 0, sizeof(root));
-        root.tls = v;
-        root.role = role;
+        ta_sd_schedule *root = &cand[nroot++];
+        memset(root, 0, sizeof(*root));
+        root->tls = v;
+        root->role = role;
         /* The local SSL reads ahead: with one record per delivery that changes
          * nothing a driver can see, and with coalesced deliveries ("<*", 'j') it is
          * what real connections do (the records land in OpenSSL's buffer, not on
          * the transport: SSL_has_pending(3)). */
-        root.flags = TA_SD_F_READ_AHEAD;
+        root->flags = TA_SD_F_READ_AHEAD;
         if (k == 1)
-            s = ta_sd_schedule_add(&root, 'b', 0, NULL, 0);
+            s = ta_sd_schedule_add(root, 'b', 0, NULL, 0);
         if (s == TA_OK)
-            s = ta_sd_schedule_add(&root, 's', 0, NULL, 0);
-        if (s != TA_OK)
-            break;
-        /* The start alone is a schedule too (a driver may already go wrong there). */
-        ta__sd_reply reply;
-        s = ta__sd_worker_run(w, &root, &reply);
-        if (s != TA_OK)
-            break;
+            s = ta_sd_schedule_add(root, 's', 0, NULL, 0);
+    }
+    /* The start alone is a schedule too (a driver may already go wrong there). */
+    if (s == TA_OK)
+        s = ta__sd_workers_run(ws, nw, cand, nroot, ta__sd_horizon(tok, depth), reply);
+    for (size_t k = 0; s == TA_OK && k < nroot; k++) {
+        ta__sd_reply *rp = &reply[k];
         st->explored++;
-        if (!reply.crashed && !reply.incomplete)
-            st->distinct += ta__sd_set_add(&seen, reply.sig) > 0;
-        if (!reply.res.pass) {
+        if (!rp->crashed && !rp->incomplete)
+            st->distinct += ta__sd_set_add(&seen, rp->sig) > 0;
+        if (!rp->res.pass) {
             /* The start alone failed: always reported. */
             st->violations++;
-            *rep_bits |= (uint64_t)1 << (reply.res.rule & 31);
-            ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", &reply.res);
-            s = ta__sd_report_add(rep, &reply.res);
+            *rep_bits |= (uint64_t)1 << (rp->res.rule & 31);
+            ta__sd_name_result(o, ta__sd_worker_name(ws[0]), "schedule", &rp->res);
+            s = ta__sd_report_add(rep, &rp->res);
         }
-        if (s == TA_OK && !ta__sd_leaf(&reply))
-            s = ta__sd_list_push(&cur, &root, reply.idle);
+        if (s == TA_OK && !ta__sd_leaf(rp))
+            s = ta__sd_list_push(&cur, &cand[k], rp->idle);
     }
     for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
         next.n = 0;
-        for (size_t i = 0; s == TA_OK && i < cur.n; i++) {
-            for (size_t t = 0; s == TA_OK && t < tok->n; t++) {
+        /* The level's candidates in order (node, then token), a chunk at a time:
+         * all of a chunk run at once on the workers, the answers are then taken
+         * in that order, as one worker would have given them. */
+        for (size_t i = 0, t = 0; s == TA_OK && i < cur.n;) {
+            size_t nc = 0;
+            for (; s == TA_OK && i < cur.n && nc < TA__SD_CHUNK;
+                 t = t + 1 < tok->n ? t + 1 : 0, i += t == 0) {
                 if (prune && t < 64 && (cur.v[i].idle >> t & 1)) {
                     st->pruned_idle++;
                     continue;
                 }
-                ta_sd_schedule cand = cur.v[i].s;
-                ta__sd_reply reply;
                 const ta_sd_action *a = &tok->act[t];
-                if ((s = ta_sd_schedule_add(&cand, a->op, a->arg, NULL, 0)) != TA_OK)
-                    break;
-                if ((s = ta__sd_worker_run(w, &cand, &reply)) != TA_OK)
-                    break;
+                cand[nc] = cur.v[i].s;
+                s = ta_sd_schedule_add(&cand[nc++], a->op, a->arg, NULL, 0);
+            }
+            if (s == TA_OK)
+                s = ta__sd_workers_run(ws, nw, cand, nc, ta__sd_horizon(tok, depth - level), reply);
+            for (size_t j = 0; s == TA_OK && j < nc; j++) {
+                ta__sd_reply *rp = &reply[j];
                 st->explored++;
-                if (reply.crashed || reply.incomplete) {
+                if (rp->crashed || rp->incomplete) {
                     /* Ended by the code under test (or not run): reported, not extended. */
-                    s = ta__sd_note(w, o, &reply, rep_bits, rep, st);
+                    s = ta__sd_note(ws[0], o, rp, rep_bits, rep, st);
                     continue;
                 }
-                if (prune && reply.noops > 0) {
+                if (prune && rp->noops > 0) {
                     st->pruned_idle++; /* same state as a shorter schedule */
                     continue;
                 }
                 /* Violations, and the first schedule of each warning flag. */
-                if ((s = ta__sd_note(w, o, &reply, rep_bits, rep, st)) != TA_OK)
+                if ((s = ta__sd_note(ws[0], o, rp, rep_bits, rep, st)) != TA_OK)
                     break;
-                int fresh = ta__sd_set_add(&seen, reply.sig);
-                TA_ENSURE(fresh >= 0, TA_E_NOMEM, "exhaustive state set");
+                int fresh = ta__sd_set_add(&seen, rp->sig);
+                if (fresh < 0) {
+                    s = ta__error_set(TA_E_NOMEM, 0, TA__FILE, __LINE__, "exhaustive state set");
+                    break;
+                }
                 st->distinct += fresh > 0;
                 if (prune && fresh == 0) {
                     st->pruned_seen++;
                     continue;
                 }
                 /* A final verdict ends the subtree: the driver is never called again. */
-                if (!ta__sd_leaf(&reply) && level < depth)
-                    s = ta__sd_list_push(&next, &cand, reply.idle);
+                if (!ta__sd_leaf(rp) && level < depth)
+                    s = ta__sd_list_push(&next, &cand[j], rp->idle);
             }
         }
         ta__sd_list tmp = cur;
         cur = next;
         next = tmp;
     }
+    free(cand);
+    free(reply);
     free(cur.v);
     free(next.v);
     free(seen.slot);
@@ -259,7 +316,8 @@ static ta_status ta__sd_explore_one(ta__sd_worker *w, const ta_sd_opts *o, ta_tl
 ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
                         ta_sd_report **out, ta_sd_explore_stats *out_stats)
 {
-    ta__sd_worker *w = NULL;
+    ta__sd_worker *ws[TA__SD_EXPLORE_WORKERS] = {NULL};
+    size_t nw = 1;
     ta_sd_report *rep = NULL;
     ta_sd_explore_stats st;
     uint64_t reported[TA_TLS_COUNT * TA_ROLE_COUNT] = {0};
@@ -274,18 +332,25 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
     memset(&st, 0, sizeof(st));
     TA_GUARD(ta__sd_explore_tokens(o, &tok));
     TA_ENSURE(tok.n > 0, TA_E_ARG, "exhaustive mode without actions");
-    TA_GUARD(ta__sd_begin(d, o, &w, &rep, &dead));
+    TA_GUARD(ta__sd_begin(d, o, &ws[0], &rep, &dead));
+    /* More workers, each with its share of every chunk (the same share whatever
+     * the timing): a fixed number, not the machine's core count, so a driver that
+     * keeps state across cases (statics) meets the same sequence everywhere. */
+    for (; s == TA_OK && !dead && nw < TA__SD_EXPLORE_WORKERS; nw++)
+        s = ta__sd_worker_new(d, o, &ws[nw]);
     for (int v = 0; s == TA_OK && !dead && v < TA_TLS_COUNT; v++) {
         for (int r = 0; s == TA_OK && r < TA_ROLE_COUNT; r++) {
             char name[128];
             snprintf(name, sizeof(name), "%s/%s/schedule/%s", ta_tls_name((ta_tls)v),
-                     ta_role_name((ta_role)r), ta__sd_worker_name(w));
+                     ta_role_name((ta_role)r), ta__sd_worker_name(ws[0]));
             if (!ta_sd_only_match(o->only, name))
                 continue;
-            s = ta__sd_explore_one(w, o, (ta_tls)v, (ta_role)r, depth, &tok, rep, &st, reported);
+            s = ta__sd_explore_one(ws, nw, o, (ta_tls)v, (ta_role)r, depth, &tok, rep, &st,
+                                   reported);
         }
     }
-    ta__sd_worker_free(w);
+    for (size_t k = 0; k < TA__SD_EXPLORE_WORKERS; k++)
+        ta__sd_worker_free(ws[k]);
     st.seconds = ta__mono_s() - t0;
     if (s != TA_OK) {
         ta_sd_report_free(rep);

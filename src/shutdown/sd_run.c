@@ -108,13 +108,6 @@ static void ta__sd_keylog(const SSL *ssl, const char *line)
         snprintf(r->secret, sizeof(r->secret), "%s", sp + 1);
 }
 
-void ta__sd_desc_add(ta__sd_run *r, size_t start, size_t len, uint64_t code)
-{
-    ta__sd_desc d = {start, len, code};
-    if (ta__buf_append(&r->desc, &d, sizeof(d)) != TA_OK)
-        snprintf(r->note, sizeof(r->note), "out of memory describing the stream");
-}
-
 void ta__sd_sync(ta__sd_run *r)
 {
     size_t len, nrec;
@@ -134,39 +127,6 @@ void ta__sd_sync(ta__sd_run *r)
             at += rl;
         }
     }
-}
-
-/* What the local SSL shows of itself (a driver sees no more of it than this and
- * what it reads). */
-static uint64_t ta__sd_ssl_state(SSL *s, uint64_t h)
-{
-    int v[] = {SSL_get_shutdown(s),
-               SSL_is_init_finished(s),
-               SSL_in_init(s),
-               SSL_get_key_update_type(s),
-               SSL_has_pending(s),
-               SSL_pending(s),
-               SSL_want(s),
-               SSL_get_quiet_shutdown(s),
-               SSL_renegotiate_pending(s)};
-    return ta__sd_fnv(h, v, sizeof(v));
-}
-
-void ta__sd_note_call(ta__sd_run *r, const size_t *call, size_t n)
-{
-    r->hist = ta__sd_fnv(r->hist, call, n * sizeof(*call));
-    if (SSL_has_pending(r->local)) {
-        size_t rel[] = {r->delivered - r->clean_pos,
-                        r->delivered - ta_pair_unread(r->p, r->s->role) - r->clean_pos};
-        r->hist_since =
-            ta__sd_fnv(ta__sd_fnv(r->hist_since, call, n * sizeof(*call)), rel, sizeof(rel));
-        return;
-    }
-    /* Quiet: everything the SSL took from its transport is processed. */
-    r->clean_pos = r->delivered - ta_pair_unread(r->p, r->s->role);
-    r->hist_since = 0;
-    uint64_t h = ta__sd_ssl_state(r->local, 1469598103934665603ULL);
-    r->clean_sig = r->state != NULL ? ta__sd_fnv(h, r->state, r->d->state_size) : h;
 }
 
 size_t ta__sd_mirror_end(const ta__sd_run *r)
@@ -272,138 +232,6 @@ static void ta__sd_half_handshake(ta__sd_run *r)
     if (ta_pair_deliver(r->p, TA_C2S, TA_ALL, &n) == TA_OK && r->s->role == TA_SERVER)
         (void)SSL_do_handshake(sv);
     ERR_clear_error();
-}
-
-uint64_t ta__sd_fnv(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* The state key of the end of a run (the explorer's; sd_explore.c argues why it
- * merges only runs with the same future): the record views (kind + length: the
- * random bytes differ from run to run) of both directions, which with the
- * delivery positions give the bytes queued and delivered each way; the driver's
- * call history (r->hist); both shutdown flags, the peer's reading state and
- * rekeying, closure, backpressure (capacity, bytes stuck in OpenSSL, room), the
- * driver's answer and idle count, and the oracle's facts so far. */
-static uint64_t ta__sd_signature(ta__sd_run *r)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (int d = 0; d < 2; d++) {
-        size_t n;
-        const ta_record *rec = ta_pair_records(r->p, (ta_dir)d, &n);
-        for (size_t i = 0; i < n; i++) {
-            uint32_t k = ((uint32_t)rec[i].kind << 16) | rec[i].length;
-            h = ta__sd_fnv(h, &k, sizeof(k));
-        }
-        h = ta__sd_fnv(h, "|", 1);
-    }
-    size_t vals[] = {r->delivered - r->base,
-                     r->delivered_peer,
-                     r->mirror.len,
-                     (size_t)ta_pair_is_closed(r->p, r->to_local),
-                     (size_t)SSL_get_shutdown(r->peer),
-                     (size_t)SSL_get_shutdown(r->local),
-                     (size_t)r->ans,
-                     (size_t)r->final,
-                     (size_t)r->f->decider,
-                     (size_t)r->f->write_probe,
-                     (size_t)r->peer_unread,
-                     (size_t)r->started,
-                     (size_t)r->f->write_blocked,
-                     (size_t)r->f->cancel_seen,
-                     (size_t)r->hist,
-                     (size_t)(r->hist >> 32),
-                     r->cn_end ? r->cn_end - r->base : 0,
-                     r->fatal_end ? r->fatal_end - r->base : 0,
-                     (size_t)r->fatal_partial,
-                     (size_t)r->peer_rekeyed,
-                     (size_t)r->f->peer_data_before_cn,
-                     (size_t)r->f->junk_partial,
-                     (size_t)r->f->spin,
-                     (size_t)r->idle,
-                     ta_pair_stuck(r->p, r->s->role),
-                     ta__sd_room(r),
-                     r->cap,
-                     (size_t)SSL_is_init_finished(r->peer)};
-    return ta__sd_fnv(h, vals, sizeof(vals));
-}
-
-/* The state key of a driver that promises TA_SD_STATE_IN_BLOCK (sd_explore.c
- * argues why it is sound): instead of the whole history, the last quiet point
- * (SSL state and state block then, the driver calls since) and what is still
- * ahead of the local side: the stream from the quiet point on, described record
- * by record with the delivery and read positions relative to it. The peer and
- * the oracle's facts as in ta__sd_signature. */
-static uint64_t ta__sd_signature_abstract(ta__sd_run *r)
-{
-    uint64_t h = 1469598103934665603ULL;
-    const ta__sd_desc *dv = (const ta__sd_desc *)r->desc.data;
-    for (size_t i = 0, n = r->desc.len / sizeof(*dv); i < n; i++) {
-        if (dv[i].start + dv[i].len <= r->clean_pos)
-            continue;
-        size_t e[] = {dv[i].start > r->clean_pos ? dv[i].start - r->clean_pos : 0,
-                      r->clean_pos - (dv[i].start < r->clean_pos ? dv[i].start : r->clean_pos),
-                      dv[i].len, (size_t)dv[i].code, (size_t)(dv[i].code >> 32)};
-        h = ta__sd_fnv(h, e, sizeof(e));
-    }
-    h = ta__sd_fnv(h, "|", 1);
-    /* Ours not yet delivered to the peer, record by record. */
-    size_t nl, end = 0, out;
-    const ta_record *lr = ta_pair_records(r->p, r->to_peer, &nl);
-    (void)ta_pair_transcript(r->p, r->to_peer, &out);
-    for (size_t i = 0; i < nl; i++) {
-        end += TA__REC_HEADER + lr[i].length;
-        if (end <= r->delivered_peer)
-            continue;
-        size_t e[] = {end - r->delivered_peer, (size_t)lr[i].kind, lr[i].length};
-        h = ta__sd_fnv(h, e, sizeof(e));
-    }
-    size_t unread = ta_pair_unread(r->p, r->s->role);
-    size_t vals[] = {r->delivered - r->clean_pos,
-                     r->delivered - unread - r->clean_pos,
-                     ta__sd_mirror_end(r) - r->clean_pos,
-                     (size_t)ta_pair_is_closed(r->p, r->to_local),
-                     (size_t)SSL_get_shutdown(r->peer),
-                     (size_t)SSL_is_init_finished(r->peer),
-                     (size_t)SSL_get_key_update_type(r->peer),
-                     (size_t)r->peer_unread,
-                     (size_t)r->peer_rekeyed,
-                     (size_t)r->clean_sig,
-                     (size_t)(r->clean_sig >> 32),
-                     (size_t)r->hist_since,
-                     (size_t)(r->hist_since >> 32),
-                     (size_t)ta__sd_ssl_state(r->local, 0),
-                     (size_t)r->ans,
-                     (size_t)r->final,
-                     (size_t)r->started,
-                     (size_t)r->idle,
-                     (size_t)r->f->decider,
-                     (size_t)r->f->write_probe,
-                     (size_t)r->f->peer_data_before_cn,
-                     (size_t)r->f->junk_partial,
-                     (size_t)r->f->spin,
-                     (size_t)r->f->local_cn,
-                     (size_t)r->f->nonalert_after_cn,
-                     (size_t)r->f->keyupdate_after_cn,
-                     (size_t)r->f->write_stuck,
-                     (size_t)r->f->write_blocked,
-                     (size_t)r->f->cancel_seen,
-                     r->cn_end == 0              ? 0
-                     : r->cn_end <= r->delivered ? 1
-                                                 : 2 + r->cn_end - r->clean_pos,
-                     r->fatal_end == 0              ? 0
-                     : r->fatal_end <= r->delivered ? 1
-                                                    : 2 + r->fatal_end - r->clean_pos,
-                     (size_t)r->fatal_partial,
-                     ta_pair_stuck(r->p, r->s->role),
-                     ta__sd_room(r),
-                     r->cap,
-                     out - r->delivered_peer};
-    return ta__sd_fnv(h, vals, sizeof(vals));
 }
 
 static void ta__sd_local_view(ta__sd_run *r)
@@ -518,8 +346,7 @@ static ta_status ta__sd_connection(ta_sd_engine *e, const ta_sd_driver *d, const
     f->got = r.ans;
     ta__sd_local_view(&r);
     if (probe != NULL) {
-        probe->sig = (d->flags & TA_SD_STATE_IN_BLOCK) ? ta__sd_signature_abstract(&r)
-                                                       : ta__sd_signature(&r);
+        probe->sig = ta__sd_state_key(&r, probe->horizon);
         probe->noops = r.noops;
         probe->idle = ta__sd_idle_mask(&r, probe->tok, probe->ntok);
     }

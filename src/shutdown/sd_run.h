@@ -1,6 +1,7 @@
 /*
- * sd_run.h - what the event loop (sd_run.c), the schedule actions (sd_action.c)
- * and the stream they move (sd_stream.c) share. Private to those three files.
+ * sd_run.h - what the event loop (sd_run.c), the schedule actions (sd_action.c,
+ * their no-op test sd_idle.c), the stream they move (sd_stream.c) and the state
+ * keys (sd_key.c) share. Private to those files.
  * They call each other by design (the only circle in shutdown/): the loop runs
  * each action, and an action that moves bytes steps the driver through the loop.
  */
@@ -73,6 +74,9 @@ void ta__sd_desc_add(ta__sd_run *r, size_t start, size_t len, uint64_t code);
  * the call history since it. */
 void ta__sd_note_call(ta__sd_run *r, const size_t *call, size_t n);
 
+/* The state key of the end of run r (sd_key.c): ta__sd_probe.horizon says how
+ * much of the queue towards local it describes. */
+uint64_t ta__sd_state_key(ta__sd_run *r, size_t horizon);
 /* FNV-1a over n bytes, from h. */
 uint64_t ta__sd_fnv(uint64_t h, const void *p, size_t n);
 /* Room towards the peer (SIZE_MAX: unbounded). */
@@ -87,8 +91,12 @@ void ta__sd_decide(ta__sd_run *r, ta_sd_decider d);
 void ta__sd_drive(ta__sd_run *r, ta_sd_event ev);
 /* Records the local side has written so far. */
 size_t ta__sd_local_records(ta__sd_run *r);
+/* The peer may still act: its handshake is done and its close_notify not sent. */
+int ta__sd_peer_ready(ta__sd_run *r);
+/* The peer can still be made to answer a corrupt record with a fatal alert. */
+int ta__sd_peer_answers_junk(ta__sd_run *r);
 /* Bit i set when exhaustive token i (tok[0..n)) would change nothing at the end of
- * this run: the explorer skips those without running them (sd_action.c). */
+ * this run: the explorer skips those without running them (sd_idle.c). */
 uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
 /* One schedule action (sd_action.c); *changed = 0 when it had no effect. */
 ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed);

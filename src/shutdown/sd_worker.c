@@ -11,8 +11,10 @@
  * ...) is SD-INCOMPLETE: it never passes.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runner.h"
@@ -20,6 +22,12 @@
 
 enum { TA__SD_HELLO = TA__REC_USER, TA__SD_CASE, TA__SD_REPLY, TA__SD_EXPECT };
 #define TA__SD_SETUP_S 60.0 /* our engine's set-up (keys in cert mode), not the driver's */
+/* A request for cases (TA__SD_CASE): this header, then the schedules. */
+typedef struct ta__sd_batch_hdr {
+    uint64_t horizon; /* ta__sd_probe.horizon of every case of the batch */
+} ta__sd_batch_hdr;
+/* Cases per request record (a record holds TA__REC_MAX bytes). */
+#define TA__SD_BATCH_MAX ((TA__REC_MAX - sizeof(ta__sd_batch_hdr)) / sizeof(ta_sd_schedule))
 
 typedef struct ta__sd_hello {
     char name[64];
@@ -97,26 +105,45 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
         tok.n = 0;
     const ta_sd_driver passive = {"passive", "", 0, ta__sd_passive, d->flags, ""};
     for (;;) {
-        static ta_sd_schedule s;
+        /* A request is one schedule (TA__SD_EXPECT) or a batch of them
+         * (TA__SD_CASE): one reply record per case, in order, so the parent knows
+         * which case a crash ended even in the middle of a batch. */
+        static struct {
+            ta__sd_batch_hdr h;
+            ta_sd_schedule s[TA__SD_BATCH_MAX];
+        } req;
         static ta__sd_wire_reply r;
         ta_sd_facts f;
         unsigned type;
         size_t len;
-        if (ta__child_get(&type, &s, sizeof(s), &len) != 0
-            || (type != TA__SD_CASE && type != TA__SD_EXPECT) || len != sizeof(s))
+        ta_sd_schedule *s = req.s;
+        uint64_t horizon = SIZE_MAX;
+        if (ta__child_get(&type, &req, sizeof(req), &len) != 0)
             ta__child_exit();
-        memset(&r, 0, sizeof(r));
-        ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0};
-        r.status = ta__sd_run_sig(e, type == TA__SD_EXPECT ? &passive : d, &s, &f, &r.res, &probe);
-        if (r.status != TA_OK)
-            snprintf(r.msg, sizeof(r.msg), "%s", ta_last_error()->message);
-        r.got = f.got;
-        r.spin = f.spin;
-        r.sig = probe.sig;
-        r.noops = probe.noops;
-        r.idle = probe.idle;
-        if (ta__child_put(TA__SD_REPLY, &r, sizeof(r)) != 0)
+        if (type == TA__SD_EXPECT && len == sizeof(req.s[0])) {
+            memmove(req.s, &req, sizeof(req.s[0])); /* one schedule, no header */
+        } else if (type == TA__SD_CASE && len > sizeof(req.h)
+                   && (len - sizeof(req.h)) % sizeof(req.s[0]) == 0) {
+            horizon = req.h.horizon;
+            len -= sizeof(req.h);
+        } else {
             ta__child_exit();
+        }
+        for (size_t i = 0; i < len / sizeof(s[0]); i++) {
+            memset(&r, 0, sizeof(r));
+            ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0, (size_t)horizon};
+            r.status =
+                ta__sd_run_sig(e, type == TA__SD_EXPECT ? &passive : d, &s[i], &f, &r.res, &probe);
+            if (r.status != TA_OK)
+                snprintf(r.msg, sizeof(r.msg), "%s", ta_last_error()->message);
+            r.got = f.got;
+            r.spin = f.spin;
+            r.sig = probe.sig;
+            r.noops = probe.noops;
+            r.idle = probe.idle;
+            if (ta__child_put(TA__SD_REPLY, &r, sizeof(r)) != 0)
+                ta__child_exit();
+        }
     }
 }
 
@@ -292,68 +319,184 @@ static ta_sd_answer ta__sd_expected(ta__sd_worker *w, const ta_sd_schedule *s)
     return TA_SD_PENDING_READ;
 }
 
-ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_reply *out)
+/* A reply the worker sent for case s, into *out. */
+static void ta__sd_decode(const ta_sd_schedule *s, ta__sd_wire_reply *r, ta__sd_reply *out)
 {
-    static ta__sd_wire_reply r;
+    memset(out, 0, sizeof(*out));
+    if (r->status != TA_OK) {
+        /* Our harness could not run the case: never a pass. */
+        out->res.tls = s->tls;
+        out->res.role = s->role;
+        out->res.expected = TA_SD_PENDING_READ;
+        out->res.got = TA_SD_PENDING_READ;
+        out->res.rule = TA_SD_R_INCOMPLETE;
+        out->res.flag = -1;
+        r->msg[sizeof(r->msg) - 1] = '\0';
+        char esc[200];
+        ta__escape(r->msg, strlen(r->msg), esc, sizeof(esc));
+        snprintf(out->res.detail, sizeof(out->res.detail), "the case could not be run: %s", esc);
+        ta_sd_schedule_format(s, out->res.schedule, sizeof(out->res.schedule));
+        out->incomplete = 1;
+        return;
+    }
+    out->res = r->res;
+    out->res.detail[sizeof(out->res.detail) - 1] = '\0';
+    out->res.schedule[sizeof(out->res.schedule) - 1] = '\0';
+    out->got = r->got;
+    out->spin = r->spin;
+    out->sig = r->sig;
+    out->noops = r->noops;
+    out->idle = r->idle;
+}
+
+/* No reply for case s: the code under test ended this worker (rc -1) or hung
+ * in it (rc 0). The worker is stopped; the next case gets a fresh one. */
+static void ta__sd_ended(ta__sd_worker *w, const ta_sd_schedule *s, int rc, ta__sd_reply *out)
+{
     ta__child_end end;
     char what[sizeof(((ta_sd_facts *)0)->crash)];
-    unsigned type;
-    size_t len;
 
     memset(out, 0, sizeof(*out));
-    if (w->ch == NULL) {
-        w->load_crash[0] = '\0';
-        int rc = ta__sd_worker_spawn(w);
-        if (rc < 0)
-            return ta_last_error()->code;
-        if (rc > 0) { /* it no longer even loads: this case crashed */
-            ta__sd_crash_result(w, s, w->load_crash, &out->res);
-            out->crashed = 1;
-            return TA_OK;
-        }
-    }
-    w->cases++;
-    int rc = ta__child_send(w->ch, TA__SD_CASE, s, sizeof(*s));
-    if (rc == 0)
-        rc = ta__child_recv(w->ch, (int)(w->o.timeout_s * 1000), &type, &r, sizeof(r), &len);
-    else
-        rc = -1;
-    if (rc > 0 && type == TA__SD_REPLY && len == sizeof(r)) {
-        if (r.status != TA_OK) {
-            /* Our harness could not run the case: never a pass. */
-            memset(&out->res, 0, sizeof(out->res));
-            out->res.tls = s->tls;
-            out->res.role = s->role;
-            out->res.expected = TA_SD_PENDING_READ;
-            out->res.got = TA_SD_PENDING_READ;
-            out->res.rule = TA_SD_R_INCOMPLETE;
-            out->res.flag = -1;
-            r.msg[sizeof(r.msg) - 1] = '\0';
-            char esc[200];
-            ta__escape(r.msg, strlen(r.msg), esc, sizeof(esc));
-            snprintf(out->res.detail, sizeof(out->res.detail), "the case could not be run: %s",
-                     esc);
-            ta_sd_schedule_format(s, out->res.schedule, sizeof(out->res.schedule));
-            out->incomplete = 1;
-            return TA_OK;
-        }
-        out->res = r.res;
-        out->res.detail[sizeof(out->res.detail) - 1] = '\0';
-        out->res.schedule[sizeof(out->res.schedule) - 1] = '\0';
-        out->got = r.got;
-        out->spin = r.spin;
-        out->sig = r.sig;
-        out->noops = r.noops;
-        out->idle = r.idle;
-        return TA_OK;
-    }
-    /* No reply: the code under test ended this worker (or hung in it). */
     ta__sd_worker_stop(w, rc < 0 ? 2.0 : 0.0, &end);
     ta__sd_describe_end(&end, rc == 0, w->o.timeout_s, what, sizeof(what));
     ta__sd_crash_result(w, s, what, &out->res);
     out->res.expected = ta__sd_expected(w, s);
     out->crashed = 1;
+}
+
+/* One worker's share of a ta__sd_workers_run call: cases first, first + step,
+ * ... of the caller's array, `next` the first not yet sent, [sent0, next) the
+ * batch in flight, `at` the next to be answered. */
+typedef struct ta__sd_lane {
+    ta__sd_worker *w;
+    size_t at, next, step;
+    double deadline; /* a case without an answer by then hung */
+} ta__sd_lane;
+
+/* Send the lane's next batch (a fresh worker first when the last one died);
+ * cases a worker that no longer loads cannot run crash at once. */
+static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, size_t n,
+                                  size_t horizon, ta__sd_reply *out)
+{
+    static struct {
+        ta__sd_batch_hdr h;
+        ta_sd_schedule s[TA__SD_BATCH_MAX];
+    } batch;
+    ta__sd_worker *w = l->w;
+
+    while (l->at == l->next && l->next < n) {
+        if (w->ch == NULL) {
+            w->load_crash[0] = '\0';
+            int rc = ta__sd_worker_spawn(w);
+            if (rc < 0)
+                return ta_last_error()->code;
+            if (rc > 0) { /* it no longer even loads: this case crashed */
+                memset(&out[l->at], 0, sizeof(out[l->at]));
+                ta__sd_crash_result(w, &cases[l->at], w->load_crash, &out[l->at].res);
+                out[l->at].crashed = 1;
+                l->at = l->next = l->at + l->step;
+                continue;
+            }
+        }
+        size_t k = 0;
+        for (size_t i = l->next; i < n && k < TA__SD_BATCH_MAX; i += l->step)
+            batch.s[k++] = cases[i];
+        batch.h.horizon = horizon;
+        w->cases += (unsigned)k;
+        if (ta__child_send(w->ch, TA__SD_CASE, &batch, sizeof(batch.h) + k * sizeof(batch.s[0]))
+            != 0) {
+            ta__sd_ended(w, &cases[l->at], -1, &out[l->at]);
+            l->at = l->next = l->at + l->step;
+            continue;
+        }
+        l->next += k * l->step;
+        l->deadline = ta__mono_s() + w->o.timeout_s;
+    }
     return TA_OK;
+}
+
+/* Take every answer the lane's worker has ready (wait_ms for the first); an
+ * ended or hung worker ends the case it was on. 1 when something was taken. */
+static int ta__sd_lane_take(ta__sd_lane *l, const ta_sd_schedule *cases, ta__sd_reply *out,
+                            int wait_ms)
+{
+    static ta__sd_wire_reply r;
+    unsigned type;
+    size_t len;
+    int took = 0;
+
+    while (l->at < l->next) {
+        int rc = ta__child_recv(l->w->ch, wait_ms, &type, &r, sizeof(r), &len);
+        wait_ms = 0;
+        if (rc > 0 && type == TA__SD_REPLY && len == sizeof(r)) {
+            ta__sd_decode(&cases[l->at], &r, &out[l->at]);
+            l->at += l->step;
+            l->deadline = ta__mono_s() + l->w->o.timeout_s;
+            took = 1;
+            continue;
+        }
+        if (rc == 0 && ta__mono_s() < l->deadline)
+            break; /* still running */
+        /* It sent something else, ended, or hung past the deadline: the cases of
+         * the batch after this one are sent again to a fresh worker. */
+        ta__sd_ended(l->w, &cases[l->at], rc > 0 ? -1 : rc, &out[l->at]);
+        l->at += l->step;
+        l->next = l->at;
+        took = 1;
+        break;
+    }
+    return took;
+}
+
+ta_status ta__sd_workers_run(ta__sd_worker *const *ws, size_t nw, const ta_sd_schedule *cases,
+                             size_t n, size_t horizon, ta__sd_reply *out)
+{
+    ta__sd_lane lane[TA__SD_WORKERS_MAX];
+
+    TA_ENSURE(nw >= 1 && nw <= TA__SD_WORKERS_MAX, TA_E_ARG, "%zu workers", nw);
+    if (n < nw)
+        nw = n; /* case i runs on worker i % nw: the same split whatever the timing */
+    for (size_t k = 0; k < nw; k++) {
+        lane[k] = (ta__sd_lane){ws[k], k, k, nw, 0};
+        TA_GUARD(ta__sd_lane_send(&lane[k], cases, n, horizon, out));
+    }
+    for (;;) {
+        struct pollfd pf[2 * TA__SD_WORKERS_MAX];
+        size_t np = 0;
+        double first = 0;
+        for (size_t k = 0; k < nw; k++) {
+            if (lane[k].at >= n)
+                continue;
+            int fd[2];
+            for (size_t j = 0, m = ta__child_fds(lane[k].w->ch, fd); j < m; j++)
+                pf[np++] = (struct pollfd){fd[j], POLLIN, 0};
+            if (first == 0 || lane[k].deadline < first)
+                first = lane[k].deadline;
+        }
+        if (first == 0)
+            return TA_OK; /* every case answered */
+        double left = first - ta__mono_s();
+        if (poll(pf, np, left > 0 ? (int)(left * 1000) + 1 : 0) < 0 && errno != EINTR)
+            TA_BAIL(TA_E_CHILD, "poll: %s", strerror(errno));
+        int took = 0;
+        for (size_t k = 0; k < nw; k++) {
+            if (lane[k].at >= n)
+                continue;
+            took |= ta__sd_lane_take(&lane[k], cases, out, 0);
+            TA_GUARD(ta__sd_lane_send(&lane[k], cases, n, horizon, out));
+        }
+        /* Answers come one record per case: let a few gather before the next
+         * wake-up (a wake-up per case cost a quarter of the run time). */
+        if (took) {
+            struct timespec nap = {0, 200 * 1000};
+            (void)nanosleep(&nap, NULL);
+        }
+    }
+}
+
+ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s, ta__sd_reply *out)
+{
+    return ta__sd_workers_run(&w, 1, s, 1, SIZE_MAX, out);
 }
 
 int ta__sd_worker_restarts(const ta__sd_worker *w)

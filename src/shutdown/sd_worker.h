@@ -41,6 +41,15 @@ const char *ta__sd_worker_load_crash(const ta__sd_worker *w);
  * own errors (fork, a harness failure while starting). */
 TA_MUST_CHECK ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s,
                                           ta__sd_reply *out);
+/* Run cases[0..n) on the workers ws[0..nw) (nw <= TA__SD_WORKERS_MAX): case i
+ * on worker i % nw, each worker's cases in order, in batches (a request record
+ * holds many; one answer record per case), all workers at once. out[i] is what
+ * ta__sd_worker_run gives for case i: the split depends on i only, so results
+ * do not depend on timing. horizon: ta__sd_probe.horizon of every case. Fails only on our own errors. */
+#define TA__SD_WORKERS_MAX 4
+TA_MUST_CHECK ta_status ta__sd_workers_run(ta__sd_worker *const *ws, size_t nw,
+                                           const ta_sd_schedule *cases, size_t n, size_t horizon,
+                                           ta__sd_reply *out);
 /* End the current worker: the next case starts in a fresh process, so nothing a
  * driver kept outside its state block (statics, the heap) carries over. */
 void ta__sd_worker_recycle(ta__sd_worker *w);

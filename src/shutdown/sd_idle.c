@@ -1,0 +1,88 @@
+/*
+ * sd_idle.c - read off the action table (sd_action.c): the alphabets (which
+ * actions exhaustive mode and the fuzzers draw from), and the explorer's no-op
+ * test: which tokens would change nothing at the end of a run, so that it skips
+ * them without running them. The test restates the handlers' own "changed
+ * nothing" conditions; change both together.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "sd_run.h"
+
+/* The alphabets, spelt out once from the table. */
+static const unsigned ta__sd_alphabet_flags[] = {TA_SD_A_EXHAUSTIVE, TA_SD_A_FUZZ_SCHEDULE,
+                                                 TA_SD_A_FUZZ_RECORDS, TA_SD_A_FORGES};
+#define TA__SD_NALPHABETS (sizeof(ta__sd_alphabet_flags) / sizeof(ta__sd_alphabet_flags[0]))
+#define TA__SD_LETTERS_MAX 64 /* actions in the table, at most (the fuzz encoding's byte) */
+static char ta__sd_alphabets[TA__SD_NALPHABETS][TA__SD_LETTERS_MAX + 1];
+static pthread_once_t ta__sd_alphabets_once = PTHREAD_ONCE_INIT;
+
+static void ta__sd_alphabets_init(void)
+{
+    size_t na;
+    const ta_sd_action_info *act = ta_sd_action_table(&na);
+    for (size_t k = 0; k < TA__SD_NALPHABETS; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < na && n < TA__SD_LETTERS_MAX; i++)
+            if (act[i].flags & ta__sd_alphabet_flags[k])
+                ta__sd_alphabets[k][n++] = act[i].op;
+        ta__sd_alphabets[k][n] = '\0';
+    }
+}
+
+const char *ta_sd_action_letters(unsigned flag)
+{
+    (void)pthread_once(&ta__sd_alphabets_once, ta__sd_alphabets_init);
+    for (size_t k = 0; k < TA__SD_NALPHABETS; k++)
+        if (ta__sd_alphabet_flags[k] == flag)
+            return ta__sd_alphabets[k];
+    return "";
+}
+
+/* Exact "changes nothing" conditions of the handlers (sd_action.c), read at the end of a
+ * run: the explorer skips those tokens without running them (an action that
+ * changes nothing leaves the state, and so the subtree, of the shorter schedule).
+ * Only conditions under which the handler is certain to report no change are
+ * used; anything else is run. */
+static int ta__sd_idle(ta__sd_run *r, const ta_sd_action *a)
+{
+    const int closed = ta_pair_is_closed(r->p, r->to_local);
+    switch (a->op) {
+    case 'd':
+        return !ta__sd_peer_ready(r);
+    case 'c':
+        return ta__sd_peer_sent_cn(r);
+    case 'k':
+        return !ta__sd_peer_ready(r) || (r->s->tls == TA_TLS12 && r->peer_role != TA_SERVER);
+    case 'e':
+        return closed;
+    case 'g':
+        return closed;
+    case '<':
+    case 'j':
+        return closed || ta_pair_pending(r->p, r->to_local) == 0;
+    case '>':
+        return ta_pair_pending(r->p, r->to_peer) == 0 && !r->peer_unread;
+    case 'x':
+        return !r->started || r->final;
+    case 'b': {
+        size_t cap = a->arg == 0 ? 8 : a->arg == TA_SD_ALL_BYTES ? 0 : a->arg;
+        return cap == r->cap || closed;
+    }
+    case 'f':
+        return !SSL_is_init_finished(r->peer)
+               || (!ta__sd_peer_answers_junk(r) && ta__sd_peer_sent_cn(r));
+    default:
+        return 0;
+    }
+}
+
+uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; tok != NULL && i < n && i < 64; i++)
+        if (ta__sd_idle(r, &tok[i]))
+            m |= (uint64_t)1 << i;
+    return m;
+}
