@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "sanitized.h"
 
 typedef struct fixture {
     char dir[64];
@@ -289,15 +290,7 @@ static void a_leak_is_pinned_on_its_input(void **state)
 {
     fixture *fx = *state;
     char out[8192], args[256];
-    int lsan = 0;
-#if defined(__SANITIZE_ADDRESS__)
-    lsan = 1;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-    lsan = 1;
-#endif
-#endif
-    if (!lsan)
+    if (!TA_TEST_SANITIZED)
         skip(); /* a leak is only seen under the sanitizers (tools/check's second pass) */
     need(fx, "leaky_drain-replay");
     snprintf(args, sizeof(args), "'%s'", fx->dir);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "sanitized.h"
 
 #include "tlsaudit.h"
 #include "cli_run.h"
@@ -172,13 +173,8 @@ static void sid_output_flood_stays_out_of_json_stdout(void **state)
 static void sid_runaway_memory_is_stopped(void **state)
 {
     (void)state;
-#if defined(__SANITIZE_ADDRESS__)
-    skip(); /* RLIMIT_AS cannot apply under AddressSanitizer (its shadow memory) */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-    skip();
-#endif
-#endif
+    if (TA_TEST_SANITIZED)
+        skip(); /* RLIMIT_AS cannot apply under AddressSanitizer (its shadow memory) */
     sid_fails_with("hostile_memhog", "SID-CRASH", "--mem-limit 512");
 }
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "sanitized.h"
 
 #include "tlsaudit.h"
 #include "tlsaudit/unstable.h"
@@ -468,18 +469,10 @@ static void pruning_hides_nothing(void **state)
     /* Under the sanitizers (8x slower, and a fork costs far more) two rows run,
      * for the explorer's memory; the rest check the search's logic, which the
      * plain pass does (40 s of ASan for the five depth-3 rows: CI's budget). */
-    int sanitized = 0;
-#if defined(__SANITIZE_ADDRESS__)
-    sanitized = 1;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-    sanitized = 1;
-#endif
-#endif
     (void)state;
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
         char pruned[2048], full[2048];
-        if (sanitized && runs[i].heavy)
+        if (TA_TEST_SANITIZED && runs[i].heavy)
             continue;
         ta_sd_explore_stats a, b;
         explore_rules_with(runs[i].driver, runs[i].only, runs[i].actions, runs[i].depth, 0, pruned,
