@@ -136,13 +136,15 @@ void ta__sd_name_result(const ta_sd_opts *o, const char *driver, const char *sce
 void ta__sd_engine_warm(ta_sd_engine *e);
 /* What the explorer asks of a run besides its facts (sd_explore.c): in, its
  * tokens and horizon; out, a hash of the end state (the state key), the number of actions
- * that changed nothing, and which tokens would change nothing next. */
+ * that changed nothing, which tokens would change nothing next, and which, as the
+ * last action, could not change the verdict. */
 typedef struct ta__sd_probe {
     const ta_sd_action *tok;
     size_t ntok; /* at most 64 */
     uint64_t sig;
     size_t noops;
     uint64_t idle;
+    uint64_t silent; /* tokens that, run last, could not change the verdict (sd_idle.c) */
     /* In: records queued towards local past the delivery point that the rest of
      * the search can still deliver (SIZE_MAX: all); the state key describes no
      * more of the queue than that (sd_run.c, ta__sd_signature_abstract). */

@@ -116,7 +116,8 @@ static int ta__sd_leaf(const ta__sd_reply *reply)
 
 typedef struct {
     ta_sd_schedule s;
-    uint64_t idle; /* tokens that would change nothing at its end */
+    uint64_t idle;   /* tokens that would change nothing at its end */
+    uint64_t silent; /* tokens that, run last, could not change its verdict */
 } ta__sd_node;
 
 typedef struct {
@@ -124,7 +125,7 @@ typedef struct {
     size_t n, cap;
 } ta__sd_list;
 
-static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint64_t idle)
+static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, const ta__sd_reply *rp)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -134,7 +135,8 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, uint6
         l->cap = cap;
     }
     l->v[l->n].s = *s;
-    l->v[l->n].idle = idle;
+    l->v[l->n].idle = rp->idle;
+    l->v[l->n].silent = rp->silent;
     l->n++;
     return TA_OK;
 }
@@ -167,6 +169,12 @@ static size_t ta__sd_horizon(const ta_sd_schedule *tok, unsigned left)
  *     subtree is explored already. Counted in pruned_idle.
  *  2. A schedule whose state key (ta__sd_state_key in sd_key.c) was reached
  *     before is run and judged but not extended: counted in pruned_seen.
+ *  3. On the last level, a token that would neither step the driver nor change
+ *     a fact the oracle reads (ta__sd_silent_mask, sd_idle.c: the peer's own
+ *     writes, injections, a peer read or a new bound while nothing waits for
+ *     room) is not run: the schedule it makes has its parent's verdict, judged
+ *     already, and no subtree. Counted in pruned_silent. On other levels it runs:
+ *     its state key and no-op tokens serve its children.
  * Why 2 is sound for a driver we cannot look into: the key holds the driver's
  * whole call history (every event it was given, where the stream towards it
  * stood at that moment, whether the transport had room, what it answered), so
@@ -250,7 +258,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
             s = ta__sd_report_add(rep, &rp->res);
         }
         if (s == TA_OK && !ta__sd_leaf(rp))
-            s = ta__sd_list_push(&cur, &cand[k], rp->idle);
+            s = ta__sd_list_push(&cur, &cand[k], rp);
     }
     for (unsigned level = 1; s == TA_OK && level <= depth && cur.n > 0; level++) {
         next.n = 0;
@@ -263,6 +271,10 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
                  t = t + 1 < tok->n ? t + 1 : 0, i += t == 0) {
                 if (prune && t < 64 && (cur.v[i].idle >> t & 1)) {
                     st->pruned_idle++;
+                    continue;
+                }
+                if (prune && level == depth && t < 64 && (cur.v[i].silent >> t & 1)) {
+                    st->pruned_silent++;
                     continue;
                 }
                 const ta_sd_action *a = &tok->act[t];
@@ -298,7 +310,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
                 }
                 /* A final verdict ends the subtree: the driver is never called again. */
                 if (!ta__sd_leaf(rp) && level < depth)
-                    s = ta__sd_list_push(&next, &cand[j], rp->idle);
+                    s = ta__sd_list_push(&next, &cand[j], rp);
             }
         }
         ta__sd_list tmp = cur;

@@ -86,3 +86,46 @@ uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
             m |= (uint64_t)1 << i;
     return m;
 }
+
+/* The explorer's last level (sd_explore.c): a token that, run as the last action
+ * of a schedule whose driver has not finished, neither steps the driver nor
+ * changes a fact the oracle reads leaves the verdict of the shorter schedule, which
+ * was judged already; the explorer does not run it. Facts the oracle reads: the
+ * answer and every deciding event (deliveries towards local, EOF and cancel
+ * only), the local side's output (local_cn, records after it, what is stuck in
+ * its write buffer), room towards the peer while something is stuck, and
+ * peer_data_before_cn, which decides only a failed verdict (final: no schedule
+ * extends it). The peer's own writes land in the queue towards local and reach
+ * nobody without another delivery; its reads change room, hence the conditions
+ * on '>' and 'k'. Anything else is run. */
+static int ta__sd_silent(ta__sd_run *r, const ta_sd_action *a)
+{
+    const int waits_write = r->ans == TA_SD_PENDING_WRITE; /* room would call it again */
+    const int stuck = ta_pair_stuck(r->p, r->s->role) > 0;
+    switch (a->op) {
+    case 'd': /* SSL_write on a peer whose handshake is done: it does not read */
+    case 'c': /* the peer's first SSL_shutdown: it sends, it does not read */
+    case 'g': /* injected towards local, not delivered */
+        return 1;
+    case 'k': /* KeyUpdate, or HelloRequest whose handshake may read: nothing to read */
+        return ta_pair_unread(r->p, r->peer_role) == 0;
+    case 'f': /* forged towards local; the other branch feeds the peer, which reads */
+        return !ta__sd_peer_answers_junk(r);
+    case '>': /* the peer reads: room for a driver that waits to write, and for what is stuck */
+    case 'b': /* room too */
+        return !waits_write && !stuck;
+    default: /* deliveries towards local, EOF and cancel call the driver */
+        return 0;
+    }
+}
+
+uint64_t ta__sd_silent_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
+{
+    uint64_t m = 0;
+    if (r->final || r->f->spin)
+        return 0; /* a leaf: never extended */
+    for (size_t i = 0; tok != NULL && i < n && i < 64; i++)
+        if (ta__sd_silent(r, &tok[i]))
+            m |= (uint64_t)1 << i;
+    return m;
+}

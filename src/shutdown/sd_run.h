@@ -98,6 +98,10 @@ int ta__sd_peer_answers_junk(ta__sd_run *r);
 /* Bit i set when exhaustive token i (tok[0..n)) would change nothing at the end of
  * this run: the explorer skips those without running them (sd_idle.c). */
 uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
+/* The tokens that, as the last action after this run, cannot change its
+ * verdict: they neither step the driver nor change a fact the oracle reads
+ * (sd_idle.c). */
+uint64_t ta__sd_silent_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
 /* One schedule action (sd_action.c); *changed = 0 when it had no effect. */
 ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed);
 

@@ -42,7 +42,7 @@ typedef struct ta__sd_wire_reply {
     int spin;
     uint64_t sig;
     size_t noops;
-    uint64_t idle;
+    uint64_t idle, silent;
     char msg[256];
 } ta__sd_wire_reply;
 
@@ -131,7 +131,7 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
         }
         for (size_t i = 0; i < len / sizeof(s[0]); i++) {
             memset(&r, 0, sizeof(r));
-            ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0, (size_t)horizon};
+            ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0, 0, (size_t)horizon};
             r.status =
                 ta__sd_run_sig(e, type == TA__SD_EXPECT ? &passive : d, &s[i], &f, &r.res, &probe);
             if (r.status != TA_OK)
@@ -141,6 +141,7 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
             r.sig = probe.sig;
             r.noops = probe.noops;
             r.idle = probe.idle;
+            r.silent = probe.silent;
             if (ta__child_put(TA__SD_REPLY, &r, sizeof(r)) != 0)
                 ta__child_exit();
         }
@@ -347,6 +348,7 @@ static void ta__sd_decode(const ta_sd_schedule *s, ta__sd_wire_reply *r, ta__sd_
     out->sig = r->sig;
     out->noops = r->noops;
     out->idle = r->idle;
+    out->silent = r->silent;
 }
 
 /* No reply for case s: the code under test ended this worker (rc -1) or hung

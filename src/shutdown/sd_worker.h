@@ -20,7 +20,8 @@ typedef struct ta__sd_reply {
     int spin;
     uint64_t sig;
     size_t noops;
-    uint64_t idle; /* bit t: exhaustive token t would change nothing next */
+    uint64_t idle;   /* bit t: exhaustive token t would change nothing next */
+    uint64_t silent; /* bit t: token t, run last, could not change the verdict */
 } ta__sd_reply;
 
 /* The exhaustive tokens of o (sd_explore.c): o->actions parsed, or the table's. */

@@ -364,7 +364,8 @@ TA_MUST_CHECK ta_status ta_sd_replay(const ta_sd_driver *d, const ta_sd_opts *o,
  * with TA_SD_A_EXHAUSTIVE in the action table, and "<*": coalesced deliveries) after
  * the start up to depth, both versions and roles, from two roots: "s" and "bs"
  * (backpressure from the start), the local SSL reading ahead; o->actions replaces
- * the set. Schedules whose last action would change nothing are not run, and a
+ * the set. Schedules whose last action would change nothing are not run (nor, on
+ * the last level, those whose last action could not change the verdict), and a
  * state already explored is not extended (the state key: sd_explore.c; off with
  * TA_SD_EXPLORE_NO_PRUNE). Violations become results (one per distinct violated
  * rule and version/role, shortest first). */
@@ -375,6 +376,8 @@ typedef struct ta_sd_explore_stats {
     uint64_t pruned_seen; /* schedules run whose state was already explored: not extended */
     uint64_t violations;  /* runs the oracle failed */
     double seconds;
+    uint64_t pruned_silent; /* last-level schedules not run: their last action could
+                               not change the verdict of the shorter one */
 } ta_sd_explore_stats;
 TA_MUST_CHECK ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
                                       ta_sd_report **out, ta_sd_explore_stats *out_stats);
