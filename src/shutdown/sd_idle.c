@@ -98,10 +98,8 @@ uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
  * extends it). The peer's own writes land in the queue towards local and reach
  * nobody without another delivery; its reads change room, hence the conditions
  * on '>' and 'k'. Anything else is run. */
-static int ta__sd_silent(ta__sd_run *r, const ta_sd_action *a)
+static int ta__sd_silent(ta__sd_run *r, const ta_sd_action *a, int room_matters)
 {
-    const int waits_write = r->ans == TA_SD_PENDING_WRITE; /* room would call it again */
-    const int stuck = ta_pair_stuck(r->p, r->s->role) > 0;
     switch (a->op) {
     case 'd': /* SSL_write on a peer whose handshake is done: it does not read */
     case 'c': /* the peer's first SSL_shutdown: it sends, it does not read */
@@ -113,7 +111,7 @@ static int ta__sd_silent(ta__sd_run *r, const ta_sd_action *a)
         return !ta__sd_peer_answers_junk(r);
     case '>': /* the peer reads: room for a driver that waits to write, and for what is stuck */
     case 'b': /* room too */
-        return !waits_write && !stuck;
+        return !room_matters;
     default: /* deliveries towards local, EOF and cancel call the driver */
         return 0;
     }
@@ -124,8 +122,11 @@ uint64_t ta__sd_silent_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
     uint64_t m = 0;
     if (r->final || r->f->spin)
         return 0; /* a leaf: never extended */
+    /* Room calls a driver that waits to write, and decides write_blocked while
+     * its bytes are stuck: once per run, not per token. */
+    const int room_matters = r->ans == TA_SD_PENDING_WRITE || ta_pair_stuck(r->p, r->s->role) > 0;
     for (size_t i = 0; tok != NULL && i < n && i < 64; i++)
-        if (ta__sd_silent(r, &tok[i]))
+        if (ta__sd_silent(r, &tok[i], room_matters))
             m |= (uint64_t)1 << i;
     return m;
 }
