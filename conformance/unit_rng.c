@@ -1,17 +1,19 @@
 /*
  * unit_rng.c - ta_rng is splitmix64, and the "ta-seeded" provider feeds it to
  * OpenSSL's DRBGs exactly as rng.c documents: also as the parent of a DRBG of
- * the application's own, made to fail, and perturbed.
+ * the application's own, made to fail, perturbed, and from many threads at once.
  *
  * Known answers: the first outputs for seeds 0 and 1234567 were computed once
  * with an independent implementation of Vigna's splitmix64.c (state +=
  * 0x9e3779b97f4a7c15, then the two xor-shift-multiply rounds); seed 0 ->
  * 0xe220a8397b1dcdaf is the value quoted for splitmix64 in the literature.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <openssl/core_names.h>
@@ -222,6 +224,87 @@ static void test_provider_fails_on_purpose(void **state)
     ta_env_free(env);
 }
 
+/* Threads that first draw at the same moment make their per-thread DRBGs at
+ * the same moment (OpenSSL takes no lock for it), and an application may make
+ * DRBGs of the provider's from many threads: every instance still gets a stream
+ * of its own. A shared instance number once gave two threads the same stream,
+ * and a correct session-id callback repeated ids across threads. Each thread
+ * draws once through RAND_bytes (its new per-thread DRBG), then from TA_T_OWN
+ * instances it makes and frees in a tight loop, which is where a race on the
+ * instance count shows most often. */
+#define TA_T_THREADS 8
+#define TA_T_ROUNDS 32
+#define TA_T_OWN 64
+#define TA_T_DRAWS (TA_T_ROUNDS * TA_T_THREADS * (1 + TA_T_OWN))
+
+typedef struct ta_t_draw {
+    OSSL_LIB_CTX *libctx;
+    EVP_RAND *rand;
+    pthread_barrier_t *start;
+    uint8_t (*out)[16]; /* 1 + TA_T_OWN draws */
+    int ok;
+} ta_t_draw;
+
+static void *ta_t_draw_main(void *arg)
+{
+    ta_t_draw *d = arg;
+    (void)pthread_barrier_wait(d->start);
+    d->ok = RAND_bytes_ex(d->libctx, d->out[0], 16, 0) == 1;
+    for (int k = 1; k <= TA_T_OWN && d->ok; k++) {
+        EVP_RAND_CTX *c = EVP_RAND_CTX_new(d->rand, NULL);
+        d->ok = c != NULL && EVP_RAND_instantiate(c, 0, 0, NULL, 0, NULL) == 1
+                && EVP_RAND_generate(c, d->out[k], 16, 0, 0, NULL, 0) == 1;
+        EVP_RAND_CTX_free(c);
+    }
+    return NULL;
+}
+
+static int ta_t_cmp16(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+static void test_provider_threads(void **state)
+{
+    static uint8_t out[TA_T_DRAWS][16];
+    const uint64_t seed = 80;
+    ta_env *env = NULL;
+    EVP_RAND *rand;
+    size_t next = 0;
+    int repeats = 0;
+    (void)state;
+
+    assert_int_equal(ta_env_new(&seed, &env), TA_OK);
+    rand = EVP_RAND_fetch(ta_env_libctx(env), "TA-SEEDED", "provider=ta-seeded");
+    assert_non_null(rand);
+    /* New threads every round, so every round makes new per-thread DRBGs. */
+    for (int round = 0; round < TA_T_ROUNDS; round++) {
+        pthread_barrier_t start;
+        pthread_t tid[TA_T_THREADS];
+        ta_t_draw d[TA_T_THREADS];
+        assert_int_equal(pthread_barrier_init(&start, NULL, TA_T_THREADS), 0);
+        for (int i = 0; i < TA_T_THREADS; i++) {
+            d[i] = (ta_t_draw){ta_env_libctx(env), rand, &start, &out[next], 0};
+            next += 1 + TA_T_OWN;
+            assert_int_equal(pthread_create(&tid[i], NULL, ta_t_draw_main, &d[i]), 0);
+        }
+        for (int i = 0; i < TA_T_THREADS; i++) {
+            assert_int_equal(pthread_join(tid[i], NULL), 0);
+            assert_true(d[i].ok);
+        }
+        pthread_barrier_destroy(&start);
+    }
+    EVP_RAND_free(rand);
+    ta_env_free(env);
+    /* Sorted, no two neighbours are equal. */
+    qsort(out, TA_T_DRAWS, 16, ta_t_cmp16);
+    for (size_t i = 1; i < TA_T_DRAWS; i++)
+        repeats += memcmp(out[i - 1], out[i], 16) == 0;
+    if (repeats > 0)
+        fail_msg("%d of %d draws repeat an earlier draw: two instances shared a stream", repeats,
+                 TA_T_DRAWS);
+}
+
 /* A perturbation changes what every instance draws from then on, chained
  * DRBGs included (they reseed when the parent's reseed counter moves). Last:
  * it is process-wide. */
@@ -254,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_unseeded_env),
         cmocka_unit_test(test_provider_is_a_parent),
         cmocka_unit_test(test_provider_fails_on_purpose),
+        cmocka_unit_test(test_provider_threads),
         cmocka_unit_test(test_provider_perturb), /* last: process-wide */
     };
     return cmocka_run_group_tests_name("unit_rng", tests, NULL, NULL);

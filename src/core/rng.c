@@ -168,8 +168,13 @@ static void *ta__rand_newctx(void *provctx, void *parent, const OSSL_DISPATCH *p
     (void)parent_dispatch;
     if (r == NULL)
         return NULL;
-    /* Instance k of a run draws from splitmix64(seed ^ k-th golden step). */
-    r->base = prov->seed ^ (0x632be59bd9b4e019ULL * ++prov->instances);
+    /* Instance k of a run draws from splitmix64(seed ^ k-th golden step). OpenSSL
+     * makes each thread's public and private DRBGs on that thread's first use,
+     * without a lock (crypto/rand/rand_lib.c), so the count is atomic: two threads
+     * that raced here once got the same k, hence the same stream, and a correct
+     * callback repeated ids across threads (a false SID-DUPLICATE-CONCURRENT). */
+    uint64_t k = __atomic_add_fetch(&prov->instances, 1, __ATOMIC_RELAXED);
+    r->base = prov->seed ^ (0x632be59bd9b4e019ULL * k);
     ta_rng_init(&r->rng, r->base);
     r->epoch = __atomic_load_n(&ta__rand_epoch, __ATOMIC_ACQUIRE);
     if (r->epoch != 0)
