@@ -33,7 +33,9 @@ typedef struct {
  * suite's process. Only their fails scenarios and ISOLATED_TOO are run. */
 #define ISOLATED "static-sent,crash-on-alert"
 #define ISOLATED_TOO "peer-replies"
-#define COALESCED "peer-data-cn-coalesced,peer-data-cn-split,peer-data-split-coalesced"
+#define COALESCED                                                                          \
+    "peer-data-cn-coalesced,peer-data-cn-split,peer-data-split-coalesced,peer-data-burst-" \
+    "coalesced"
 
 #define SPIN_CAUGHT                                                                        \
     "peer-replies,peer-replies-late,simultaneous,peer-data-then-reply,"                    \
@@ -64,7 +66,8 @@ static const expect_row expect[] = {
     {"ignores-cancel", "SD-CANCEL", "peer-silent-cancel"},
     {"eof-is-clean", "SD-TRUNCATION", "peer-eof,peer-eof-mid-record,peer-eof-after-data"},
     /* Issue 14's specimens: faulty ones and their twins. */
-    {"yield-after-data", "SD-STALL", "peer-data-cn-coalesced"},
+    {"yield-after-data", "SD-STALL", "peer-data-cn-coalesced,peer-data-burst-coalesced"},
+    {"bounded-reads", "SD-STALL", "peer-data-burst-coalesced"},
     {"yield-checks-pending", "", ""},
     {"static-sent", "SD-NO-CN", "second-connection"},
     {"want-write-reads", "SD-WANT-WRITE", "backpressure,backpressure-data"},
@@ -99,6 +102,9 @@ static const struct {
     {"drain", "backpressure-data", "clean", NULL},
     {"yield-checks-pending", "peer-data-cn-coalesced", "clean", NULL},
     {"yield-after-data", "peer-data-cn-coalesced", "pending", NULL},
+    {"drain", "peer-data-burst-coalesced", "clean", NULL},
+    {"yield-checks-pending", "peer-data-burst-coalesced", "clean", NULL},
+    {"bounded-reads", "peer-data-burst-coalesced", "pending", NULL},
     {"want-write-reads", "backpressure", "pending", NULL},
     {"crash-on-alert", "peer-fatal-alert", "failed", NULL}, /* shown for a crash */
 };

@@ -81,6 +81,11 @@ static const ta_sd_scenario ta__sd_scen[] = {
      "one data record and half of the next in one delivery, then the rest of it and the "
      "close_notify in one (read-ahead)",
      "RFC 8446 §5.1; SSL_has_pending(3)", "s>ddcj<*", TA_SD_F_READ_AHEAD, VALL, RALL},
+    {"peer-data-burst-coalesced",
+     "40 application data records and the close_notify in one delivery (read-ahead): more "
+     "than a read loop bounded per wake-up takes",
+     "RFC 8446 §6.1; SSL_has_pending(3) (the records wait in OpenSSL's buffer)",
+     "s>dddddddddddddddddddddddddddddddddddddddddc<*", TA_SD_F_READ_AHEAD, VALL, RALL},
     {"second-connection",
      "after a clean close, a second connection in the same process closes again: judged too",
      "RFC 8446 §6.1 (each connection sends its own close_notify)", "s>c<", TA_SD_F_SECOND, VALL,

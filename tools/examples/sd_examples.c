@@ -42,11 +42,17 @@ static ta_sd_answer ex_drain_with(SSL *ssl, ta_sd_event ev, int *sent)
         }
         *sent = 1;
     }
-    for (int i = 0; i < 16; i++) {
+    /* Until WANT_READ or an outcome; it yields after 16 records only with
+     * OpenSSL's buffer empty: records read-ahead pulled in make no transport
+     * readable (SSL_has_pending(3)), and nobody would call again. */
+    for (int i = 1;; i++) {
         ERR_clear_error();
         int r = SSL_read_ex(ssl, buf, sizeof(buf), &n);
-        if (r == 1)
+        if (r == 1) {
+            if (i >= 16 && !SSL_has_pending(ssl))
+                return TA_SD_PENDING_READ;
             continue;
+        }
         int e = SSL_get_error(ssl, r);
         unsigned long err = ERR_peek_error();
         ERR_clear_error();
@@ -59,7 +65,6 @@ static ta_sd_answer ex_drain_with(SSL *ssl, ta_sd_event ev, int *sent)
             return TA_SD_TRUNCATED;
         return TA_SD_FAILED;
     }
-    return TA_SD_PENDING_READ;
 }
 
 static ta_sd_answer ex_drain(SSL *ssl, ta_sd_event ev, void *state)

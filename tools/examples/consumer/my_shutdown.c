@@ -21,12 +21,18 @@ static ta_sd_answer consumer_read_reply(SSL *ssl)
     unsigned char sink[512];
     size_t got;
 
-    /* Bounded: application data still in flight is read and dropped. */
-    for (int round = 0; round < 32; round++) {
+    /* Application data still in flight is read and dropped, until WANT_READ.
+     * After 32 records it yields to the event loop, but only with OpenSSL's
+     * buffer empty: records read-ahead pulled in (SSL_has_pending(3)) make no
+     * socket readable, and the loop would never call again. */
+    for (int round = 1;; round++) {
         ERR_clear_error();
         int r = SSL_read_ex(ssl, sink, sizeof(sink), &got);
-        if (r == 1)
+        if (r == 1) {
+            if (round >= 32 && !SSL_has_pending(ssl))
+                return TA_SD_PENDING_READ;
             continue;
+        }
         int err = SSL_get_error(ssl, r);
         unsigned long lib = ERR_peek_error();
         ERR_clear_error();
@@ -46,7 +52,6 @@ static ta_sd_answer consumer_read_reply(SSL *ssl)
             return TA_SD_FAILED;
         }
     }
-    return TA_SD_PENDING_READ;
 }
 
 static ta_sd_answer consumer_step(SSL *ssl, ta_sd_event ev, void *state)
