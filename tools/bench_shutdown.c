@@ -56,7 +56,8 @@ int main(int argc, char **argv)
            OpenSSL_version(OPENSSL_VERSION_STRING));
     printf("%-16s %6s %8s %8s | %s\n", "driver", "cases", "matrix s", "runs/s",
            "exhaustive (both versions and roles): actions, depth: seconds, schedules run "
-           "(/s), distinct states, pruned not run (idle + silent last) + not extended, violating "
+           "(/s), distinct states, pruned not run (idle + silent last + twin) + not extended, "
+           "violating "
            "runs");
     for (size_t i = 0; i < nd; i++) {
         if (only_driver != NULL && strcmp(only_driver, d[i].name) != 0)
@@ -90,11 +91,12 @@ int main(int argc, char **argv)
                 return 1;
             }
             ta_sd_report_free(rep);
-            printf(" | %s d%u: %6.2f s, %llu (%.0f/s), %llu, %llu+%llu+%llu, %llu", runs[k].label,
-                   dep, st.seconds, (unsigned long long)st.explored,
+            printf(" | %s d%u: %6.2f s, %llu (%.0f/s), %llu, %llu+%llu+%llu+%llu, %llu",
+                   runs[k].label, dep, st.seconds, (unsigned long long)st.explored,
                    (double)st.explored / st.seconds, (unsigned long long)st.distinct,
                    (unsigned long long)st.pruned_idle, (unsigned long long)st.pruned_silent,
-                   (unsigned long long)st.pruned_seen, (unsigned long long)st.violations);
+                   (unsigned long long)st.pruned_twin, (unsigned long long)st.pruned_seen,
+                   (unsigned long long)st.violations);
             fflush(stdout);
         }
         printf("\n");

@@ -122,11 +122,12 @@ int ta_gate_run_shutdown(const ta_gate_config *cfg, const ta_gate_item *it, ta_g
         ta_check *c = &gs->rep.checks[gs->rep.nchecks++];
         snprintf(c->name, sizeof(c->name), "exhaustive/depth-%u", (unsigned)depth->u);
         snprintf(c->message, sizeof(c->message),
-                 "%llu schedules explored, %llu distinct, %llu + %llu + %llu pruned, "
+                 "%llu schedules explored, %llu distinct, %llu + %llu + %llu + %llu pruned, "
                  "0 violations, %.1fs",
                  (unsigned long long)stats.explored, (unsigned long long)stats.distinct,
                  (unsigned long long)stats.pruned_idle, (unsigned long long)stats.pruned_silent,
-                 (unsigned long long)stats.pruned_seen, stats.seconds);
+                 (unsigned long long)stats.pruned_twin, (unsigned long long)stats.pruned_seen,
+                 stats.seconds);
         if (d != NULL)
             ta_subject_locate(&gs->rep, *(void *const *)&d->step, NULL);
         return 0;

@@ -145,6 +145,7 @@ typedef struct ta__sd_probe {
     size_t noops;
     uint64_t idle;
     uint64_t silent; /* tokens that, run last, could not change the verdict (sd_idle.c) */
+    uint64_t twin;   /* tokens that would replay an earlier token's run (sd_idle.c) */
     /* In: records queued towards local past the delivery point that the rest of
      * the search can still deliver (SIZE_MAX: all); the state key describes no
      * more of the queue than that (sd_run.c, ta__sd_signature_abstract). */

@@ -64,9 +64,12 @@ static int ta__sd_set_add(ta__sd_set *s, uint64_t h)
 }
 
 /* Report a violation (or the first schedule of a warning flag) once per rule,
- * version and role; reply.res is already the worker's verdict. */
-static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply *reply,
-                             uint64_t *reported, ta_sd_report *rep, ta_sd_explore_stats *st)
+ * version and role; reply.res is already the worker's verdict, but for what a
+ * crashed case expected, asked for here (the workers are idle: between batches)
+ * and only for the crashes reported. */
+static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, const ta_sd_schedule *s,
+                             ta__sd_reply *reply, uint64_t *reported, ta_sd_report *rep,
+                             ta_sd_explore_stats *st)
 {
     ta_sd_result *res = &reply->res;
     if (res->pass && res->flag < 0)
@@ -77,6 +80,8 @@ static ta_status ta__sd_note(ta__sd_worker *w, const ta_sd_opts *o, ta__sd_reply
     if (*reported & bit)
         return TA_OK;
     *reported |= bit;
+    if (reply->expect_later)
+        res->expected = ta__sd_worker_expected(w, s);
     ta__sd_name_result(o, ta__sd_worker_name(w), "schedule", res);
     return ta__sd_report_add(rep, res);
 }
@@ -118,6 +123,7 @@ typedef struct {
     ta_sd_schedule s;
     uint64_t idle;   /* tokens that would change nothing at its end */
     uint64_t silent; /* tokens that, run last, could not change its verdict */
+    uint64_t twin;   /* tokens that would replay an earlier token's run */
 } ta__sd_node;
 
 typedef struct {
@@ -137,6 +143,7 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, const
     l->v[l->n].s = *s;
     l->v[l->n].idle = rp->idle;
     l->v[l->n].silent = rp->silent;
+    l->v[l->n].twin = rp->twin;
     l->n++;
     return TA_OK;
 }
@@ -175,6 +182,11 @@ static size_t ta__sd_horizon(const ta_sd_schedule *tok, unsigned left)
  *     room) is not run: the schedule it makes has its parent's verdict, judged
  *     already, and no subtree. Counted in pruned_silent. On other levels it runs:
  *     its state key and no-op tokens serve its children.
+ *  4. A token that would make exactly the delivery an earlier token of the node
+ *     makes (ta__sd_twin_mask, sd_idle.c: "<*" and 'j' with the rest of one record
+ *     queued do what '<' does) is not run: the run would be its sibling's, call
+ *     for call, so its verdict and subtree are the sibling's. Counted in
+ *     pruned_twin.
  * Why 2 is sound for a driver we cannot look into: the key holds the driver's
  * whole call history (every event it was given, where the stream towards it
  * stood at that moment, whether the transport had room, what it answered), so
@@ -254,6 +266,8 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
             /* The start alone failed: always reported. */
             st->violations++;
             *rep_bits |= (uint64_t)1 << (rp->res.rule & 31);
+            if (rp->expect_later)
+                rp->res.expected = ta__sd_worker_expected(ws[0], &cand[k]);
             ta__sd_name_result(o, ta__sd_worker_name(ws[0]), "schedule", &rp->res);
             s = ta__sd_report_add(rep, &rp->res);
         }
@@ -273,6 +287,10 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
                     st->pruned_idle++;
                     continue;
                 }
+                if (prune && t < 64 && (cur.v[i].twin >> t & 1)) {
+                    st->pruned_twin++;
+                    continue;
+                }
                 if (prune && level == depth && t < 64 && (cur.v[i].silent >> t & 1)) {
                     st->pruned_silent++;
                     continue;
@@ -288,7 +306,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
                 st->explored++;
                 if (rp->crashed || rp->incomplete) {
                     /* Ended by the code under test (or not run): reported, not extended. */
-                    s = ta__sd_note(ws[0], o, rp, rep_bits, rep, st);
+                    s = ta__sd_note(ws[0], o, &cand[j], rp, rep_bits, rep, st);
                     continue;
                 }
                 if (prune && rp->noops > 0) {
@@ -296,7 +314,7 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
                     continue;
                 }
                 /* Violations, and the first schedule of each warning flag. */
-                if ((s = ta__sd_note(ws[0], o, rp, rep_bits, rep, st)) != TA_OK)
+                if ((s = ta__sd_note(ws[0], o, &cand[j], rp, rep_bits, rep, st)) != TA_OK)
                     break;
                 int fresh = ta__sd_set_add(&seen, rp->sig);
                 if (fresh < 0) {
@@ -350,6 +368,8 @@ ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned dep
      * keeps state across cases (statics) meets the same sequence everywhere. */
     for (; s == TA_OK && !dead && nw < TA__SD_EXPLORE_WORKERS; nw++)
         s = ta__sd_worker_new(d, o, &ws[nw]);
+    for (size_t k = 0; k < nw; k++)
+        ta__sd_worker_set_lazy(ws[k], 1);
     for (int v = 0; s == TA_OK && !dead && v < TA_TLS_COUNT; v++) {
         for (int r = 0; s == TA_OK && r < TA_ROLE_COUNT; r++) {
             char name[128];

@@ -87,6 +87,33 @@ uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
     return m;
 }
 
+/* Twins: tokens that would make exactly the delivery an earlier token of the set
+ * makes, so the schedule would replay its sibling's run call for call (the
+ * actions leave nothing of their own in the state: a delivery is its byte count).
+ * With the rest of one record queued towards local, and the transport open,
+ * '<' (to the end of the record), "<*" (everything) and 'j' (the next whole
+ * record and half of the one after it, of which there is none) each deliver the
+ * queue. The sibling is '<' without a count, which neither the no-op test nor
+ * the silent test ever skips while something is queued. */
+uint64_t ta__sd_twin_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n)
+{
+    uint64_t m = 0;
+    size_t first = SIZE_MAX;
+    for (size_t i = 0; tok != NULL && i < n && i < 64 && first == SIZE_MAX; i++)
+        if (tok[i].op == '<' && tok[i].arg == 0)
+            first = i;
+    if (first == SIZE_MAX || ta_pair_is_closed(r->p, r->to_local))
+        return 0;
+    ta__sd_sync(r);
+    size_t q = ta_pair_pending(r->p, r->to_local);
+    if (q == 0 || q != ta__sd_mirror_end(r) - r->delivered || ta__sd_next_record(r) != q)
+        return 0;
+    for (size_t i = first + 1; i < n && i < 64; i++)
+        if ((tok[i].op == '<' && tok[i].arg == TA_SD_ALL_BYTES) || tok[i].op == 'j')
+            m |= (uint64_t)1 << i;
+    return m;
+}
+
 /* The explorer's last level (sd_explore.c): a token that, run as the last action
  * of a schedule whose driver has not finished, neither steps the driver nor
  * changes a fact the oracle reads leaves the verdict of the shorter schedule, which

@@ -178,6 +178,8 @@ void ta_sd_report_json(const ta_sd_report *r, FILE *out)
         ta_json_int(&j, (long long)r->st.pruned_seen);
         ta_json_key(&j, "pruned_silent");
         ta_json_int(&j, (long long)r->st.pruned_silent);
+        ta_json_key(&j, "pruned_twin");
+        ta_json_int(&j, (long long)r->st.pruned_twin);
         ta_json_key(&j, "violations");
         ta_json_int(&j, (long long)r->st.violations);
         ta_json_key(&j, "seconds");
@@ -288,12 +290,13 @@ void ta_sd_report_print(const ta_sd_report *r, FILE *out)
         fprintf(out,
                 "exhaustive, depth %u: %llu schedules run, %llu distinct states; pruned: %llu "
                 "not run (their last action would change nothing), %llu not run (last level: "
-                "their last action could not change the verdict), %llu run but not extended "
+                "their last action could not change the verdict), %llu not run (their last "
+                "action would deliver what an earlier one did), %llu run but not extended "
                 "(state already explored); %llu violations, %.2f s\n",
                 r->depth, (unsigned long long)r->st.explored, (unsigned long long)r->st.distinct,
                 (unsigned long long)r->st.pruned_idle, (unsigned long long)r->st.pruned_silent,
-                (unsigned long long)r->st.pruned_seen, (unsigned long long)r->st.violations,
-                r->st.seconds);
+                (unsigned long long)r->st.pruned_twin, (unsigned long long)r->st.pruned_seen,
+                (unsigned long long)r->st.violations, r->st.seconds);
     for (int c = -1; c < TA__NCOL && !r->explored; c++) {
         char h[32];
         if (c < 0) {

@@ -350,6 +350,7 @@ static ta_status ta__sd_connection(ta_sd_engine *e, const ta_sd_driver *d, const
         probe->noops = r.noops;
         probe->idle = ta__sd_idle_mask(&r, probe->tok, probe->ntok);
         probe->silent = ta__sd_silent_mask(&r, probe->tok, probe->ntok);
+        probe->twin = ta__sd_twin_mask(&r, probe->tok, probe->ntok);
     }
     if (res != NULL) {
         ta_sd_verdict v;

@@ -102,6 +102,7 @@ uint64_t ta__sd_idle_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
  * verdict: they neither step the driver nor change a fact the oracle reads
  * (sd_idle.c). */
 uint64_t ta__sd_silent_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
+uint64_t ta__sd_twin_mask(ta__sd_run *r, const ta_sd_action *tok, size_t n);
 /* One schedule action (sd_action.c); *changed = 0 when it had no effect. */
 ta_status ta__sd_act(ta__sd_run *r, const ta_sd_action *a, int *changed);
 

@@ -42,7 +42,7 @@ typedef struct ta__sd_wire_reply {
     int spin;
     uint64_t sig;
     size_t noops;
-    uint64_t idle, silent;
+    uint64_t idle, silent, twin;
     char msg[256];
 } ta__sd_wire_reply;
 
@@ -55,6 +55,7 @@ struct ta__sd_worker {
     char load_crash[300]; /* the object could not even be loaded: how it ended */
     uint64_t restarts;
     unsigned cases; /* run by the current worker */
+    int lazy;       /* crashes leave expected to ta__sd_worker_expected */
     /* The engine (our contexts and seeded environment, never code under test),
      * built here once and inherited by every worker: a fresh worker per case costs
      * a fork, not a set-up (~15 ms), and every case starts from the same
@@ -131,7 +132,7 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
         }
         for (size_t i = 0; i < len / sizeof(s[0]); i++) {
             memset(&r, 0, sizeof(r));
-            ta__sd_probe probe = {tok.act, tok.n, 0, 0, 0, 0, (size_t)horizon};
+            ta__sd_probe probe = {.tok = tok.act, .ntok = tok.n, .horizon = (size_t)horizon};
             r.status =
                 ta__sd_run_sig(e, type == TA__SD_EXPECT ? &passive : d, &s[i], &f, &r.res, &probe);
             if (r.status != TA_OK)
@@ -142,6 +143,7 @@ static void ta__sd_worker_main(ta__child *ch, void *arg)
             r.noops = probe.noops;
             r.idle = probe.idle;
             r.silent = probe.silent;
+            r.twin = probe.twin;
             if (ta__child_put(TA__SD_REPLY, &r, sizeof(r)) != 0)
                 ta__child_exit();
         }
@@ -291,23 +293,28 @@ const ta__location *ta__sd_worker_location(const ta__sd_worker *w)
     return &w->hello.loc;
 }
 
+void ta__sd_worker_set_lazy(ta__sd_worker *w, int lazy)
+{
+    w->lazy = lazy;
+}
+
 const char *ta__sd_worker_load_crash(const ta__sd_worker *w)
 {
     return w->load_crash[0] != '\0' ? w->load_crash : NULL;
 }
 
 /* What the case expected of the driver, when the driver crashed in it: the
- * schedule replayed in a fresh worker with a passive stand-in (it sends nothing,
+ * schedule replayed with a passive stand-in (it sends nothing,
  * waits for ever) gives the first deciding event the peer's actions delivered,
  * and so the verdict the oracle wanted (pending when there was none, or when no
  * worker could tell). */
-static ta_sd_answer ta__sd_expected(ta__sd_worker *w, const ta_sd_schedule *s)
+ta_sd_answer ta__sd_worker_expected(ta__sd_worker *w, const ta_sd_schedule *s)
 {
     static ta__sd_wire_reply r;
     unsigned type;
     size_t len;
 
-    if (ta__sd_worker_spawn(w) != 0) {
+    if (w->ch == NULL && ta__sd_worker_spawn(w) != 0) {
         ta_error_clear();
         return TA_SD_PENDING_READ;
     }
@@ -349,6 +356,7 @@ static void ta__sd_decode(const ta_sd_schedule *s, ta__sd_wire_reply *r, ta__sd_
     out->noops = r->noops;
     out->idle = r->idle;
     out->silent = r->silent;
+    out->twin = r->twin;
 }
 
 /* No reply for case s: the code under test ended this worker (rc -1) or hung
@@ -362,8 +370,11 @@ static void ta__sd_ended(ta__sd_worker *w, const ta_sd_schedule *s, int rc, ta__
     ta__sd_worker_stop(w, rc < 0 ? 2.0 : 0.0, &end);
     ta__sd_describe_end(&end, rc == 0, w->o.timeout_s, what, sizeof(what));
     ta__sd_crash_result(w, s, what, &out->res);
-    out->res.expected = ta__sd_expected(w, s);
     out->crashed = 1;
+    if (w->lazy)
+        out->expect_later = 1; /* res.expected stays pending until asked */
+    else
+        out->res.expected = ta__sd_worker_expected(w, s);
 }
 
 /* One worker's share of a ta__sd_workers_run call: cases first, first + step,
@@ -376,7 +387,10 @@ typedef struct ta__sd_lane {
 } ta__sd_lane;
 
 /* Send the lane's next batch (a fresh worker first when the last one died);
- * cases a worker that no longer loads cannot run crash at once. */
+ * cases a worker that no longer loads cannot run crash at once. A batch goes
+ * out while less than one is unanswered, so the worker finds the next one
+ * waiting when it ends the current one (at most two batches in flight: both
+ * fit the socket's buffer, so the send never waits on the worker). */
 static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, size_t n,
                                   size_t horizon, ta__sd_reply *out)
 {
@@ -386,7 +400,7 @@ static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, s
     } batch;
     ta__sd_worker *w = l->w;
 
-    while (l->at == l->next && l->next < n) {
+    while (l->next < n && (l->next - l->at) / l->step < TA__SD_BATCH_MAX) {
         if (w->ch == NULL) {
             w->load_crash[0] = '\0';
             int rc = ta__sd_worker_spawn(w);
@@ -407,6 +421,12 @@ static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, s
         w->cases += (unsigned)k;
         if (ta__child_send(w->ch, TA__SD_CASE, &batch, sizeof(batch.h) + k * sizeof(batch.s[0]))
             != 0) {
+            w->cases -= (unsigned)k;
+            /* Ended with cases in flight: the answers it sent before are still to
+             * be read, and the case it ended on is the first unanswered one after
+             * them (ta__sd_lane_take finds it). */
+            if (l->at < l->next)
+                break;
             ta__sd_ended(w, &cases[l->at], -1, &out[l->at]);
             l->at = l->next = l->at + l->step;
             continue;

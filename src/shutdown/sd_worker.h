@@ -16,12 +16,14 @@ typedef struct ta__sd_worker ta__sd_worker;
 typedef struct ta__sd_reply {
     ta_sd_result res;
     int crashed, incomplete;
+    int expect_later; /* crashed, res.expected not known yet: ta__sd_worker_expected */
     ta_sd_answer got;
     int spin;
     uint64_t sig;
     size_t noops;
     uint64_t idle;   /* bit t: exhaustive token t would change nothing next */
     uint64_t silent; /* bit t: token t, run last, could not change the verdict */
+    uint64_t twin;   /* bit t: token t would replay an earlier token's run */
 } ta__sd_reply;
 
 /* The exhaustive tokens of o (sd_explore.c): o->actions parsed, or the table's. */
@@ -38,6 +40,14 @@ TA_MUST_CHECK ta_status ta__sd_worker_new(const ta_sd_driver *d, const ta_sd_opt
 const char *ta__sd_worker_name(const ta__sd_worker *w);
 const ta__location *ta__sd_worker_location(const ta__sd_worker *w);
 const char *ta__sd_worker_load_crash(const ta__sd_worker *w);
+/* What a crashed case expected of the driver (SD-CRASH shows it): the schedule
+ * replayed with a passive stand-in, on the worker when it is idle (no batch in
+ * flight) or a fresh one. With lazy set, a crash leaves res.expected pending and
+ * expect_later set instead, for the caller to ask only for the crashes it
+ * reports (the explorer: one per rule, version and role, of thousands); the
+ * replay costs a run. */
+ta_sd_answer ta__sd_worker_expected(ta__sd_worker *w, const ta_sd_schedule *s);
+void ta__sd_worker_set_lazy(ta__sd_worker *w, int lazy);
 /* Run one case (a fresh worker first when the last one died). Fails only on our
  * own errors (fork, a harness failure while starting). */
 TA_MUST_CHECK ta_status ta__sd_worker_run(ta__sd_worker *w, const ta_sd_schedule *s,

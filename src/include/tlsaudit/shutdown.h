@@ -378,6 +378,8 @@ typedef struct ta_sd_explore_stats {
     double seconds;
     uint64_t pruned_silent; /* last-level schedules not run: their last action could
                                not change the verdict of the shorter one */
+    uint64_t pruned_twin;   /* schedules not run: their last action would deliver
+                               exactly what an earlier sibling's did */
 } ta_sd_explore_stats;
 TA_MUST_CHECK ta_status ta_sd_explore(const ta_sd_driver *d, const ta_sd_opts *o, unsigned depth,
                                       ta_sd_report **out, ta_sd_explore_stats *out_stats);
