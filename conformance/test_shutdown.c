@@ -385,6 +385,22 @@ static void explore_checks(void **state)
     assert_int_equal(a.explored, b.explored);
     assert_int_equal(a.distinct, b.distinct);
     ta_sd_report_free(rep);
+    /* A driver that crashes: every crash restarts a worker, the other batch of
+     * the lane is in flight meanwhile, and the counts are still the same from
+     * run to run (a lost answer once blamed crashes on other schedules). */
+    o.only = "tls12/client/*";
+    ta_sd_explore_stats c[3];
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(ta_sd_explore(ta_sd_driver_find("crash-on-alert"), &o,
+                                       TA_TEST_SANITIZED ? 3 : 4, &rep, &c[k]),
+                         TA_OK);
+        ta_sd_report_free(rep);
+        assert_true(c[k].violations > 0);
+        assert_int_equal(c[k].explored, c[0].explored);
+        assert_int_equal(c[k].distinct, c[0].distinct);
+        assert_int_equal(c[k].violations, c[0].violations);
+        assert_int_equal(c[k].pruned_seen, c[0].pruned_seen);
+    }
     o.only = "tls13/client/*";
     assert_int_equal(ta_sd_explore(ta_sd_driver_find("eof-is-clean"), &o, 3, &rep, &a), TA_OK);
     nres = ta_sd_report_results(rep, &res);
