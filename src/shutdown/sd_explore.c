@@ -17,13 +17,48 @@
  * schedule that shows it, per rule, version and role (warning flags too, as
  * passing results); the schedule string replays it (--schedule).
  */
+#define _GNU_SOURCE /* mremap */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "internal.h"
 #include "sd_worker.h"
 
+
+/* The explorer's big arrays (the frontier, the batch, the state set: tens of
+ * MB at depth 6) live in mappings that workers do not inherit. A worker is a
+ * fork of this process, and a fork copies the page tables of every mapping it
+ * inherits and makes each page copy-on-write, in the worker and here, while
+ * workers only use their own buffers; a driver that crashes on every other
+ * schedule has a worker forked for each crash. */
+static void *ta__sd_big_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, bytes, MADV_DONTFORK); /* only the cost changes if it fails */
+    return p;                               /* zeroed */
+}
+
+static void ta__sd_big_free(void *p, size_t bytes)
+{
+    if (p != NULL)
+        (void)munmap(p, bytes);
+}
+
+/* p (old bytes) grown to bytes, contents kept; NULL (p still valid) on failure. */
+static void *ta__sd_big_grow(void *p, size_t old, size_t bytes)
+{
+    if (p == NULL)
+        return ta__sd_big_alloc(bytes);
+    void *q = mremap(p, old, bytes, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+    (void)madvise(q, bytes, MADV_DONTFORK);
+    return q;
+}
 
 typedef struct {
     uint64_t *slot;
@@ -37,7 +72,7 @@ static int ta__sd_set_add(ta__sd_set *s, uint64_t h)
         h = 1; /* 0 marks an empty slot */
     if ((s->n + 1) * 2 > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *v = calloc(cap, sizeof(*v));
+        uint64_t *v = ta__sd_big_alloc(cap * sizeof(*v));
         if (v == NULL)
             return -1;
         for (size_t i = 0; i < s->cap; i++) {
@@ -48,7 +83,7 @@ static int ta__sd_set_add(ta__sd_set *s, uint64_t h)
                 k = (k + 1) % cap;
             v[k] = s->slot[i];
         }
-        free(s->slot);
+        ta__sd_big_free(s->slot, s->cap * sizeof(*s->slot));
         s->slot = v;
         s->cap = cap;
     }
@@ -135,7 +170,7 @@ static ta_status ta__sd_list_push(ta__sd_list *l, const ta_sd_schedule *s, const
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
-        ta__sd_node *v = realloc(l->v, cap * sizeof(*v));
+        ta__sd_node *v = ta__sd_big_grow(l->v, l->cap * sizeof(*v), cap * sizeof(*v));
         TA_ENSURE(v != NULL, TA_E_NOMEM, "exhaustive frontier");
         l->v = v;
         l->cap = cap;
@@ -222,13 +257,13 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
     const int prune = !(o->explore_flags & TA_SD_EXPLORE_NO_PRUNE);
     ta__sd_set seen = {0};
     ta__sd_list cur = {0}, next = {0};
-    ta_sd_schedule *cand = malloc(TA__SD_CHUNK * sizeof(*cand));
-    ta__sd_reply *reply = malloc(TA__SD_CHUNK * sizeof(*reply));
+    ta_sd_schedule *cand = ta__sd_big_alloc(TA__SD_CHUNK * sizeof(*cand));
+    ta__sd_reply *reply = ta__sd_big_alloc(TA__SD_CHUNK * sizeof(*reply));
     ta_status s = TA_OK;
 
     if (cand == NULL || reply == NULL) {
-        free(cand);
-        free(reply);
+        ta__sd_big_free(cand, TA__SD_CHUNK * sizeof(*cand));
+        ta__sd_big_free(reply, TA__SD_CHUNK * sizeof(*reply));
         TA_BAIL(TA_E_NOMEM, "exhaustive batch");
     }
     uint64_t *rep_bits = &reported[v * TA_ROLE_COUNT + role];
@@ -335,11 +370,11 @@ static ta_status ta__sd_explore_one(ta__sd_worker *const *ws, size_t nw, const t
         cur = next;
         next = tmp;
     }
-    free(cand);
-    free(reply);
-    free(cur.v);
-    free(next.v);
-    free(seen.slot);
+    ta__sd_big_free(cand, TA__SD_CHUNK * sizeof(*cand));
+    ta__sd_big_free(reply, TA__SD_CHUNK * sizeof(*reply));
+    ta__sd_big_free(cur.v, cur.cap * sizeof(*cur.v));
+    ta__sd_big_free(next.v, next.cap * sizeof(*next.v));
+    ta__sd_big_free(seen.slot, seen.cap * sizeof(*seen.slot));
     return s;
 }
 
