@@ -48,9 +48,8 @@ static void test_answers_survive_a_reset(void **state)
     (void)state;
 
     assert_int_equal(ta__child_start(&o, ta_t_answer_then_abort, NULL, &ch), TA_OK);
-    /* Two requests: the child reads neither. */
+    /* A request the child never reads: it dies as soon as it is queued. */
     assert_int_equal(ta__child_send(ch, TA_T_TYPE, "one", 3), 0);
-    assert_int_equal(ta__child_send(ch, TA_T_TYPE, "two", 3), 0);
     for (int i = 0; i < 1000 && ta__child_running(ch); i++) /* at most 5 s */
         nanosleep(&nap, NULL);
     assert_false(ta__child_running(ch));
