@@ -76,13 +76,35 @@ static void ta__sd_worker_stop(ta__sd_worker *w, double grace, ta__child_end *en
 {
     ta__child_finish(w->ch, grace, end);
     w->ch = NULL;
+    w->hello_due = 0;
+}
+
+static int ta__sd_worker_hello(ta__sd_worker *w);
+
+/* Start a worker; its hello is the first record it sends (hello_due). */
+static int ta__sd_worker_start(ta__sd_worker *w)
+{
+    const ta__child_opts co = {w->o.mem_limit_mb, 0};
+
+    if (ta__child_start(&co, ta__sd_worker_main, w, &w->ch) != TA_OK)
+        return -1;
+    w->cases = 0;
+    w->restarts++;
+    w->hello_due = 1;
+    return 0;
 }
 
 /* Start a worker and wait for its hello. 0: ready; -1: TA_E_LOAD or a harness
  * failure (error record set); 1: it died before it was ready (load_crash). */
 static int ta__sd_worker_spawn(ta__sd_worker *w)
 {
-    const ta__child_opts co = {w->o.mem_limit_mb, 0};
+    if (ta__sd_worker_start(w) != 0)
+        return -1;
+    return ta__sd_worker_hello(w);
+}
+
+static int ta__sd_worker_hello(ta__sd_worker *w)
+{
     const double wait_s = TA__SD_SETUP_S + w->o.timeout_s;
     ta__sd_hello h;
     char msg[sizeof(ta__sd_hello) + 512];
@@ -90,10 +112,7 @@ static int ta__sd_worker_spawn(ta__sd_worker *w)
     size_t len;
     ta__child_end end;
 
-    if (ta__child_start(&co, ta__sd_worker_main, w, &w->ch) != TA_OK)
-        return -1;
-    w->cases = 0;
-    w->restarts++;
+    w->hello_due = 0;
     int rc = ta__child_recv(w->ch, (int)(wait_s * 1000), &type, msg, sizeof(msg), &len);
     if (rc > 0 && type == TA__SD_HELLO && len == sizeof(h)) {
         memcpy(&h, msg, sizeof(h));
@@ -183,7 +202,8 @@ ta_sd_answer ta__sd_worker_expected(ta__sd_worker *w, const ta_sd_schedule *s)
     unsigned type;
     size_t len;
 
-    if (w->ch == NULL && ta__sd_worker_spawn(w) != 0) {
+    if ((w->ch == NULL && ta__sd_worker_spawn(w) != 0)
+        || (w->hello_due && ta__sd_worker_hello(w) != 0)) {
         ta_error_clear();
         return TA_SD_PENDING_READ;
     }
@@ -270,6 +290,14 @@ static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, s
     ta__sd_worker *w = l->w;
 
     while (l->next < n && (l->next - l->at) / l->step < TA__SD_BATCH_MAX) {
+        if (w->ch == NULL && w->have_hello) {
+            /* A restart (after a crash): the driver loaded before, so the batch
+             * goes out at once and the hello is taken with the answers
+             * (ta__sd_lane_take); the parent does not wait for the child's
+             * start while the other lanes need it. */
+            if (ta__sd_worker_start(w) != 0)
+                return ta_last_error()->code;
+        }
         if (w->ch == NULL) {
             w->load_crash[0] = '\0';
             int rc = ta__sd_worker_spawn(w);
@@ -301,7 +329,7 @@ static ta_status ta__sd_lane_send(ta__sd_lane *l, const ta_sd_schedule *cases, s
             continue;
         }
         l->next += k * l->step;
-        l->deadline = ta__mono_s() + w->o.timeout_s;
+        l->deadline = ta__mono_s() + w->o.timeout_s + (w->hello_due ? TA__SD_SETUP_S : 0);
     }
     return TA_OK;
 }
@@ -319,6 +347,11 @@ static int ta__sd_lane_take(ta__sd_lane *l, const ta_sd_schedule *cases, ta__sd_
     while (l->at < l->next) {
         int rc = ta__child_recv(l->w->ch, wait_ms, &type, &r, sizeof(r), &len);
         wait_ms = 0;
+        if (rc > 0 && l->w->hello_due && type == TA__SD_HELLO && len == sizeof(ta__sd_hello)) {
+            l->w->hello_due = 0; /* a restarted worker is ready: its answers follow */
+            l->deadline = ta__mono_s() + l->w->o.timeout_s;
+            continue;
+        }
         if (rc > 0 && type == TA__SD_REPLY && len == sizeof(r)) {
             ta__sd_decode(&cases[l->at], &r, &out[l->at]);
             l->at += l->step;

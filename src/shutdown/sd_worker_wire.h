@@ -46,6 +46,7 @@ struct ta__sd_worker {
     uint64_t restarts;
     unsigned cases; /* run by the current worker */
     int lazy;       /* crashes leave expected to ta__sd_worker_expected */
+    int hello_due;  /* started, its hello not read yet (the first record it sends) */
     /* The engine (our contexts and seeded environment, never code under test),
      * built here once and inherited by every worker: a fresh worker per case costs
      * a fork, not a set-up (~15 ms), and every case starts from the same
