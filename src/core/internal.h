@@ -155,6 +155,7 @@ ta_status ta__sd_run_sig(ta_sd_engine *e, const ta_sd_driver *d, const ta_sd_sch
                          ta_sd_facts *f, ta_sd_result *res, ta__sd_probe *probe);
 /* An authentic record of `type` in the peer's name (sd_forge.c); 0 when its keys
  * or sequence number cannot be known. */
+void ta__sd_forge_warm(void);
 int ta__sd_forge(SSL *peer, int peer_is_server, ta_tls v, const char *secret_hex,
                  const uint8_t *transcript, size_t tlen, uint8_t type, const uint8_t *content,
                  size_t clen, uint64_t seq_shift, uint8_t *out, size_t cap, size_t *out_len);

@@ -80,6 +80,7 @@ void ta__sd_engine_warm(ta_sd_engine *e)
             ta_error_clear(); /* a warm-up: its outcome does not matter */
         ta_pair_free(p);
     }
+    ta__sd_forge_warm(); /* the forged actions' primitives too (sd_forge.c) */
     ta_error_clear();
 }
 
