@@ -204,8 +204,7 @@ static void ta__child_drain_output(ta__child *ch)
 int ta__child_recv(ta__child *ch, int wait_ms, unsigned *type, void *buf, size_t cap, size_t *len)
 {
     const double deadline = ta__mono_s() + wait_ms / 1000.0;
-
-    int reset = 0;
+    int reset = 0; /* ECONNRESET seen once (below) */
 
     if (ch->gone)
         return -1;
